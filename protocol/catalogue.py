@@ -1,0 +1,216 @@
+"""Every message type, its direction and its fields, in wire order.
+
+A field is (key, kind, required, a, b): see fields.py for what a and b mean
+per kind. `t` (the type) and `mid` (message id) are common to all messages and
+written first. A message that wants an answer carries `mid`; the answer (`ack`,
+`nack`, `chal`) carries `re` equal to it. Journal events (`rating`, `timeout`)
+are answered by `seq` instead, because a terminal may resend them in a later
+session under a new `mid`.
+
+Rule for what a peer does not know: unknown fields are ignored (and dropped
+by the decoder); an unknown message type is answered with `nack` code
+`unknown_type` when it carries a `mid` and otherwise ignored. Neither ends the
+session, so old terminals and new hubs keep talking.
+"""
+
+from protocol import domain
+from protocol.errors import BAD_LABEL, NEED_LABEL, MISSING
+from protocol.fields import (
+    INT, TEXT, TOKEN, NAME, HEX, BOOL, ENUM, INTS, TOKENS, TEXTS, OBJ, I31, I53,
+    check_int, check_text, check_token, check_list, fail,
+)
+
+UP = "up"        # terminal -> hub
+DOWN = "down"    # hub -> terminal
+BOTH = "both"
+
+ORIGINS = ("live", "replay")
+PRINTER_STATES = ("ok", "paper_out", "offline", "none", "error")
+DUTY_STATES = ("on", "off", "pause")
+
+MAX_LABELS_PER_RATING = 8
+MAX_LABELS_IN_SET = 64
+MAX_LABEL_TEXT = 24
+
+
+def _label_set(field, v):
+    check_int(field + ".v", v.get("v"), 0, I31)
+    items = check_list(field + ".l", v.get("l"), MAX_LABELS_IN_SET)
+    seen = set()
+    for i in range(len(items)):
+        f = "%s.l[%d]" % (field, i)
+        pair = check_list(f, items[i], 2)
+        if len(pair) != 2:
+            fail(f, "must be [code, text]")
+        code = check_int(f + "[0]", pair[0], domain.LABEL_CODE_MIN, domain.LABEL_CODE_MAX)
+        check_text(f + "[1]", pair[1], 1, MAX_LABEL_TEXT)
+        if code in seen:
+            fail(f, "label code %d appears twice" % code)
+        seen.add(code)
+    return {"v": v["v"], "l": items}
+
+
+def _text_map(field, v):
+    if len(v) > 32:
+        fail(field, "may hold at most 32 texts, got %d" % len(v))
+    for k in v:
+        check_token(field + " key", k, 1, 24)
+        check_text(field + "." + k, v[k], 0, 120)
+    return v
+
+
+def _timeout_map(field, v):
+    if len(v) > 16:
+        fail(field, "may hold at most 16 timeouts, got %d" % len(v))
+    for k in v:
+        check_token(field + " key", k, 1, 24)
+        check_int(field + "." + k, v[k], 0, 86400)
+    return v
+
+
+def _one_of_re_seq(m):
+    if "re" not in m and "seq" not in m:
+        fail("re", "an %s must name what it answers: give re (the message id) or seq (the journal sequence)" % m["t"], MISSING)
+
+
+def _rating_rules(m):
+    level = m["lv"]
+    for code in m.get("lb", ()):
+        if code // 100 != level:
+            fail("lb", "label %d belongs to level %d, not to the rating's level %d (%s)"
+                 % (code, code // 100, level, domain.LEVEL_NAMES[level]), BAD_LABEL)
+    if domain.is_bad(level) and not m.get("lb") and not m.get("oth"):
+        fail("lb", "a %s rating needs at least one reason label or oth=true"
+             % domain.LEVEL_NAMES[level], NEED_LABEL)
+
+
+_JOURNAL = (
+    ("seq", INT, True, 1, I31),      # per-device monotonic sequence; rating id = device id + seq
+    ("eid", TOKEN, True, 1, 40),     # evaluation (invitation) id from the hub
+    ("cs", TOKEN, True, 1, 64),      # case serial number (办件流水号)
+)
+_CLOCKS = (
+    ("dt", INT, False, 0, I53),      # device wall time, epoch ms, only when synced
+    ("mt", INT, True, 0, I53),       # device monotonic ms since boot
+    ("bt", INT, False, 0, I31),      # boot counter: makes mt comparable
+    ("org", ENUM, True, ORIGINS, None),
+)
+
+# type: (direction, fields, mid required, cross-field check or None)
+MESSAGES = {
+    "hello": (UP, (
+        ("dev", NAME, True, 1, 32),     # device id
+        ("fw", TOKEN, True, 1, 32),      # firmware version
+        ("board", TOKEN, True, 1, 32),
+        ("pv", INT, True, 1, 255),       # highest protocol version spoken
+        ("caps", TOKENS, False, 16, 16),  # capabilities: uart mqtt printer qr ...
+        ("jd", INT, True, 0, I31),       # journal depth: records not yet acked
+        ("cv", INT, False, 0, I31),      # config version held
+        ("dn", HEX, True, 16, None),     # device nonce, 8 random bytes
+    ), True, None),
+    "chal": (DOWN, (
+        ("re", INT, True, 0, I31),
+        ("dn", HEX, True, 16, None),     # the hello's nonce, echoed
+        ("hn", HEX, True, 16, None),     # hub nonce, 8 random bytes
+        ("hp", HEX, True, 32, None),     # hub proof
+        ("pv", INT, True, 1, 255),       # version both will speak
+    ), False, None),
+    "auth": (UP, (
+        ("hh", HEX, True, 16, None),     # hash of the hello packet
+    ), True, None),
+    "ack": (BOTH, (
+        ("re", INT, False, 0, I31),
+        ("seq", INT, False, 1, I31),
+        ("dup", BOOL, False, None, None),  # already stored before: still done
+    ), False, _one_of_re_seq),
+    "nack": (BOTH, (
+        ("re", INT, False, 0, I31),
+        ("seq", INT, False, 1, I31),
+        ("code", TOKEN, True, 1, 24),
+        ("msg", TEXT, False, 0, 160),
+        ("perm", BOOL, False, None, None),  # permanent: resending will not help
+    ), False, _one_of_re_seq),
+    "hb": (UP, (
+        ("up", INT, True, 0, I31),       # uptime, seconds
+        ("heap", INT, True, 0, I31),     # free heap, bytes
+        ("jd", INT, True, 0, I31),
+        ("lq", INT, False, 0, 100),      # link quality, percent
+        ("rssi", INT, False, -127, 0),   # Wi-Fi RSSI, dBm
+        ("pr", ENUM, False, PRINTER_STATES, None),
+        ("scr", TOKEN, False, 1, 16),    # screen shown
+        ("ign", INT, False, 0, I31),     # presses ignored (no invitation shown)
+        ("bt", INT, False, 0, I31),
+    ), False, None),
+    "inv": (DOWN, (
+        ("eid", TOKEN, True, 1, 40),
+        ("win", NAME, True, 1, 16),     # window number
+        ("cs", TOKEN, True, 1, 64),
+        ("vis", INT, False, 1, 999),     # visit number of this case at this window
+        ("mc", TOKEN, True, 1, 64),      # matter code (事项编码)
+        ("mn", TEXT, True, 1, 120),      # matter name (事项名称)
+        ("stf", TOKEN, True, 1, 32),     # staff id (工号)
+        ("stn", TEXT, True, 1, 32),      # staff name
+        ("to", INT, True, 5, 3600),      # seconds the terminal waits for a press
+        ("dl", INT, False, 0, I53),      # absolute deadline, epoch ms
+        ("lsv", INT, False, 0, I31),     # label-set version the rating must use
+    ), True, None),
+    "cancel": (DOWN, (
+        ("eid", TOKEN, True, 1, 40),
+        ("why", TEXT, False, 0, 64),
+    ), True, None),
+    "rating": (UP, _JOURNAL + (
+        ("lv", INT, True, 1, 5),         # 5 非常满意 .. 1 非常不满意
+        ("lb", INTS, False, MAX_LABELS_PER_RATING, (domain.LABEL_CODE_MIN, domain.LABEL_CODE_MAX)),
+        ("oth", BOOL, False, None, None),  # explicit "other" reason
+        ("lsv", INT, False, 0, I31),
+        ("dp", INT, True, 0, I31),       # display-to-press, ms
+        ("ff", TOKENS, False, 8, 16),    # fraud flags seen on the terminal
+    ) + _CLOCKS, False, _rating_rules),
+    "timeout": (UP, _JOURNAL + _CLOCKS, False, None),
+    "cfg": (DOWN, (
+        ("ver", INT, True, 0, I31),
+        ("hall", TEXT, False, 0, 32),
+        ("win", NAME, False, 1, 16),
+        ("ls", OBJ, False, _label_set, None),
+        ("txt", OBJ, False, _text_map, None),
+        ("tmo", OBJ, False, _timeout_map, None),
+        ("bri", INT, False, 0, 100),
+    ), True, None),
+    "time": (DOWN, (
+        ("now", INT, True, 0, I53),      # hub wall time, epoch ms
+        ("tz", INT, False, -720, 840),   # offset from UTC, minutes
+    ), False, None),
+    "duty": (DOWN, (
+        ("st", ENUM, True, DUTY_STATES, None),
+        ("win", NAME, False, 1, 16),
+        ("stf", TOKEN, False, 1, 32),
+        ("stn", TEXT, False, 0, 32),
+    ), True, None),
+    "print": (DOWN, (
+        ("eid", TOKEN, False, 1, 40),
+        ("cs", TOKEN, False, 1, 64),
+        ("title", TEXT, True, 1, 32),
+        ("lines", TEXTS, False, 16, 32),
+        ("qr", TEXT, False, 1, 300),     # URL encoded in the receipt's QR code
+    ), True, None),
+    "reboot": (DOWN, (
+        ("why", TEXT, False, 0, 64),
+    ), True, None),
+}
+
+COMMON = (
+    ("t", TOKEN, True, 1, 16),
+    ("mid", INT, False, 0, I31),
+)
+
+# Codes a `nack` may carry, beyond the decoder's own (errors.py).
+NACK_CODES = (
+    "malformed", "too_large", "missing_field", "bad_type", "bad_value",
+    "unknown_type", "wrong_direction", "bad_label", "need_label",
+    "bad_seal", "no_session", "auth_failed", "unknown_device", "version",
+    "not_invited",      # rating for an invitation the hub never sent to this terminal
+    "duplicate_visit",  # 一次一评: this visit already has a rating
+    "busy",             # try again later
+    "rate_limited",     # flood from this terminal
+    "paper_out", "printer_error",
+)

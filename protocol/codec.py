@@ -1,0 +1,108 @@
+"""Message bodies: compact JSON objects, checked on the way in and out.
+
+`encode` refuses to write a message that `decode` would refuse to read, and
+writes fields in catalogue order with no spaces, so a message has exactly one
+byte form on CPython and MicroPython alike (vectors.json relies on that).
+`decode` returns a new dict holding only the fields it knows, each checked.
+"""
+
+import json
+
+from protocol import MAX_PACKET
+from protocol.catalogue import MESSAGES, COMMON, UP, DOWN, BOTH
+from protocol.errors import (
+    ProtocolError, MALFORMED, TOO_LARGE, MISSING, UNKNOWN_TYPE, WRONG_DIRECTION,
+)
+from protocol.fields import check_field, write_value, quote
+
+
+def _check(raw, direction):
+    """Check a parsed object against the catalogue; returns the clean message."""
+    mtype = raw.get("t")
+    mid = raw.get("mid")
+    if type(mid) is not int:
+        mid = None
+    try:
+        out = {}
+        for key, kind, required, a, b in COMMON:
+            if key in raw:
+                out[key] = check_field(key, kind, raw[key], a, b)
+            elif required:
+                raise ProtocolError(MISSING, "every message needs a type in field t", key)
+        spec = MESSAGES.get(mtype)
+        if spec is None:
+            raise ProtocolError(UNKNOWN_TYPE, "unknown message type %r" % (mtype,), "t")
+        mdir, fields, mid_required, rules = spec
+        if direction is not None and mdir != BOTH and mdir != direction:
+            raise ProtocolError(WRONG_DIRECTION, "a %s message must not be sent %s"
+                                % (mtype, "by a terminal" if direction == UP else "by the hub"), "t")
+        if mid_required and "mid" not in out:
+            raise ProtocolError(MISSING, "this message needs a message id (mid) for its answer", "mid")
+        for key, kind, required, a, b in fields:
+            if key in raw:
+                out[key] = check_field(key, kind, raw[key], a, b)
+            elif required:
+                raise ProtocolError(MISSING, "required field is missing", key)
+        if rules is not None:
+            rules(out)
+        return out
+    except ProtocolError as e:
+        if e.mtype is None and type(mtype) is str:
+            e.mtype = mtype
+        e.mid = mid
+        raise
+
+
+def check(msg, direction=None):
+    """Check a message dict as `decode` would; returns the clean copy."""
+    if type(msg) is not dict:
+        raise ProtocolError(MALFORMED, "a message must be an object")
+    return _check(msg, direction)
+
+
+def encode(msg, direction=None):
+    """Message dict -> body bytes. Raises ProtocolError naming the bad field."""
+    m = check(msg, direction)
+    fields = MESSAGES[m["t"]][1]
+    out = ["{"]
+    first = True
+    for key, _kind, _r, _a, _b in COMMON + fields:
+        if key in m:
+            if not first:
+                out.append(",")
+            first = False
+            out.append(quote(key))
+            out.append(":")
+            write_value(m[key], out)
+    out.append("}")
+    body = "".join(out).encode()
+    if len(body) > MAX_PACKET:
+        raise ProtocolError(TOO_LARGE, "message is %d bytes, the limit is %d" % (len(body), MAX_PACKET),
+                            mtype=m["t"], mid=m.get("mid"))
+    return body
+
+
+def decode(body, direction=None):
+    """Body bytes -> checked message dict. Raises ProtocolError, nothing else.
+
+    `direction` is UP when the hub reads what a terminal sent, DOWN when a
+    terminal reads what the hub sent, None to accept either.
+    """
+    if len(body) > MAX_PACKET:
+        raise ProtocolError(TOO_LARGE, "message is %d bytes, the limit is %d" % (len(body), MAX_PACKET))
+    try:
+        text = bytes(body).decode("utf-8")
+    except (UnicodeError, ValueError):
+        raise ProtocolError(MALFORMED, "message is not valid UTF-8")
+    if not text.startswith("{"):
+        raise ProtocolError(MALFORMED, "message must be a JSON object starting with {")
+    try:
+        raw = json.loads(text)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+        raise ProtocolError(MALFORMED, "message is not valid JSON")
+    if type(raw) is not dict:
+        raise ProtocolError(MALFORMED, "message must be a JSON object")
+    return _check(raw, direction)
+
+
+__all__ = ("encode", "decode", "check", "UP", "DOWN")

@@ -1,0 +1,44 @@
+"""HMAC-SHA256 from hashlib.sha256 alone.
+
+MicroPython ports ship hashlib.sha256 but not always `hmac`, so the terminal
+and the hub both use this one implementation (RFC 2104).
+"""
+
+import hashlib
+
+_BLOCK = 64
+
+
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
+def hmac_sha256(key, msg):
+    if len(key) > _BLOCK:
+        key = sha256(key)
+    key = bytes(key) + bytes(_BLOCK - len(key))
+    inner = hashlib.sha256(bytes([b ^ 0x36 for b in key]))
+    inner.update(msg)
+    outer = hashlib.sha256(bytes([b ^ 0x5C for b in key]))
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def equal(a, b):
+    """Compare two byte strings in time that does not depend on where they differ."""
+    if len(a) != len(b):
+        return False
+    diff = 0
+    for i in range(len(a)):
+        diff |= a[i] ^ b[i]
+    return diff == 0
+
+
+def parse_key(text):
+    """A device key as written in configuration (64 hex digits) -> 32 bytes."""
+    if type(text) is not str or len(text) != 64:
+        raise ValueError("a device key must be 64 hex digits (32 bytes)")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise ValueError("a device key must be 64 hex digits (32 bytes)")

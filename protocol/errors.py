@@ -1,0 +1,49 @@
+"""The single error type of the message layer.
+
+A ProtocolError always says what is wrong in words a person can act on, and
+carries a stable machine `code` (the same codes travel in `nack.code`) and the
+`field` at fault, so a hub can count errors per terminal and per cause.
+"""
+
+# Codes for what a decoder finds. Application-level nack codes live in
+# catalogue.NACK_CODES, which includes these.
+MALFORMED = "malformed"          # not UTF-8 JSON, or not an object
+TOO_LARGE = "too_large"          # packet over MAX_PACKET
+MISSING = "missing_field"        # a required field is absent
+BAD_TYPE = "bad_type"            # a field has the wrong JSON type
+BAD_VALUE = "bad_value"          # right type, value out of range or pattern
+UNKNOWN_TYPE = "unknown_type"    # message type this peer does not know
+WRONG_DIRECTION = "wrong_direction"  # e.g. a `rating` sent by a hub
+BAD_LABEL = "bad_label"          # label code not of the rating's level
+NEED_LABEL = "need_label"        # bad rating without a reason label or "other"
+BAD_SEAL = "bad_seal"            # MAC does not verify
+NO_SESSION = "no_session"        # sealed packet for a session we do not hold
+AUTH_FAILED = "auth_failed"      # handshake proof wrong
+UNKNOWN_DEVICE = "unknown_device"
+VERSION = "version"              # no protocol version in common
+
+
+class ProtocolError(ValueError):
+    """Raised for anything received or about to be sent that breaks the protocol.
+
+    `mtype` and `mid` are filled in when the decoder got far enough to know
+    them, so the receiver can answer with a `nack` that names the message.
+    """
+
+    def __init__(self, code, detail, field=None, mtype=None, mid=None):
+        ValueError.__init__(self, code, detail, field)
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.mtype = mtype
+        self.mid = mid
+
+    def __str__(self):
+        where = self.field
+        if self.mtype and where:
+            where = self.mtype + "." + where
+        elif self.mtype:
+            where = self.mtype
+        if where:
+            return "%s: %s [%s]" % (where, self.detail, self.code)
+        return "%s [%s]" % (self.detail, self.code)

@@ -1,0 +1,190 @@
+"""Device authentication and sealed packets, the same on UART and MQTT.
+
+Handshake (three packets, see PROTOCOL.md §5):
+  terminal -> hub   hello  {dn}           plain; dn = 8 random bytes
+  hub -> terminal   chal   {dn, hn, hp}   plain; hp proves the hub holds the key
+  terminal -> hub   auth   {hh}           sealed; the seal proves the terminal
+                                          holds the key, hh binds the hello
+Both sides then derive one key per direction from the device key K and both
+nonces, so a session cannot be replayed into another and a packet cannot be
+reflected back to its sender. Every later packet is sealed:
+  packet = body + "~" + tag (8 hex) + mac (16 hex)
+  mac    = first 8 bytes of HMAC-SHA256(direction key, body)
+  tag    = first 4 bytes of hn, naming the session
+A terminal that is told `no_session` starts a new handshake.
+"""
+
+from protocol import PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, MAX_PACKET
+from protocol.codec import encode, decode
+from protocol.catalogue import UP, DOWN
+from protocol.crypto import hmac_sha256, sha256, equal
+from protocol.errors import (
+    ProtocolError, AUTH_FAILED, BAD_SEAL, NO_SESSION, VERSION,
+)
+
+SEP = 0x7E  # "~"
+TAG_HEX = 8
+MAC_HEX = 16
+SEAL_LEN = 1 + TAG_HEX + MAC_HEX
+# Types that travel unsealed: the handshake, and the nacks that say why a
+# packet could not be taken before a session exists.
+PLAIN_TYPES = ("hello", "chal", "nack")
+_HEX = b"0123456789abcdef"
+
+
+def split(packet):
+    """-> (body, tag, mac) for a sealed packet, (packet, None, None) otherwise.
+
+    A seal is recognised by "}~" at its fixed distance from the end: a body is
+    a JSON object, so it ends with "}". Raises ProtocolError for a seal that
+    is not hex.
+    """
+    n = len(packet)
+    if n > SEAL_LEN and packet[n - SEAL_LEN] == SEP and packet[n - SEAL_LEN - 1] == 0x7D:
+        tail = bytes(packet[n - SEAL_LEN + 1:])
+        for b in tail:
+            if b not in _HEX:
+                raise ProtocolError(BAD_SEAL, "seal must be lowercase hex after ~")
+        return bytes(packet[:n - SEAL_LEN]), tail[:TAG_HEX].decode(), tail[TAG_HEX:]
+    return packet, None, None
+
+
+def packet_tag(packet):
+    return split(packet)[1]
+
+
+def _mac(key, body):
+    return hmac_sha256(key, body)[:MAC_HEX // 2].hex().encode()
+
+
+def _derive(key, dn, hn):
+    """Session keys and tag from the device key and the two nonces (bytes)."""
+    salt = dn + hn
+    return (hmac_sha256(key, b"pingjia up" + salt),
+            hmac_sha256(key, b"pingjia down" + salt),
+            hn.hex()[:TAG_HEX])
+
+
+def hub_proof(key, dn, hn):
+    return hmac_sha256(key, b"pingjia hub proof" + dn + hn)[:16].hex()
+
+
+def hello_hash(hello_packet):
+    return sha256(hello_packet)[:8].hex()
+
+
+class Session:
+    """An authenticated session: seals what one side sends, opens what it receives."""
+
+    def __init__(self, role, up_key, down_key, tag, version):
+        self.role = role
+        self.tag = tag
+        self.version = version
+        if role == "terminal":
+            self._send_key, self._recv_key = up_key, down_key
+            self._send_dir, self._recv_dir = UP, DOWN
+        else:
+            self._send_key, self._recv_key = down_key, up_key
+            self._send_dir, self._recv_dir = DOWN, UP
+
+    def seal(self, msg):
+        body = encode(msg, self._send_dir)
+        if len(body) + SEAL_LEN > MAX_PACKET:
+            raise ProtocolError("too_large", "sealed packet would exceed %d bytes" % MAX_PACKET,
+                                mtype=msg.get("t"))
+        return body + b"~" + self.tag.encode() + _mac(self._send_key, body)
+
+    def open(self, packet):
+        """Sealed packet -> checked message. ProtocolError names what failed."""
+        body, tag, mac = split(packet)
+        if tag is None:
+            raise ProtocolError(BAD_SEAL, "packet is not sealed; only hello, chal and nack may travel unsealed")
+        if tag != self.tag:
+            raise ProtocolError(NO_SESSION, "packet belongs to session %s, the current one is %s; start a new handshake"
+                                % (tag, self.tag))
+        if not equal(_mac(self._recv_key, body), mac):
+            raise ProtocolError(BAD_SEAL, "seal does not verify: wrong device key or damaged packet")
+        return decode(body, self._recv_dir)
+
+
+def open_plain(packet, direction):
+    """Decode an unsealed packet; only PLAIN_TYPES may arrive this way."""
+    body, tag, _mac_ = split(packet)
+    if tag is not None:
+        raise ProtocolError(NO_SESSION, "sealed packet but no session is open; start with hello")
+    msg = decode(body, direction)
+    if msg["t"] not in PLAIN_TYPES:
+        raise ProtocolError(NO_SESSION, "%s needs an authenticated session; send hello first" % msg["t"],
+                            "t", msg["t"], msg.get("mid"))
+    return msg
+
+
+class TerminalHandshake:
+    """The terminal's side: hello out, chal in, auth out, Session ready."""
+
+    def __init__(self, device_id, key, nonce, info, version=PROTOCOL_VERSION):
+        if len(nonce) != 8:
+            raise ValueError("the device nonce must be 8 random bytes")
+        self.key = key
+        self.nonce = nonce
+        self.version = version
+        msg = {"t": "hello", "dev": device_id, "pv": version, "dn": nonce.hex()}
+        for k in info:
+            msg[k] = info[k]
+        self.hello_msg = msg
+        self.hello_packet = None
+
+    def hello(self, mid):
+        self.hello_msg["mid"] = mid
+        self.hello_packet = encode(self.hello_msg, UP)
+        return self.hello_packet
+
+    def accept(self, chal, auth_mid):
+        """Checked `chal` message -> (Session, auth packet). Raises ProtocolError."""
+        if chal.get("re") != self.hello_msg.get("mid") or chal["dn"] != self.nonce.hex():
+            raise ProtocolError(AUTH_FAILED, "challenge answers another hello; ignored", mtype="chal")
+        hn = bytes.fromhex(chal["hn"])
+        if not equal(hub_proof(self.key, self.nonce, hn).encode(), chal["hp"].encode()):
+            raise ProtocolError(AUTH_FAILED, "hub proof does not verify: this hub does not hold our key",
+                                "hp", "chal")
+        if chal["pv"] > self.version or chal["pv"] < PROTOCOL_VERSION_MIN:
+            raise ProtocolError(VERSION, "hub chose protocol version %d, we speak %d..%d"
+                                % (chal["pv"], PROTOCOL_VERSION_MIN, self.version), "pv", "chal")
+        up, down, tag = _derive(self.key, self.nonce, hn)
+        session = Session("terminal", up, down, tag, chal["pv"])
+        auth = session.seal({"t": "auth", "mid": auth_mid, "hh": hello_hash(self.hello_packet)})
+        return session, auth
+
+
+class HubHandshake:
+    """The hub's side, one per hello: chal out, auth in, Session ready.
+
+    The caller first reads the hello with open_plain(), looks the device key
+    up by hello["dev"] (answering nack unknown_device when there is none),
+    then builds this with a fresh 8-byte nonce.
+    """
+
+    def __init__(self, hello, hello_packet, key, nonce, version=PROTOCOL_VERSION):
+        if len(nonce) != 8:
+            raise ValueError("the hub nonce must be 8 random bytes")
+        self.device_id = hello["dev"]
+        self.hello = hello
+        self.version = min(version, hello["pv"])
+        if self.version < PROTOCOL_VERSION_MIN:
+            raise ProtocolError(VERSION, "terminal speaks protocol version %d, this hub needs at least %d; update the firmware"
+                                % (hello["pv"], PROTOCOL_VERSION_MIN), "pv", "hello", hello.get("mid"))
+        self._hh = hello_hash(hello_packet)
+        dn = bytes.fromhex(hello["dn"])
+        up, down, tag = _derive(key, dn, nonce)
+        self.session = Session("hub", up, down, tag, self.version)
+        self.challenge = encode({"t": "chal", "re": hello["mid"], "dn": hello["dn"], "hn": nonce.hex(),
+                                 "hp": hub_proof(key, dn, nonce), "pv": self.version}, DOWN)
+
+    def accept(self, packet):
+        """Sealed auth packet -> (Session, auth message). Raises ProtocolError."""
+        msg = self.session.open(packet)
+        if msg["t"] != "auth":
+            raise ProtocolError(AUTH_FAILED, "expected auth after chal, got %s" % msg["t"], "t", msg["t"], msg.get("mid"))
+        if msg["hh"] != self._hh:
+            raise ProtocolError(AUTH_FAILED, "auth does not match the hello it answers", "hh", "auth", msg.get("mid"))
+        return self.session, msg

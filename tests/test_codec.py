@@ -1,0 +1,147 @@
+"""The message layer: every type round-trips, bad input gets a named error."""
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from protocol import MAX_PACKET
+from protocol.catalogue import MESSAGES
+from protocol.codec import encode, decode
+from protocol.errors import ProtocolError
+from strategies import message, any_message
+
+RATING = {"t": "rating", "seq": 7, "eid": "E20261122-0001", "cs": "3301002026112200001",
+          "lv": 2, "lb": [207, 213], "dp": 4200, "mt": 81234, "org": "live"}
+
+
+def body(**fields):
+    return json.dumps(fields, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("mtype", sorted(MESSAGES))
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_type_round_trips_and_encodes_one_way(mtype, data):
+    msg = data.draw(message(mtype))
+    wire = encode(msg)
+    assert decode(wire) == msg
+    # One byte form: re-encoding what was decoded gives the same bytes.
+    assert encode(decode(wire)) == wire
+    # Compact: no spaces outside strings, fields in catalogue order.
+    assert wire.startswith(b'{"t":"%s"' % mtype.encode())
+
+
+@settings(max_examples=400)
+@given(st.binary(max_size=300))
+def test_random_bytes_give_a_message_or_a_protocol_error(raw):
+    try:
+        decode(raw)
+    except ProtocolError as e:
+        assert e.code and e.detail
+
+
+@settings(max_examples=300)
+@given(any_message, st.data())
+def test_a_field_of_the_wrong_type_is_named(msg, data):
+    fields = [k for k in msg if k != "t"]
+    if not fields:
+        return
+    key = data.draw(st.sampled_from(fields))
+    bad = dict(msg)
+    wrong = data.draw(st.sampled_from([None, 1.5, {"x": 1}, "x" * 400, -(2 ** 63), [[]]]))
+    if type(wrong) is type(msg[key]):
+        return
+    bad[key] = wrong
+    with pytest.raises(ProtocolError) as err:
+        decode(body(**bad))
+    assert err.value.field.split(".")[0].split("[")[0] == key or err.value.code in ("bad_label", "need_label")
+    assert err.value.mtype == msg["t"]
+
+
+def test_label_from_another_level_is_refused_with_the_reason():
+    with pytest.raises(ProtocolError) as err:
+        decode(body(**dict(RATING, lb=[207, 510])))
+    assert err.value.code == "bad_label"
+    assert err.value.field == "lb"
+    assert "510" in str(err.value) and "level 5" in str(err.value)
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_bad_rating_needs_a_label_or_explicit_other(level):
+    with pytest.raises(ProtocolError) as err:
+        decode(body(**dict(RATING, lv=level, lb=[])))
+    assert err.value.code == "need_label"
+    ok = decode(body(**dict(RATING, lv=level, lb=[], oth=True)))
+    assert ok["oth"] is True
+
+
+@pytest.mark.parametrize("level", [3, 4, 5])
+def test_good_rating_needs_no_label(level):
+    assert decode(body(**dict(RATING, lv=level, lb=[])))["lv"] == level
+
+
+def test_unknown_fields_are_ignored_and_dropped():
+    msg = decode(body(**dict(RATING, lb=[207], future_field={"a": 1}, x=3)))
+    assert "future_field" not in msg and msg["lb"] == [207]
+
+
+def test_unknown_type_keeps_the_mid_for_the_nack():
+    with pytest.raises(ProtocolError) as err:
+        decode(b'{"t":"hologram","mid":41,"x":1}')
+    assert err.value.code == "unknown_type" and err.value.mid == 41
+
+
+@pytest.mark.parametrize("raw, code, field", [
+    (b'{"t":"rating"', "malformed", None),
+    (b'\xff\xfe{}', "malformed", None),
+    (b'[1,2]', "malformed", None),
+    (b'{"mid":1}', "missing_field", "t"),
+    (body(**{k: v for k, v in RATING.items() if k != "cs"}), "missing_field", "cs"),
+    (body(**dict(RATING, lv=6)), "bad_value", "lv"),
+    (body(**dict(RATING, lv=True)), "bad_type", "lv"),
+    (body(**dict(RATING, lv=2.0)), "bad_type", "lv"),
+    (body(**dict(RATING, seq=0)), "bad_value", "seq"),
+    (body(**dict(RATING, org="later")), "bad_value", "org"),
+    (body(**dict(RATING, lb=[207, 207])), "bad_value", "lb"),
+    (body(**dict(RATING, lb=[207] * 9)), "bad_value", "lb"),
+    (body(**dict(RATING, cs="办件 1")), "bad_value", "cs"),
+    (body(t="inv", mid=1, eid="E1", win="12", cs="C1", mc="M1", mn="名\n称", stf="007", stn="张三", to=60), "bad_value", "mn"),
+    (body(t="inv", mid=1, eid="E1", win="12", cs="C1", mc="M1", mn="名" * 121, stf="007", stn="张三", to=60), "bad_value", "mn"),
+    (body(t="inv", eid="E1", win="12", cs="C1", mc="M1", mn="名", stf="007", stn="张三", to=60), "missing_field", "mid"),
+    (body(t="hello", mid=1, dev="W/12", fw="1", board="b", pv=1, jd=0, dn="00" * 8), "bad_value", "dev"),
+    (body(t="ack"), "missing_field", "re"),
+    (body(t="cfg", mid=1, ver=1, ls={"v": 1, "l": [[510, "好"], [510, "又好"]]}), "bad_value", "ls.l[1]"),
+    (body(t="cfg", mid=1, ver=1, ls={"v": 1, "l": [[610, "好"]]}), "bad_value", "ls.l[0][0]"),
+])
+def test_bad_messages_get_a_named_error(raw, code, field):
+    with pytest.raises(ProtocolError) as err:
+        decode(raw)
+    assert err.value.code == code
+    assert err.value.field == field
+    assert str(err.value)
+
+
+def test_oversized_packet_is_refused_before_parsing():
+    with pytest.raises(ProtocolError) as err:
+        decode(b"{" + b" " * MAX_PACKET + b"}")
+    assert err.value.code == "too_large"
+
+
+def test_direction_is_enforced_when_asked():
+    wire = encode(RATING)
+    assert decode(wire, "up")["seq"] == 7
+    with pytest.raises(ProtocolError) as err:
+        decode(wire, "down")
+    assert err.value.code == "wrong_direction"
+
+
+def test_encode_refuses_what_decode_would_refuse():
+    with pytest.raises(ProtocolError) as err:
+        encode(dict(RATING, lb=[510]))
+    assert err.value.code == "bad_label"
+
+
+def test_typical_rating_is_small():
+    wire = encode(dict(RATING, dt=1795356323123, bt=12, lsv=1))
+    assert len(wire) < 200, len(wire)
