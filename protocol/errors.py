@@ -31,7 +31,7 @@ class ProtocolError(ValueError):
     """
 
     def __init__(self, code, detail, field=None, mtype=None, mid=None):
-        ValueError.__init__(self, code, detail, field)
+        super().__init__(code, detail, field)
         self.code = code
         self.detail = detail
         self.field = field

@@ -1,0 +1,237 @@
+"""Link frames on a serial line: layout, checks, and a streaming deframer.
+
+A link frame before byte stuffing (all integers big-endian):
+
+    offset  size  field
+    0       1     ver_type  high nibble: link version, 1
+                            low nibble:  type, 1 DATA, 2 ACK, 3 SYN, 4 SYNACK
+    1       2     src       sender's incarnation: random, non-zero, chosen
+                            anew at every start of the sender (boot)
+    3       2     dst       the receiver's incarnation as the sender knows
+                            it; 0 = not known yet (only a SYN carries 0)
+    5       1     seq       DATA: the frame's sequence number, mod 256;
+                            every other type: 0
+    6       1     ack       DATA and ACK: the next sequence number the sender
+                            expects from the peer (cumulative ack);
+                            SYN and SYNACK: 0
+    7       n-11  payload   DATA only: 0..MAX_PAYLOAD (2048) bytes;
+                            empty in every other type
+    n-4     4     crc       CRC-32 (IEEE 802.3, as binascii.crc32 and zlib)
+                            of bytes 0..n-5
+
+so a frame is 11..2059 bytes. On the wire it is COBS(frame) followed by one
+0x00 (see protocol/cobs.py): at most 2068 + 1 bytes.
+
+Receivers reject (FrameError, counted by the Deframer) a frame that is
+shorter than 11 bytes, longer than the payload limit allows, has a wrong
+CRC, a version other than 1, a type other than 1..4, src 0, or a payload in
+a frame that is not DATA. seq and ack of SYN/SYNACK, and seq of ACK, are
+sent as 0 and ignored on receipt, so later versions may give them a meaning.
+"""
+
+import binascii
+import struct
+
+from protocol import cobs
+
+VERSION = 1
+
+DATA = 1
+ACK = 2
+SYN = 3
+SYNACK = 4
+TYPE_NAMES = {DATA: "DATA", ACK: "ACK", SYN: "SYN", SYNACK: "SYNACK"}
+
+HEADER_LEN = 7
+CRC_LEN = 4
+MIN_FRAME = HEADER_LEN + CRC_LEN
+MAX_PAYLOAD = 2048
+_HEADER = ">BHHBB"
+
+
+def max_wire_len(max_payload=MAX_PAYLOAD):
+    """Largest frame on the wire (COBS plus delimiter) for a payload limit."""
+    return cobs.max_encoded_len(MIN_FRAME + max_payload) + 1
+
+
+class FrameError(ValueError):
+    """A frame that must be dropped; kind is one of KINDS, str() says why."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+# FrameError kinds and the Deframer counter each one adds to.
+KINDS = {
+    "short": "bad_header",
+    "oversize": "oversize",
+    "bad_crc": "bad_crc",
+    "bad_version": "bad_header",
+    "bad_type": "bad_header",
+    "bad_src": "bad_header",
+    "control_payload": "bad_header",
+}
+
+
+class Frame:
+    """One parsed link frame. Plain attributes; compares by value."""
+
+    def __init__(self, ftype, src, dst, seq, ack, payload=b""):
+        self.ftype = ftype
+        self.src = src
+        self.dst = dst
+        self.seq = seq
+        self.ack = ack
+        self.payload = payload
+
+    def key(self):
+        return (self.ftype, self.src, self.dst, self.seq, self.ack, self.payload)
+
+    def __eq__(self, other):
+        return isinstance(other, Frame) and self.key() == other.key()
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.key())
+
+    def __repr__(self):
+        return "Frame(%s src=%d dst=%d seq=%d ack=%d len=%d)" % (
+            TYPE_NAMES.get(self.ftype, self.ftype), self.src, self.dst,
+            self.seq, self.ack, len(self.payload))
+
+    def wire(self):
+        return build_frame(self.ftype, self.src, self.dst, self.seq, self.ack, self.payload)
+
+
+def _check_int(name, v, hi):
+    if type(v) is not int or v < 0 or v > hi:
+        raise ValueError("%s must be an int in 0..%d, got %r" % (name, hi, v))
+
+
+def build_frame(ftype, src, dst, seq, ack, payload=b"", max_payload=MAX_PAYLOAD):
+    """-> the wire bytes of one frame: COBS(frame) + 0x00.
+
+    Raises ValueError for fields a receiver would reject.
+    """
+    if ftype not in TYPE_NAMES:
+        raise ValueError("unknown frame type %r" % (ftype,))
+    _check_int("src", src, 0xFFFF)
+    _check_int("dst", dst, 0xFFFF)
+    _check_int("seq", seq, 0xFF)
+    _check_int("ack", ack, 0xFF)
+    if src == 0:
+        raise ValueError("src incarnation must not be 0")
+    payload = bytes(payload)
+    if ftype != DATA and (payload or seq):
+        raise ValueError("%s carries no payload and seq 0" % TYPE_NAMES[ftype])
+    if len(payload) > max_payload:
+        raise ValueError("payload of %d bytes exceeds %d" % (len(payload), max_payload))
+    raw = struct.pack(_HEADER, (VERSION << 4) | ftype, src, dst, seq, ack) + payload
+    raw += (binascii.crc32(raw) & 0xFFFFFFFF).to_bytes(4, "big")
+    return cobs.encode(raw) + b"\x00"
+
+
+def parse_frame(raw, max_payload=MAX_PAYLOAD):
+    """-> Frame from raw (one frame after COBS decoding). Raises FrameError."""
+    raw = bytes(raw)
+    n = len(raw)
+    if n < MIN_FRAME:
+        raise FrameError("short", "short frame: %d bytes, at least %d" % (n, MIN_FRAME))
+    if n > MIN_FRAME + max_payload:
+        raise FrameError("oversize", "oversize frame: %d bytes, at most %d"
+                         % (n, MIN_FRAME + max_payload))
+    body = raw[:n - CRC_LEN]
+    want = int.from_bytes(raw[n - CRC_LEN:], "big")
+    if binascii.crc32(body) & 0xFFFFFFFF != want:
+        raise FrameError("bad_crc", "bad crc")
+    vt, src, dst, seq, ack = struct.unpack_from(_HEADER, body, 0)
+    if vt >> 4 != VERSION:
+        raise FrameError("bad_version", "bad version %d, this end speaks %d" % (vt >> 4, VERSION))
+    ftype = vt & 0x0F
+    if ftype not in TYPE_NAMES:
+        raise FrameError("bad_type", "unknown frame type %d" % ftype)
+    if src == 0:
+        raise FrameError("bad_src", "src incarnation 0")
+    payload = body[HEADER_LEN:]
+    if payload and ftype != DATA:
+        raise FrameError("control_payload", "payload of %d bytes on a %s frame"
+                         % (len(payload), TYPE_NAMES[ftype]))
+    if ftype != DATA:
+        # Reserved fields: sent as 0, ignored, so they can gain a meaning later.
+        seq = 0
+        if ftype != ACK:
+            ack = 0
+    return Frame(ftype, src, dst, seq, ack, payload)
+
+
+class Deframer:
+    """Splits a byte stream into frames; never raises on what the line brings.
+
+    feed() takes chunks of any size and returns the good frames completed by
+    them. Everything else is dropped and counted in stats:
+      frames         good frames returned
+      bad_cobs       runs that are not valid COBS
+      bad_crc        frames with a wrong CRC (line noise, mostly)
+      bad_header     short frames, wrong version or type, src 0, control
+                     frames with a payload
+      oversize       frames beyond the payload limit, and runs longer than
+                     the largest frame without a 0x00 (the run is discarded
+                     and reading resumes after the next 0x00)
+      garbage_bytes  bytes of everything dropped (delimiters not counted)
+    The buffer never holds more than one largest frame.
+    """
+
+    def __init__(self, max_payload=MAX_PAYLOAD):
+        self.max_payload = max_payload
+        self._limit = cobs.max_encoded_len(MIN_FRAME + max_payload)
+        self._buf = bytearray()
+        self._skip = False  # inside an overlong run, waiting for 0x00
+        self.stats = {"frames": 0, "bad_crc": 0, "bad_cobs": 0, "bad_header": 0,
+                      "oversize": 0, "garbage_bytes": 0}
+
+    def feed(self, data):
+        out = []
+        data = bytes(data)
+        n = len(data)
+        i = 0
+        st = self.stats
+        while i < n:
+            j = data.find(b"\x00", i)
+            end = n if j < 0 else j
+            if self._skip:
+                st["garbage_bytes"] += end - i
+            elif len(self._buf) + end - i > self._limit:
+                st["oversize"] += 1
+                st["garbage_bytes"] += len(self._buf) + end - i
+                self._buf = bytearray()
+                self._skip = True
+            else:
+                self._buf += data[i:end]
+            if j < 0:
+                break
+            if self._skip:
+                self._skip = False
+            elif self._buf:
+                self._take(out)
+            i = j + 1
+        return out
+
+    def _take(self, out):
+        buf = self._buf
+        self._buf = bytearray()
+        st = self.stats
+        try:
+            frame = parse_frame(cobs.decode(buf), self.max_payload)
+        except FrameError as e:
+            st[KINDS[e.kind]] += 1
+            st["garbage_bytes"] += len(buf)
+            return
+        except ValueError:
+            st["bad_cobs"] += 1
+            st["garbage_bytes"] += len(buf)
+            return
+        st["frames"] += 1
+        out.append(frame)
