@@ -30,3 +30,18 @@ def micropython():
                         pytrace=False)
         return result.stdout
     return run
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    """A real mosquitto on a free loopback port, from hub/data/mosquitto.conf.
+
+    `.host`, `.port`; `.restart(downtime=0.5)` keeps the port and persistence;
+    `.stop(kill=True)`; `.log()`. See tests/mqtt_broker.py.
+    """
+    from tests.mqtt_broker import MosquittoBroker
+    broker = MosquittoBroker(tmp_path / "mosquitto").start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
