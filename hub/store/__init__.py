@@ -1,0 +1,12 @@
+"""The hub's storage: SQLite through sqlite-utils (see db.py for durability).
+
+    db = open_db(path)            # WAL, synchronous=FULL, foreign keys, migrated
+    with tx(db): ...              # atomic block (BEGIN IMMEDIATE / savepoint)
+
+Tables by module: schema_terminals (windows, terminals, duty),
+schema_invitations, schema_ratings (ratings, timeouts), schema_outbox
+(outbox, audit), schema_config (config_versions); migrations.py orders them.
+"""
+
+from hub.store.db import open_db, tx, data_dir, db_path, pragma  # noqa: F401
+from hub.store.migrations import LATEST as SCHEMA_VERSION  # noqa: F401
