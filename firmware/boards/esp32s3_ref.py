@@ -1,0 +1,254 @@
+"""The reference terminal: ESP32-S3 (8 MB flash, no PSRAM needed), 320x240
+ILI9341/ST7789-class SPI panel, five buttons, hub link on UART1, 58 mm ESC/POS
+printer on UART2, Wi-Fi for MQTT.
+
+This is the only file that imports `machine`, `network` and `framebuf`
+drivers; it cannot run on CPython, but it must compile with mpy-cross.
+
+RAM strategy (no PSRAM): the application draws into one 1-bit framebuffer
+(320*240/8 = 9,600 bytes). show() converts it to RGB565 one strip of
+STRIP_ROWS rows at a time with framebuf.blit and a two-colour palette (native
+code, no Python loop per pixel) and pushes each strip over SPI, so the only
+colour buffer is 320*16*2 = 10,240 bytes, allocated once.
+
+Blocking: panel reset waits 150 ms once, at boot, before the event loop
+starts. A full frame is 15 SPI writes of 10 KB (about 2 ms each at 40 MHz);
+nothing else here waits.
+"""
+
+import gc
+import json
+import os
+import time
+
+import framebuf
+import machine
+import network
+
+from boards import Reset  # noqa: F401  (same names as every board module)
+
+# -- pin map (GPIO numbers) ---------------------------------------------------
+LCD_SPI_ID = 2
+LCD_SCK = 12
+LCD_MOSI = 11
+LCD_MISO = 13
+LCD_CS = 10
+LCD_DC = 9
+LCD_RST = 14
+LCD_BL = 21
+LCD_BAUD = 40000000
+# Five buttons, left to right, to GND with internal pull-ups (pressed = 0).
+BUTTON_PINS = (4, 5, 6, 7, 15)
+HUB_UART = 1
+HUB_TX = 17
+HUB_RX = 18
+HUB_BAUD = 115200
+PRN_UART = 2
+PRN_TX = 43
+PRN_RX = 44
+PRN_BAUD = 9600
+
+WIDTH = 320
+HEIGHT = 240
+STRIP_ROWS = 16
+INK = 0x0000        # black
+PAPER = 0xFFFF      # white
+FS_ROOT = "/data"
+IDENTITY_FILE = "/identity.json"   # {"dev": "...", "key": "64 hex digits"}, written at provisioning
+WIFI_FILE = "/wifi.json"           # {"ssid": "...", "pw": "..."}, optional
+
+# ILI9341 commands
+_SWRESET = 0x01
+_SLPOUT = 0x11
+_COLMOD = 0x3A
+_MADCTL = 0x36
+_DISPON = 0x29
+_CASET = 0x2A
+_PASET = 0x2B
+_RAMWR = 0x2C
+
+
+def _swap(c):
+    # framebuf writes RGB565 little-endian, the panel reads big-endian.
+    return ((c & 0xFF) << 8) | (c >> 8)
+
+
+class Display:
+    def __init__(self):
+        self.width = WIDTH
+        self.height = HEIGHT
+        self._spi = machine.SPI(LCD_SPI_ID, baudrate=LCD_BAUD, sck=machine.Pin(LCD_SCK),
+                                mosi=machine.Pin(LCD_MOSI), miso=machine.Pin(LCD_MISO))
+        self._cs = machine.Pin(LCD_CS, machine.Pin.OUT, value=1)
+        self._dc = machine.Pin(LCD_DC, machine.Pin.OUT, value=0)
+        self._rst = machine.Pin(LCD_RST, machine.Pin.OUT, value=1)
+        self._bl = machine.PWM(machine.Pin(LCD_BL), freq=1000, duty_u16=65535)
+        self._strip_buf = bytearray(WIDTH * STRIP_ROWS * 2)
+        self._strip = framebuf.FrameBuffer(self._strip_buf, WIDTH, STRIP_ROWS, framebuf.RGB565)
+        pal = bytearray(4)
+        self._palette = framebuf.FrameBuffer(pal, 2, 1, framebuf.RGB565)
+        self._palette.pixel(0, 0, _swap(PAPER))
+        self._palette.pixel(1, 0, _swap(INK))
+        self._win = bytearray(4)
+        self._init_panel()
+
+    def _cmd(self, c, data=None):
+        self._cs(0)
+        self._dc(0)
+        self._spi.write(bytes((c,)))
+        if data:
+            self._dc(1)
+            self._spi.write(data)
+        self._cs(1)
+
+    def _init_panel(self):
+        self._rst(0)
+        time.sleep_ms(10)
+        self._rst(1)
+        time.sleep_ms(20)
+        self._cmd(_SWRESET)
+        time.sleep_ms(120)
+        self._cmd(_SLPOUT)
+        self._cmd(_COLMOD, b"\x55")        # 16 bits per pixel
+        self._cmd(_MADCTL, b"\x28")        # landscape, BGR
+        self._cmd(_DISPON)
+
+    def _window(self, y0, y1):
+        w = self._win
+        w[0], w[1], w[2], w[3] = 0, 0, (WIDTH - 1) >> 8, (WIDTH - 1) & 0xFF
+        self._cmd(_CASET, w)
+        w[0], w[1], w[2], w[3] = y0 >> 8, y0 & 0xFF, y1 >> 8, y1 & 0xFF
+        self._cmd(_PASET, w)
+
+    def show(self, buf):
+        src = framebuf.FrameBuffer(buf, WIDTH, HEIGHT, framebuf.MONO_HLSB)
+        for y in range(0, HEIGHT, STRIP_ROWS):
+            self._strip.blit(src, 0, -y, -1, self._palette)
+            self._window(y, y + STRIP_ROWS - 1)
+            self._cmd(_RAMWR, self._strip_buf)
+
+    def backlight(self, percent):
+        self._bl.duty_u16(max(0, min(100, percent)) * 65535 // 100)
+
+
+class Buttons:
+    """Polled GPIO: take_edges() samples the pins (the app polls every ~20 ms,
+    well inside a human press of 50+ ms) and reports level changes."""
+
+    def __init__(self):
+        self.count = len(BUTTON_PINS)
+        self._pins = [machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in BUTTON_PINS]
+        self._down = [False] * self.count
+
+    def take_edges(self, now=None):
+        out = []
+        for i in range(self.count):
+            d = self._pins[i].value() == 0
+            if d != self._down[i]:
+                self._down[i] = d
+                out.append((i, d, now if now is not None else time.ticks_ms()))
+        return out
+
+
+class UartStream:
+    def __init__(self, uart_id, tx, rx, baud):
+        self._u = machine.UART(uart_id, baudrate=baud, tx=tx, rx=rx, rxbuf=4096, txbuf=4096)
+
+    def read(self):
+        n = self._u.any()
+        if not n:
+            return b""
+        return self._u.read(n) or b""
+
+    def write(self, data):
+        self._u.write(data)
+
+
+class Printer(UartStream):
+    """ESC/POS on UART2. state() asks the paper sensor (DLE EOT 4) and reads
+    the answer to the previous question, so it never waits."""
+
+    def __init__(self):
+        UartStream.__init__(self, PRN_UART, PRN_TX, PRN_RX, PRN_BAUD)
+        self._state = "offline"
+        self._asked = False
+
+    def state(self):
+        r = UartStream.read(self)
+        if r:
+            self._state = "paper_out" if r[-1] & 0x60 else "ok"
+        elif self._asked:
+            self._state = "offline"
+        self.write(b"\x10\x04\x04")
+        self._asked = True
+        return self._state
+
+
+class Board:
+    name = "esp32s3_ref"
+    caps = ("uart", "mqtt", "printer")
+
+    def __init__(self):
+        self.fs_root = FS_ROOT
+        try:
+            os.mkdir(FS_ROOT)
+        except OSError:
+            pass
+        self._last_raw = time.ticks_ms()
+        self._ticks = 0
+        self.display = Display()
+        self.buttons = Buttons()
+        self.link = UartStream(HUB_UART, HUB_TX, HUB_RX, HUB_BAUD)
+        self.printer = Printer()
+        self._wlan = None
+
+    def identity(self):
+        with open(IDENTITY_FILE) as f:
+            d = json.load(f)
+        return d["dev"], bytes.fromhex(d["key"])
+
+    def ticks_ms(self):
+        # Extend the wrapping hardware counter (2**30 ms) into one that never wraps.
+        raw = time.ticks_ms()
+        self._ticks += time.ticks_diff(raw, self._last_raw)
+        self._last_raw = raw
+        return self._ticks
+
+    def random_bytes(self, n):
+        return os.urandom(n)
+
+    def free_heap(self):
+        return gc.mem_free()
+
+    def collect(self):
+        gc.collect()
+
+    def watchdog(self, timeout_ms):
+        return machine.WDT(timeout=timeout_ms)
+
+    def reset(self):
+        machine.reset()
+
+    # -- extras of this board --
+    def wifi_connect(self):
+        """Start joining the Wi-Fi named in /wifi.json; -> False if none configured.
+        Returns at once; wifi_connected() says when it is up."""
+        try:
+            with open(WIFI_FILE) as f:
+                w = json.load(f)
+        except OSError:
+            return False
+        self._wlan = network.WLAN(network.STA_IF)
+        self._wlan.active(True)
+        self._wlan.connect(w["ssid"], w["pw"])
+        return True
+
+    def wifi_connected(self):
+        return self._wlan is not None and self._wlan.isconnected()
+
+    def rssi(self):
+        return self._wlan.status("rssi") if self.wifi_connected() else None
+
+
+def make():
+    return Board()
