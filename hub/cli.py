@@ -96,9 +96,16 @@ def _run_mpy(args):
     return subprocess.call(cmd)
 
 
+# -- hall hub and hall-IT commands (hub/commands/*.py) ---------------------------
+
+def _register_hub_commands(sub):
+    from hub.commands import register_all
+    register_all(sub)
+
+
 # -- dispatcher ---------------------------------------------------------------
 
-COMMANDS = [_register_demo, _register_test, _register_mpy]
+COMMANDS = [_register_demo, _register_test, _register_mpy, _register_hub_commands]
 
 
 def build_parser():

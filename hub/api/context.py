@@ -1,0 +1,98 @@
+"""What the API needs from the running hub, gathered in one object.
+
+`HubContext` holds the config, the token store, the database access and,
+when the hub runs its terminals, the ingest (to push an invitation at once)
+and the health of each part (app.py updates it; GET /api/v1/health shows it).
+
+Database access: sqlite3 connections belong to one thread, and the hub has
+one writer at a time anyway, so every service call from the API runs on one
+worker thread that owns one connection (`await ctx.run(fn, *args)` calls
+`fn(db, *args)` there). Route handlers stay async and never block the loop.
+"""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from hub.api.tokens import TokenStore
+
+
+class Component:
+    """Health of one part of the hub: ok / degraded / down, with a sentence."""
+
+    def __init__(self, name, state="starting", detail=""):
+        self.name = name
+        self.state = state
+        self.detail = detail
+        self.since = time.time()
+
+    def set(self, state, detail=""):
+        if state != self.state:
+            self.since = time.time()
+        self.state = state
+        self.detail = detail
+
+    def as_dict(self):
+        return {"state": self.state, "detail": self.detail, "since": round(self.since, 3)}
+
+
+class HubContext:
+    def __init__(self, cfg, db_path=None, tokens=None, ingest=None, open_db=None):
+        self.cfg = cfg
+        self.db_path = db_path or cfg.db_path
+        self.tokens = tokens or TokenStore(cfg.tokens_path)
+        self.ingest = ingest
+        self._open_db = open_db
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-db")
+        self.components = {}
+        self.started = time.time()
+
+    # -- health ---------------------------------------------------------------
+
+    def component(self, name):
+        if name not in self.components:
+            self.components[name] = Component(name)
+        return self.components[name]
+
+    # -- database -------------------------------------------------------------
+
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            opener = self._open_db
+            if opener is None:
+                from hub.store import open_db as opener
+            db = opener(self.db_path)
+            self._local.db = db
+        return db
+
+    def call(self, fn, *args, **kwargs):
+        """Run fn(db, ...) on the database thread and wait (for sync callers)."""
+        return self._pool.submit(lambda: fn(self._db(), *args, **kwargs)).result()
+
+    async def run(self, fn, *args, **kwargs):
+        """Run fn(db, ...) on the database thread without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(self._db(), *args, **kwargs))
+
+    def notify(self, device_id=None):
+        """Tell the ingest that something waits for a terminal (no-op without one)."""
+        if self.ingest is None:
+            return
+        if device_id:
+            self.ingest.deliver_pending(device_id)
+        else:
+            self.ingest.notify()
+
+    def close(self):
+        def _close():
+            db = getattr(self._local, "db", None)
+            if db is not None:
+                db.close()
+                self._local.db = None
+        try:
+            self._pool.submit(_close).result(timeout=5)
+        finally:
+            self._pool.shutdown(wait=True)

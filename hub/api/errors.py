@@ -1,0 +1,110 @@
+"""Every API error is JSON: {"error": code, "message": "...", "field": "..."}.
+
+`message` names the problem and what to do, for the developer of the window
+business system reading it in a log. Sources:
+  - HubError from the services (its code and status),
+  - pydantic validation errors, reshaped to name the field (422),
+  - Starlette's HTTPException (404 unknown path, 405 wrong method, ...).
+"""
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hub.errors import HubError
+
+
+def error_body(code, message, field=None):
+    body = {"error": code, "message": message}
+    if field:
+        body["field"] = field
+    return body
+
+
+def error_response(code, message, status, field=None, headers=None):
+    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+
+
+# OpenAPI description of the error body, for `responses=` on routes.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "stable machine code, e.g. unknown_window"},
+        "message": {"type": "string", "description": "what is wrong and what to do"},
+        "field": {"type": "string", "description": "the input at fault, when there is one"},
+    },
+}
+
+
+def responses(*statuses):
+    """`responses=` entries for a route that can fail with these statuses."""
+    text = {400: "Bad request", 401: "Missing or wrong token", 404: "Not found",
+            409: "Conflict with what is stored", 422: "A field is missing or invalid",
+            503: "The hub cannot do this right now"}
+    return {s: {"description": text.get(s, "Error"),
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}} for s in statuses}
+
+
+def _field_path(loc):
+    # loc is ("body", "case_serial") or ("query", "size") or ("path", "eid"):
+    # the first element says where; the rest is the field path.
+    parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
+    return ".".join(parts) if parts else None
+
+
+def _describe(err):
+    loc = tuple(err.get("loc", ()))
+    where = loc[0] if loc else "request"
+    field = _field_path(loc)
+    kind = err.get("type", "")
+    msg = err.get("msg", "invalid")
+    if kind == "missing":
+        text = "%s %r is required; add it" % (where_word(where), field)
+    elif kind in ("json_invalid", "model_attributes_type") or field in (None, ""):
+        text = "the request body must be a JSON object (%s); send Content-Type: " \
+               "application/json" % msg
+    elif kind == "extra_forbidden":
+        text = "%s %r is not a known field; remove it (the schema is at /docs)" % (
+            where_word(where), field)
+    else:
+        text = "%s %r: %s; fix the value (the schema is at /docs)" % (where_word(where), field, msg)
+    return field, text
+
+
+def where_word(where):
+    return {"body": "field", "query": "query parameter", "path": "path parameter",
+            "header": "header"}.get(where, "field")
+
+
+async def on_hub_error(request: Request, exc: HubError):
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return error_response(exc.code, exc.message, exc.status, exc.field, headers)
+
+
+async def on_validation_error(request: Request, exc: RequestValidationError):
+    errors = exc.errors()
+    field, text = _describe(errors[0]) if errors else (None, "invalid request")
+    if len(errors) > 1:
+        text += " (and %d more problem%s)" % (len(errors) - 1, "s" if len(errors) > 2 else "")
+    code = "bad_label" if field and field.split(".")[0] == "labels" else "bad_request"
+    return error_response(code, text, 422, field)
+
+
+async def on_http_error(request: Request, exc: StarletteHTTPException):
+    if isinstance(exc.detail, dict) and "error" in exc.detail:
+        return JSONResponse(exc.detail, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+    codes = {404: ("not_found", "no such path %s; the API lives under /api/v1 (see /docs)"
+                   % request.url.path),
+             405: ("method_not_allowed", "%s is not allowed on %s; see /docs for the methods"
+                   % (request.method, request.url.path))}
+    code, text = codes.get(exc.status_code, ("http_%d" % exc.status_code, str(exc.detail)))
+    return error_response(code, text, exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def install(app):
+    app.add_exception_handler(HubError, on_hub_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -1,0 +1,54 @@
+"""Assembles the FastAPI application: routers under /api/v1, errors, docs."""
+
+from fastapi import Depends, FastAPI
+
+from hub.api import errors
+from hub.api.auth import require_client
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+The hall hub's API for **window business systems** (一窗受理, queue systems) and
+**hall IT**.
+
+Typical flow for a queue system:
+
+1. When staff sign in at a window: `PUT /api/v1/windows/{window}/duty`.
+2. When a case is finished (办结): `POST /api/v1/invitations` — the window's
+   terminal shows the case and asks the citizen to rate it.
+3. Later: `GET /api/v1/invitations/{id}` for its state and rating, or
+   `GET /api/v1/ratings?since=...` to collect ratings in bulk.
+
+**Authentication**: every route except `/api/v1/health` needs
+`Authorization: Bearer <token>`. Hall IT creates one token per client system:
+`pingjia token create CLIENT`.
+
+**Errors** are JSON: `{"error": "unknown_window", "message": "...", "field": "window"}`.
+`error` is a stable code for programs; `message` says what is wrong and what
+to do; `field` names the input at fault when there is one.
+"""
+
+TAGS = [
+    {"name": "invitations", "description": "Evaluation invitations (评价邀请): one per case and visit."},
+    {"name": "windows", "description": "Staff duty at a window (签到 / 签退)."},
+    {"name": "ratings", "description": "Ratings (评价) as stored by the hub, with filters and paging."},
+    {"name": "terminals", "description": "The hall's rating terminals (for hall IT)."},
+    {"name": "health", "description": "Is the hub running, and are its parts connected?"},
+]
+
+
+def create_app(ctx):
+    """A FastAPI app serving the hub described by `ctx` (a HubContext)."""
+    from hub.api.routers import duty, health, invitations, ratings, terminals
+
+    app = FastAPI(title="pingjia hall hub API", version="1", description=DESCRIPTION,
+                  openapi_tags=TAGS, docs_url="/docs", redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.state.hub = ctx
+    errors.install(app)
+    auth = [Depends(require_client)]
+    app.include_router(health.router, prefix=API_PREFIX)
+    for module in (invitations, duty, ratings, terminals):
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,
+                           responses=errors.responses(401))
+    return app

@@ -1,0 +1,1 @@
+"""One router per domain; each route's docstring is its /docs text."""

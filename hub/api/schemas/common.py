@@ -1,0 +1,34 @@
+"""Field types shared by the API's schemas (same limits as the protocol's `inv`)."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Token-like identifiers: no spaces, as the terminal protocol carries them.
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                         pattern=r"^[^\s]+$")]
+# Window numbers become protocol NAME fields: letters, digits, _ - .
+WindowNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16,
+                                            pattern=r"^[A-Za-z0-9_.-]+$")]
+StaffId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
+                                           pattern=r"^[^\s]+$")]
+StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Level = Annotated[int, Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, "
+                                                     "2 不满意, 1 非常不满意")]
+
+
+class Request(BaseModel):
+    """Requests refuse unknown fields, so a typo is an error, not silently ignored."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Page(Response):
+    total: int = Field(description="how many items match the filters")
+    page: int
+    size: int
+    next_cursor: str | None = Field(None, description="pass as `cursor` to get the next page; "
+                                                       "null on the last page")

@@ -1,0 +1,75 @@
+"""Schemas of evaluation invitations (评价邀请)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from hub.api.schemas.common import Request, Response, StaffId, StaffName, Token, WindowNo
+from hub.api.schemas.ratings import RatingOut
+
+STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
+InvitationState = Literal["queued", "shown", "rated", "timed_out", "cancelled", "expired"]
+
+EXAMPLE = {
+    "window": "12",
+    "case_serial": "SZ20240611000123",
+    "visit": 1,
+    "matter_code": "11440300MB2C92102X4442111003000",
+    "matter_name": "个体工商户设立登记",
+    "staff_id": "A0317",
+    "staff_name": "李明",
+    "applicant_kind": "person",
+}
+
+
+class InvitationIn(Request):
+    window: WindowNo = Field(description="window number as configured in the hall, e.g. \"12\"")
+    case_serial: Token = Field(description="办件流水号, the case serial number")
+    visit: int = Field(1, ge=1, le=999, description="which visit of this case at this window "
+                                                    "(一次一评: one rating per case serial + visit)")
+    matter_code: Token = Field(description="事项编码")
+    matter_name: str = Field(min_length=1, max_length=120, description="事项名称, shown on the terminal")
+    staff_id: StaffId = Field(description="工号 of the staff member who handled the case")
+    staff_name: StaffName = Field(description="staff name, shown on the terminal")
+    applicant_kind: Literal["person", "legal_person"] = Field(
+        "person", description="person (自然人) or legal_person (法人)")
+    contact: str | None = Field(None, max_length=64, description=(
+        "optional applicant phone or e-mail for a rating reminder; stored encrypted, "
+        "never logged and never returned by the API"))
+    timeout_s: int | None = Field(None, ge=5, le=3600, description=(
+        "seconds the terminal waits for a press; default from the hub's config"))
+
+    model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
+
+
+class TerminalRef(Response):
+    device_id: str
+    online: bool
+
+
+class InvitationOut(Response):
+    id: str = Field(description="invitation id: use it to read or cancel the invitation")
+    state: InvitationState = Field(description=(
+        "queued (waiting for the terminal), shown (on the terminal now), rated, "
+        "timed_out (no press at the window: a receipt with a QR code was printed), "
+        "cancelled, expired (the terminal did not come back in time)"))
+    window: str
+    case_serial: str
+    visit: int
+    matter_code: str
+    matter_name: str
+    staff_id: str
+    staff_name: str
+    applicant_kind: str
+    created_at: str | None = None
+    shown_at: str | None = None
+    closed_at: str | None = None
+    expires_at: str | None = None
+    terminal: TerminalRef | None = Field(None, description="the window's terminal, if one is assigned")
+    rating: RatingOut | None = Field(None, description="the rating, once the state is rated")
+    warning: str | None = Field(None, description="set when the invitation was accepted but cannot "
+                                                  "be shown yet, e.g. the terminal is offline")
+
+
+class CancelIn(Request):
+    reason: str | None = Field(None, max_length=64, description="why (kept in the audit log)")

@@ -1,0 +1,110 @@
+"""What every hall-IT command shares: config options, error reporting, tables."""
+
+import functools
+import os
+import sqlite3
+import sys
+import time
+import unicodedata
+
+from hub.commands import NOT_FOUND, REFUSED, UNAVAILABLE, USAGE
+
+
+def add_config_args(p):
+    p.add_argument("--config", metavar="FILE",
+                   help="hub config file (default: $PINGJIA_CONFIG, else ./hub.toml, else defaults)")
+    p.add_argument("--data", metavar="DIR",
+                   help="data directory (overrides hub.data_dir and $PINGJIA_DATA)")
+
+
+def fail(prog, message, code):
+    print("pingjia %s: %s" % (prog, message), file=sys.stderr)
+    return code
+
+
+def load_config(args):
+    from hub import config
+    return config.load(getattr(args, "config", None), data_dir=getattr(args, "data", None))
+
+
+def command(prog):
+    """Decorator for run functions: turns known errors into a message + exit code."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(args):
+            from hub.config import ConfigError
+            from hub.errors import HubError
+            from hub.api.tokens import TokenError
+            try:
+                return fn(args)
+            except ConfigError as e:
+                return fail(prog, str(e), USAGE)
+            except TokenError as e:
+                return fail(prog, str(e), USAGE)
+            except HubError as e:
+                return fail(prog, e.message, NOT_FOUND if e.status == 404 else
+                            USAGE if e.status in (400, 422) else REFUSED)
+            except sqlite3.Error as e:
+                return fail(prog, "database error: %s; check the data directory (--data) and "
+                            "that the disk is not full" % e, UNAVAILABLE)
+            except BrokenPipeError:
+                return 0
+        return run
+    return wrap
+
+
+def open_store(cfg, must_exist=True):
+    """The hub's database for this config. Raises HubError when there is none yet."""
+    from hub.errors import HubError
+    from hub.store import open_db
+    if must_exist and not os.path.exists(cfg.db_path):
+        raise HubError("not_found", "no hub database at %s; start the hub once (`pingjia hub`) "
+                       "or give the right --data / --config" % cfg.db_path, 404)
+    return open_db(cfg.db_path)
+
+
+# -- output ----------------------------------------------------------------------
+
+def width(text):
+    """Columns `text` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text, n):
+    return text + " " * (n - width(text))
+
+
+def table(headers, rows, out=None):
+    """Print rows under headers, columns aligned for CJK text."""
+    out = out or sys.stdout
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [width(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], width(v))
+    print("  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip(), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print("  ".join(_pad(v, w) for v, w in zip(row, widths)).rstrip(), file=out)
+
+
+def fmt_time(ms):
+    """Epoch milliseconds -> local 'YYYY-MM-DD HH:MM:SS', or '' for none."""
+    if ms is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+def parse_time(text, option):
+    """'2024-06-11', '2024-06-11 08:30[:00]' or ISO 'T' form (local time) -> epoch ms."""
+    from hub.errors import HubError
+    import datetime
+    raw = text.strip().replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            dt = datetime.datetime.strptime(raw, fmt)
+            return int(dt.timestamp() * 1000)
+        except ValueError:
+            pass
+    raise HubError("bad_request", "%s %r: write a date as 2024-06-11 or 2024-06-11 08:30"
+                   % (option, text), 400)

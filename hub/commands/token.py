@@ -1,0 +1,62 @@
+"""`pingjia token create|list|revoke` — API tokens, one per client system."""
+
+from hub.commands import NOT_FOUND, OK
+from hub.commands.common import add_config_args, command, fail, fmt_time, load_config, table
+
+
+def register(sub):
+    p = sub.add_parser("token", help="API tokens for window business systems (one per client)")
+    tsub = p.add_subparsers(dest="token_cmd", metavar="ACTION")
+    tsub.required = True
+    c = tsub.add_parser("create", help="create a token for CLIENT and print it (shown once)")
+    c.add_argument("client", help="client system name, e.g. queue-system")
+    c.add_argument("--replace", action="store_true",
+                   help="issue a new token for a client that has one (the old one stops working)")
+    add_config_args(c)
+    c.set_defaults(run=_create)
+    ls = tsub.add_parser("list", help="list clients that have a token")
+    add_config_args(ls)
+    ls.set_defaults(run=_list)
+    r = tsub.add_parser("revoke", help="delete CLIENT's token")
+    r.add_argument("client")
+    add_config_args(r)
+    r.set_defaults(run=_revoke)
+
+
+def _store(args):
+    from hub.api.tokens import TokenStore
+    from hub.config import ensure_data_dir
+    cfg = load_config(args)
+    ensure_data_dir(cfg)
+    return TokenStore(cfg.tokens_path)
+
+
+@command("token create")
+def _create(args):
+    token = _store(args).create(args.client, replace=args.replace)
+    # The token alone on stdout, so scripts can capture it; the advice on stderr.
+    print(token)
+    import sys
+    print("Token for %s created. Give it to the client system; it is not stored in "
+          "readable form and cannot be shown again.\n"
+          "Use: Authorization: Bearer <token>" % args.client, file=sys.stderr)
+    return OK
+
+
+@command("token list")
+def _list(args):
+    clients = _store(args).clients()
+    table(["客户端 client", "创建时间 created"],
+          [(name, fmt_time((c.get("created") or 0) * 1000)) for name, c in sorted(clients.items())])
+    return OK
+
+
+@command("token revoke")
+def _revoke(args):
+    from hub.api.tokens import TokenError
+    try:
+        _store(args).revoke(args.client)
+    except TokenError as e:
+        return fail("token revoke", str(e), NOT_FOUND)
+    print("Token of %s revoked." % args.client)
+    return OK
