@@ -1,0 +1,153 @@
+"""The one interface every provincial 好差评 platform adapter implements.
+
+There is no national push interface: each province has its own field set,
+code tables, signature and flow (DESIGN.md §4). The relay (hub/upstream/relay.py)
+only speaks this interface; configuration picks the adapter and gives it the
+province's codes, endpoints and keys. Nothing province-specific lives in code
+outside the adapter modules.
+
+What the relay hands an adapter (plain dicts, hub-side names):
+
+  case   = {"project_no", "task_code", "task_name", "dept_code" (optional:
+            the province's default otherwise), "user_prop" (1 person,
+            2 legal person), "service_time" (epoch seconds: when the case was
+            finished), "window", "staff_id", "staff_name"}
+  rating = {"uuid", "project_no", "assess_number" (1 first, 2 follow-up),
+            "level" (5 非常满意 .. 1 非常不满意, our internal scale),
+            "labels" [int], "text" (str, may be ""), "channel" (protocol.domain
+            CHANNEL_TERMINAL "terminal" or CHANNEL_QR "qr"), "rated_at" (epoch seconds),
+            "service_time" (epoch seconds), "user_prop"}
+
+Every call returns an Outcome per item, never raises for an upstream
+answer: `ok` (upstream holds it; `upstream_id` kept when upstream returns
+one; `duplicate` when upstream already had it, which is success too),
+`transient` (network, timeout, 5xx, "busy": retry later, forever), or
+`permanent` (upstream rejected the content: dead-letter with `reason`).
+Only a bug or a bad configuration raises (ConfigError), and that names the
+key to fix.
+"""
+
+import time
+
+SHANGHAI_OFFSET_S = 8 * 3600
+LEVEL_SCALES = ("satisfaction", "gbt")
+
+
+class ConfigError(ValueError):
+    """The province's configuration is missing or wrong; names the key."""
+
+
+class Outcome:
+    __slots__ = ("status", "reason", "upstream_id", "duplicate")
+
+    OK = "ok"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+
+    def __init__(self, status, reason="", upstream_id=None, duplicate=False):
+        self.status = status
+        self.reason = reason
+        self.upstream_id = upstream_id
+        self.duplicate = duplicate
+
+    @classmethod
+    def ok(cls, upstream_id=None, duplicate=False):
+        return cls(cls.OK, "", upstream_id, duplicate)
+
+    @classmethod
+    def transient(cls, reason):
+        return cls(cls.TRANSIENT, reason)
+
+    @classmethod
+    def permanent(cls, reason):
+        return cls(cls.PERMANENT, reason)
+
+    def __repr__(self):
+        return "Outcome(%s, %r, %r%s)" % (self.status, self.reason, self.upstream_id,
+                                          ", duplicate" if self.duplicate else "")
+
+
+def format_time(epoch_s):
+    """Epoch seconds -> 'yyyy-MM-dd HH:mm:ss' in China Standard Time (UTC+8, no DST)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(epoch_s) + SHANGHAI_OFFSET_S))
+
+
+def parse_time(text):
+    """'yyyy-MM-dd HH:mm:ss' (UTC+8) -> epoch seconds; ValueError names the format."""
+    import calendar
+    try:
+        t = time.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        raise ValueError("time %r is not 'yyyy-MM-dd HH:mm:ss'" % (text,))
+    return calendar.timegm(t) - SHANGHAI_OFFSET_S
+
+
+def assess_time(rating):
+    """The rating time to send: never earlier than the service time (DESIGN.md §4).
+
+    A terminal whose clock was not yet synced, or skew between systems, can
+    put a rating before the case's finish; upstream then rejects it or files
+    it wrongly. The service time is the earliest truthful value.
+    """
+    return max(int(rating["rated_at"]), int(rating["service_time"]))
+
+
+def require(cfg, key, where):
+    v = cfg.get(key)
+    if v in (None, ""):
+        raise ConfigError("%s: missing %s — set it in the [upstream] section of the hub config" % (where, key))
+    return v
+
+
+class Province:
+    """The province's code tables and defaults, read once from configuration."""
+
+    def __init__(self, cfg, where="upstream"):
+        self.area_code = str(require(cfg, "area_code", where))
+        self.dept_code = str(require(cfg, "dept_code", where))
+        self.data_source = str(cfg.get("data_source", "pingjia"))
+        self.level_scale = cfg.get("level_scale", "satisfaction")
+        if self.level_scale not in LEVEL_SCALES:
+            raise ConfigError("%s.level_scale must be one of %s, got %r" % (where, LEVEL_SCALES, self.level_scale))
+        channels = cfg.get("channels") or {}
+        if not isinstance(channels, dict) or not channels:
+            raise ConfigError("%s.channels: give the province's channel code table, e.g. {terminal = 5, qr = 3}" % where)
+        self.channels = {}
+        for name, code in channels.items():
+            if not isinstance(code, int) or code < 1:
+                raise ConfigError("%s.channels.%s must be a positive integer code, got %r" % (where, name, code))
+            self.channels[name] = code
+
+    def channel_code(self, channel):
+        code = self.channels.get(channel)
+        if code is None:
+            raise ConfigError("upstream.channels has no code for channel %r; add it to the province's table" % channel)
+        return code
+
+    def level(self, level):
+        """Our level (5 best) -> the province's `satisfaction` value."""
+        return 6 - level if self.level_scale == "gbt" else level
+
+
+class Adapter:
+    """Base of all adapters. Subclasses set `name` and `max_batch`."""
+
+    name = "base"
+    max_batch = 1
+
+    def register_case(self, case):
+        """Register or update a case upstream. -> Outcome."""
+        raise NotImplementedError
+
+    def push_ratings(self, ratings):
+        """Push first ratings (assess_number 1) or follow-ups (2), at most
+        max_batch, all of registered cases. -> [Outcome] in the same order."""
+        raise NotImplementedError
+
+    def query(self, project_no):
+        """What upstream holds for a case: {"case": bool, "ratings": {assess_number: upstream_id}}
+        or an Outcome when the question could not be answered."""
+        raise NotImplementedError
+
+    def close(self):
+        pass
