@@ -1,0 +1,1 @@
+"""The terminal application: board-independent, MicroPython-compatible."""
