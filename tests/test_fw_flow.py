@@ -1,18 +1,13 @@
 """The rating flow and the buttons, as a citizen and the hub would see them."""
 
-import os
-import sys
 import tempfile
 
 from hypothesis import given, settings, strategies as st
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "firmware"))
-
-from app.buttons import Debouncer, PressGuard  # noqa: E402
-from app.config import Config  # noqa: E402
-from app.flow import Flow, IDLE, INVITE, LABELS, THANKS  # noqa: E402
-from protocol.codec import encode  # noqa: E402
+from firmware.app.buttons import Debouncer, PressGuard
+from firmware.app.config import Config
+from firmware.app.flow import Flow, IDLE, INVITE, LABELS, THANKS
+from protocol.codec import encode
 
 
 def make_flow(tmo=None):

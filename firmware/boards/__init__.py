@@ -5,10 +5,11 @@ driver: it is handed one board object and uses only what is listed here. So
 the same app files run on the reference terminal (esp32s3_ref.py), on
 CPython and on the MicroPython WebAssembly port (sim.py, driven by a host).
 
-Import path. On the device the firmware/ directory is the filesystem root
-and protocol/ lives in /lib, so modules import each other as `app.flow`,
-`boards.sim`, `journal`, `ui.screens`, `protocol.codec`. The simulator puts
-firmware/ and the repo root on sys.path to get the same names.
+Import path. Modules import each other as `firmware.app.flow`,
+`firmware.boards.sim`, `protocol.codec`: on CPython the repo root is on
+sys.path; on the device firmware/ and protocol/ are copied to /lib (the
+root main.py only calls firmware.main), and the WebAssembly runner mounts
+them at /lib/firmware and /lib/protocol.
 
 What every board provides
 -------------------------

@@ -25,7 +25,7 @@ import framebuf
 import machine
 import network
 
-from boards import Reset  # noqa: F401  (same names as every board module)
+from firmware.boards import Reset  # noqa: F401  (same names as every board module)
 
 # -- pin map (GPIO numbers) ---------------------------------------------------
 LCD_SPI_ID = 2

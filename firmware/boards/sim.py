@@ -16,7 +16,7 @@ import gc
 import os
 import time
 
-from boards import Reset
+from firmware.boards import Reset
 
 WIDTH = 320
 HEIGHT = 240
