@@ -1,0 +1,10 @@
+"""Domain services over the hub's Database: the rules of DESIGN.md §3 live here.
+
+Plain functions taking a sqlite_utils.Database first, used by the API, the
+CLI and the ingest alike. Refusals raise hub.errors.HubError. Times are epoch
+milliseconds; every function that records a time takes `now=None` (the
+current time) so tests and replays can pass their own clock.
+
+Modules: windows, terminals, duty, invitations, journal (ratings and
+timeouts from terminals), ratings (query), config, timesync, audit.
+"""

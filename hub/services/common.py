@@ -1,0 +1,41 @@
+"""Small helpers shared by the services."""
+
+import json
+import time
+
+from hub.errors import HubError
+from protocol import fields
+from protocol.errors import ProtocolError
+
+
+def now_ms(now=None):
+    return int(time.time() * 1000) if now is None else int(now)
+
+
+def dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text, default=None):
+    if text is None:
+        return default
+    return json.loads(text)
+
+
+def row(db, sql, params=()):
+    """First row of a query as a dict, or None."""
+    for r in db.query(sql, params):
+        return r
+    return None
+
+
+def wire_field(field, kind, value, lo, hi):
+    """Check an API value with the wire's own field rules (protocol.fields), so
+    that whatever the hub accepts can travel to a terminal. -> clean value;
+    HubError bad_request names `field` and says what is allowed."""
+    if isinstance(value, str) and kind != fields.INT:
+        value = value.strip()
+    try:
+        return fields.check_field(field, kind, value, lo, hi)
+    except ProtocolError as e:
+        raise HubError("bad_request", "%s: %s" % (field, e.detail), field=field)

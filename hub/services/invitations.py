@@ -1,0 +1,202 @@
+"""Evaluation invitations: made when a window finishes a case, shown by the
+window's terminal, closed by a rating, a timeout, a cancel or the deadline.
+
+Rules (DESIGN.md §3):
+- the window must be known (HubError unknown_window);
+- 一次一评: one invitation per case serial + visit; a second one while the
+  first is queued, shown, rated or timed out is refused (duplicate_visit).
+  A cancelled or expired invitation frees the visit, so a mistaken call can
+  be redone;
+- a terminal offline (or none assigned yet) does not refuse the call: the
+  invitation stays queued, goes out when the terminal connects, or expires
+  at its deadline (expire_due); create() says so in `notice`;
+- the applicant contact is sealed (hub.store.sealbox) and never logged or
+  returned; `has_contact` says whether there is one.
+Staff default to whoever is signed in at the window (duty).
+"""
+
+import secrets
+import sqlite3
+
+from hub.errors import HubError
+from hub.services import audit, duty, terminals, windows
+from hub.services.common import now_ms, row, wire_field
+from hub.store import data_dir, sealbox, tx
+from protocol.fields import INT, TEXT, TOKEN
+
+DEFAULT_TIMEOUT_S = 60          # how long the terminal waits for a press
+DEFAULT_EXPIRE_S = 30 * 60      # how long a queued invitation waits for its terminal
+OPEN_STATES = ("queued", "shown")
+LIVE_STATES = ("queued", "shown", "rated", "timed_out")
+
+_PUBLIC = ("eid", "window", "device_id", "case_serial", "visit", "matter_code", "matter_name",
+           "staff_id", "staff_name", "applicant_kind", "channel", "client", "state", "timeout_s",
+           "created_at", "sent_at", "shown_at", "closed_at", "deadline", "rating_id", "note")
+
+
+def _public(r):
+    if r is None:
+        return None
+    out = {k: r[k] for k in _PUBLIC}
+    out["has_contact"] = r["contact_enc"] is not None
+    return out
+
+
+def _visit_taken(db, case_serial, visit):
+    return row(db, "SELECT eid, state FROM invitations WHERE case_serial = ? AND visit = ? "
+                   "AND state IN ('queued', 'shown', 'rated', 'timed_out')", (case_serial, visit))
+
+
+def _duplicate(case_serial, visit, taken):
+    return HubError("duplicate_visit", "case %s visit %d already has invitation %s (%s); 一次一评 "
+                    "allows one rating per visit: cancel that invitation first if it was a "
+                    "mistake, or use the next visit number for a new visit"
+                    % (case_serial, visit, taken["eid"], taken["state"]), field="case_serial")
+
+
+def create(db, window, case_serial, matter_code, matter_name, staff_id=None, staff_name=None,
+           applicant_kind=1, visit=1, contact=None, channel=5, timeout_s=DEFAULT_TIMEOUT_S,
+           expire_s=DEFAULT_EXPIRE_S, client=None, now=None):
+    """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now)."""
+    windows.require(db, window)
+    case_serial = wire_field("case_serial", TOKEN, case_serial, 1, 64)
+    matter_code = wire_field("matter_code", TOKEN, matter_code, 1, 64)
+    matter_name = wire_field("matter_name", TEXT, matter_name, 1, 120)
+    visit = wire_field("visit", INT, visit, 1, 999)
+    timeout_s = wire_field("timeout_s", INT, timeout_s, 5, 3600)
+    expire_s = wire_field("expire_s", INT, expire_s, 10, 7 * 86400)
+    channel = wire_field("channel", INT, channel, 1, 9)
+    if applicant_kind not in (1, 2):
+        raise HubError("bad_request", "applicant_kind must be 1 (person) or 2 (legal person), "
+                       "got %r" % (applicant_kind,), field="applicant_kind")
+    if staff_id is None:
+        on_duty = duty.current(db, window)
+        if on_duty is None:
+            raise HubError("not_on_duty", "no staff given and nobody is signed in at window %s; "
+                           "pass staff_id and staff_name, or sign in first" % window,
+                           field="staff_id")
+        staff_id, staff_name = on_duty["staff_id"], on_duty["staff_name"]
+    staff_id = wire_field("staff_id", TOKEN, staff_id, 1, 32)
+    staff_name = wire_field("staff_name", TEXT, staff_name, 1, 32)
+    if contact is not None:
+        contact = wire_field("contact", TEXT, contact, 1, 64)
+    t = now_ms(now)
+    eid = "e" + secrets.token_hex(10)
+    sealed = None
+    if contact is not None:
+        sealed = sealbox.seal(sealbox.load_key(data_dir(db)), contact, eid.encode())
+    with tx(db):
+        taken = _visit_taken(db, case_serial, visit)
+        if taken is not None:
+            raise _duplicate(case_serial, visit, taken)
+        try:
+            db.execute(
+                "INSERT INTO invitations (eid, window, case_serial, visit, matter_code, "
+                "matter_name, staff_id, staff_name, applicant_kind, contact_enc, channel, client, "
+                "state, timeout_s, created_at, deadline) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+                (eid, window, case_serial, visit, matter_code, matter_name, staff_id, staff_name,
+                 applicant_kind, sealed, channel, client, timeout_s, t, t + expire_s * 1000))
+        except sqlite3.IntegrityError:  # a concurrent create won the race
+            raise _duplicate(case_serial, visit, _visit_taken(db, case_serial, visit))
+        db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
+                   "VALUES ('case', ?, ?, ?, ?)", (eid, t, t, t))
+        audit.log(db, "api:%s" % (client or "-"), "invitation.create", eid,
+                  {"window": window, "case_serial": case_serial, "visit": visit}, t)
+    out = get(db, eid)
+    term = terminals.for_window(db, window)
+    if term is None:
+        out["notice"] = ("no terminal is assigned to window %s yet; the invitation is kept and "
+                         "delivered when one is, or expires at its deadline" % window)
+    elif not term["online"]:
+        out["notice"] = ("terminal %s of window %s is offline; the invitation is kept and "
+                         "delivered when it returns, or expires at its deadline"
+                         % (term["device_id"], window))
+    out["terminal"] = term["device_id"] if term else None
+    return out
+
+
+def get(db, eid):
+    return _public(row(db, "SELECT * FROM invitations WHERE eid = ?", (eid,)))
+
+
+def require(db, eid):
+    inv = get(db, eid)
+    if inv is None:
+        raise HubError("unknown_invitation", "invitation %r does not exist on this hub; use the "
+                       "eid returned when it was created" % (eid,), field="eid")
+    return inv
+
+
+def contact_of(db, eid):
+    """The decrypted applicant contact (for reminders only; never log it)."""
+    r = row(db, "SELECT contact_enc FROM invitations WHERE eid = ?", (eid,))
+    if r is None or r["contact_enc"] is None:
+        return None
+    return sealbox.open_sealed(sealbox.load_key(data_dir(db)), r["contact_enc"], eid.encode())
+
+
+def cancel(db, eid, why="", actor="api", now=None):
+    """Cancel a queued or shown invitation -> its state. The ingest tells the terminal."""
+    t = now_ms(now)
+    with tx(db):
+        inv = require(db, eid)
+        if inv["state"] not in OPEN_STATES:
+            raise HubError("invitation_closed", "invitation %s is already %s and cannot be "
+                           "cancelled" % (eid, inv["state"]), field="eid")
+        db.execute("UPDATE invitations SET state = 'cancelled', closed_at = ?, note = ? "
+                   "WHERE eid = ?", (t, why or None, eid))
+        audit.log(db, actor, "invitation.cancel", eid, {"why": why}, t)
+    return get(db, eid)
+
+
+def query(db, window=None, state=None, case_serial=None, limit=100):
+    sql, params = "SELECT * FROM invitations WHERE 1=1", []
+    for col, val in (("window", window), ("state", state), ("case_serial", case_serial)):
+        if val is not None:
+            sql += " AND %s = ?" % col
+            params.append(val)
+    sql += " ORDER BY created_at DESC LIMIT ?"
+    return [_public(r) for r in db.query(sql, params + [int(limit)])]
+
+
+def pending_for_window(db, window, now=None):
+    """Queued invitations of a window still inside their deadline, oldest first."""
+    return [_public(r) for r in db.query(
+        "SELECT * FROM invitations WHERE window = ? AND state = 'queued' AND deadline > ? "
+        "ORDER BY created_at", (window, now_ms(now)))]
+
+
+def message(inv, mid, label_set_version=None):
+    """The `inv` message for an invitation dict."""
+    m = {"t": "inv", "mid": mid, "eid": inv["eid"], "win": inv["window"],
+         "cs": inv["case_serial"], "vis": inv["visit"], "mc": inv["matter_code"],
+         "mn": inv["matter_name"], "stf": inv["staff_id"], "stn": inv["staff_name"],
+         "to": inv["timeout_s"], "dl": inv["deadline"]}
+    if label_set_version is not None:
+        m["lsv"] = label_set_version
+    return m
+
+
+def mark_sent(db, eid, device_id, now=None):
+    db.execute("UPDATE invitations SET device_id = ?, sent_at = ? WHERE eid = ?",
+               (device_id, now_ms(now), eid))
+
+
+def mark_shown(db, eid, device_id, now=None):
+    """The terminal acked the `inv`: it is on screen (or queued there)."""
+    db.execute("UPDATE invitations SET state = 'shown', shown_at = ?, device_id = ? "
+               "WHERE eid = ? AND state = 'queued'", (now_ms(now), device_id, eid))
+
+
+def expire_due(db, now=None):
+    """Close open invitations past their deadline -> their eids."""
+    t = now_ms(now)
+    with tx(db):
+        eids = [r["eid"] for r in db.query(
+            "SELECT eid FROM invitations WHERE state IN ('queued', 'shown') AND deadline <= ?",
+            (t,))]
+        if eids:
+            db.execute("UPDATE invitations SET state = 'expired', closed_at = ? "
+                       "WHERE state IN ('queued', 'shown') AND deadline <= ?", (t, t))
+    return eids

@@ -1,0 +1,139 @@
+"""Journal events from terminals (ratings, timeouts): the hub's rules on them.
+
+Called by the ingest's group-commit writer inside its transaction; each
+call is atomic (a savepoint) and returns what to answer the terminal. The
+rating's own checks (level 1..5, labels of its level, a reason for a bad
+rating) were done by the codec before this; a rating that fails them is
+nacked and never reaches here.
+
+Choices (the rating is never dropped):
+- same rating id (device:seq) again -> nothing new stored, answer dup=True;
+- eid unknown to this terminal (never invited, or invited at another
+  window's terminal) -> stored and forwarded, hub flag `no_case`, acked:
+  the citizen pressed, the hall reviews it;
+- the visit already has an accepted rating (一次一评) -> stored with status
+  'refused' and flag `duplicate_visit` (kept for review, not forwarded) and
+  answered with a permanent nack duplicate_visit, so the terminal drops it
+  from its journal and can say the visit was already rated;
+- late (the invitation was cancelled, expired or timed out), a press under
+  FAST_PRESS_MS after display, or a burst of presses on one terminal ->
+  stored and forwarded with a hub flag, acked.
+"""
+
+import sqlite3
+import uuid
+
+from hub.services import audit
+from hub.services.common import dumps, now_ms, row
+from hub.store import tx
+
+FAST_PRESS_MS = 500       # a real reading of the screen takes longer
+BURST_MS = 2000           # two ratings from one terminal closer than this
+
+ACCEPTED = "accepted"
+REFUSED = "refused"
+
+
+def rating_id(device_id, seq):
+    return "%s:%d" % (device_id, seq)
+
+
+def _invitation_for(db, device_id, window, eid):
+    """The invitation `eid` if it was meant for this terminal, else None."""
+    inv = row(db, "SELECT * FROM invitations WHERE eid = ?", (eid,))
+    if inv is None:
+        return None
+    if inv["device_id"] == device_id or (inv["device_id"] is None and inv["window"] == window):
+        return inv
+    return None
+
+
+def _hub_flags(db, device_id, msg, inv):
+    flags = []
+    if inv is None:
+        flags.append("no_case")
+    else:
+        if inv["case_serial"] != msg["cs"]:
+            flags.append("case_mismatch")
+        if inv["state"] in ("cancelled", "expired", "timed_out"):
+            flags.append("late")
+    if msg["dp"] < FAST_PRESS_MS:
+        flags.append("fast_press")
+    if "bt" in msg:
+        prev = row(db, "SELECT mono_ms FROM ratings WHERE device_id = ? AND boot_counter = ? "
+                       "AND seq < ? ORDER BY seq DESC LIMIT 1", (device_id, msg["bt"], msg["seq"]))
+        if prev and prev["mono_ms"] is not None and 0 <= msg["mt"] - prev["mono_ms"] < BURST_MS:
+            flags.append("burst")
+    return flags
+
+
+def record_rating(db, device_id, msg, now=None):
+    """Store a checked `rating` message -> {rating_id, dup, status, flags}."""
+    rid = rating_id(device_id, msg["seq"])
+    old = row(db, "SELECT status, fraud_hub FROM ratings WHERE rating_id = ?", (rid,))
+    if old is not None:
+        return {"rating_id": rid, "dup": True, "status": old["status"], "flags": None}
+    t = now_ms(now)
+    with tx(db):
+        term = row(db, "SELECT window FROM terminals WHERE device_id = ?", (device_id,))
+        window = term["window"] if term else None
+        inv = _invitation_for(db, device_id, window, msg["eid"])
+        flags = _hub_flags(db, device_id, msg, inv)
+        visit = inv["visit"] if inv else None
+        status = ACCEPTED
+        if inv is not None and (inv["state"] == "rated" or row(
+                db, "SELECT 1 FROM ratings WHERE case_serial = ? AND visit = ? AND status = ?",
+                (inv["case_serial"], visit, ACCEPTED))):
+            status = REFUSED
+            flags.append("duplicate_visit")
+        db.execute(
+            "INSERT INTO ratings (rating_id, uuid, device_id, seq, eid, case_serial, visit, window, "
+            "staff_id, level, labels, other, label_set_version, display_press_ms, device_time, "
+            "mono_ms, boot_counter, origin, fraud_terminal, fraud_hub, channel, status, "
+            "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, uuid.uuid4().hex, device_id, msg["seq"], msg["eid"],
+             inv["case_serial"] if inv else msg["cs"], visit,
+             inv["window"] if inv else window, inv["staff_id"] if inv else None,
+             msg["lv"], dumps(msg.get("lb", [])), 1 if msg.get("oth") else 0, msg.get("lsv"),
+             msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
+             dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
+        if status == ACCEPTED:
+            db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
+                       "VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
+            if inv is not None:
+                _close_invitation(db, inv["eid"], "rated", t, rid)
+        else:
+            audit.log(db, "device:%s" % device_id, "rating.refused", rid,
+                      {"reason": "duplicate_visit", "eid": msg["eid"]}, t)
+    return {"rating_id": rid, "dup": False, "status": status, "flags": flags}
+
+
+def _close_invitation(db, eid, state, t, rid=None):
+    """Close an invitation; a late rating also closes an expired/cancelled one,
+    unless the visit was re-invited meanwhile (then it stays as it was)."""
+    try:
+        with tx(db):
+            db.execute("UPDATE invitations SET state = ?, closed_at = ?, "
+                       "rating_id = COALESCE(?, rating_id) WHERE eid = ? AND state != 'rated'",
+                       (state, t, rid, eid))
+    except sqlite3.IntegrityError:
+        pass
+
+
+def record_timeout(db, device_id, msg, now=None):
+    """Store a checked `timeout` message -> {event_id, dup, known}."""
+    eid_ = rating_id(device_id, msg["seq"])
+    if row(db, "SELECT 1 FROM timeouts WHERE event_id = ?", (eid_,)):
+        return {"event_id": eid_, "dup": True, "known": None}
+    t = now_ms(now)
+    with tx(db):
+        term = row(db, "SELECT window FROM terminals WHERE device_id = ?", (device_id,))
+        inv = _invitation_for(db, device_id, term["window"] if term else None, msg["eid"])
+        db.execute("INSERT INTO timeouts (event_id, device_id, seq, eid, case_serial, device_time, "
+                   "mono_ms, boot_counter, origin, known, received_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (eid_, device_id, msg["seq"], msg["eid"], msg["cs"], msg.get("dt"), msg["mt"],
+                    msg.get("bt"), msg["org"], 1 if inv else 0, t))
+        if inv is not None and inv["state"] in ("queued", "shown"):
+            _close_invitation(db, inv["eid"], "timed_out", t)
+    return {"event_id": eid_, "dup": False, "known": inv is not None}

@@ -1,0 +1,15 @@
+"""Time sync: the `time` message the hub sends after every handshake.
+
+The terminal stamps ratings with its monotonic clock always, and with wall
+time (`dt`) only once synced; the hub keeps both (DESIGN.md §4: never send a
+rating time earlier than the service time, so the hub needs a trustworthy
+wall clock for every rating).
+"""
+
+from hub.services.common import now_ms
+
+CHINA_TZ_MINUTES = 480
+
+
+def time_message(now=None, tz_minutes=CHINA_TZ_MINUTES):
+    return {"t": "time", "now": now_ms(now), "tz": tz_minutes}
