@@ -30,5 +30,5 @@ class Page(Response):
     total: int = Field(description="how many items match the filters")
     page: int
     size: int
-    next_cursor: str | None = Field(None, description="pass as `cursor` to get the next page; "
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; "
                                                        "null on the last page")

@@ -29,8 +29,11 @@ class InvitationIn(Request):
                                                     "(一次一评: one rating per case serial + visit)")
     matter_code: Token = Field(description="事项编码")
     matter_name: str = Field(min_length=1, max_length=120, description="事项名称, shown on the terminal")
-    staff_id: StaffId = Field(description="工号 of the staff member who handled the case")
-    staff_name: StaffName = Field(description="staff name, shown on the terminal")
+    staff_id: StaffId | None = Field(None, description=(
+        "工号 of the staff member who handled the case; default: whoever is signed in "
+        "at the window"))
+    staff_name: StaffName | None = Field(None, description="staff name, shown on the terminal "
+                                                           "(required with staff_id)")
     applicant_kind: Literal["person", "legal_person"] = Field(
         "person", description="person (自然人) or legal_person (法人)")
     contact: str | None = Field(None, max_length=64, description=(
@@ -40,11 +43,6 @@ class InvitationIn(Request):
         "seconds the terminal waits for a press; default from the hub's config"))
 
     model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
-
-
-class TerminalRef(Response):
-    device_id: str
-    online: bool
 
 
 class InvitationOut(Response):
@@ -62,13 +60,18 @@ class InvitationOut(Response):
     staff_name: str
     applicant_kind: str
     created_at: str | None = None
+    deadline: str | None = Field(None, description="when a queued invitation expires")
     shown_at: str | None = None
     closed_at: str | None = None
-    expires_at: str | None = None
-    terminal: TerminalRef | None = Field(None, description="the window's terminal, if one is assigned")
+    device_id: str | None = Field(None, description="the terminal it was delivered to, once sent")
+    has_contact: bool = Field(False, description="an applicant contact is stored (never shown)")
     rating: RatingOut | None = Field(None, description="the rating, once the state is rated")
     warning: str | None = Field(None, description="set when the invitation was accepted but cannot "
                                                   "be shown yet, e.g. the terminal is offline")
+
+
+class InvitationList(Response):
+    items: list[InvitationOut]
 
 
 class CancelIn(Request):

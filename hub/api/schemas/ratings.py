@@ -26,7 +26,9 @@ class RatingOut(Response):
     bad: bool = Field(description="true for 不满意 and 非常不满意 (差评): needs follow-up at once")
     labels: list[LabelOut] = []
     other: bool = Field(False, description="the citizen chose \"other\" as the reason")
-    channel: str | None = None
+    channel: int | None = Field(None, description="channel code (pf): 5 = hall terminal")
+    status: str = Field("accepted", description="accepted; refused when the visit already had a "
+                                                "rating (一次一评: kept for review, not forwarded)")
     origin: str | None = Field(None, description="live, or replay (sent again from the "
                                                  "terminal's journal after an outage)")
     rated_at: str | None = Field(None, description="when the hub stored it (ISO 8601, UTC)")
@@ -36,4 +38,6 @@ class RatingOut(Response):
 
 
 class RatingPage(Page):
+    """One page of ratings; `total` counts all that match the filters."""
+
     items: list[RatingOut]

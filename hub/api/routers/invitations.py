@@ -1,0 +1,152 @@
+"""Evaluation invitations: created when a window finishes a case (办结)."""
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from hub.api import convert
+from hub.api.errors import responses
+from hub.api.ratings_read import rating_for
+from hub.api.schemas.invitations import (CancelIn, InvitationIn, InvitationList, InvitationOut,
+                                         InvitationState)
+from hub.api.timefmt import tz_of
+
+router = APIRouter(prefix="/invitations", tags=["invitations"])
+
+
+def _ctx(request):
+    return request.app.state.hub
+
+
+async def _out(ctx, inv):
+    rating = await ctx.run(rating_for, inv, tz_of(ctx.cfg)) if inv.get("rating_id") else None
+    return convert.invitation(inv, tz_of(ctx.cfg), rating)
+
+
+@router.post("", response_model=InvitationOut, status_code=201,
+             responses={202: {"description": "Accepted, but the terminal cannot show it now "
+                                             "(offline, or none assigned): see `warning`",
+                              "model": InvitationOut},
+                        **responses(404, 409, 422)},
+             summary="Invite the citizen to rate a finished case")
+async def create_invitation(body: InvitationIn, request: Request):
+    """Call this when a case is finished (办结) at a window. The window's
+    terminal shows the matter name, case serial and staff, and asks the
+    citizen to press one of five levels. If nobody presses within
+    `timeout_s` (default: the hub's config) the terminal prints a receipt
+    with a QR code for a rating from the phone.
+
+    Example request:
+
+        POST /api/v1/invitations
+        {"window": "12", "case_serial": "SZ20240611000123", "visit": 1,
+         "matter_code": "11440300MB2C92102X4442111003000",
+         "matter_name": "个体工商户设立登记",
+         "staff_id": "A0317", "staff_name": "李明", "applicant_kind": "person"}
+
+    Answer: **201** with the invitation (`id`, `state: "queued"`), or **202**
+    with the same body and a `warning` when the window's terminal is offline
+    or not installed yet: the invitation is kept and shown when the terminal
+    comes back, or becomes `expired` after `[rating] invitation_expiry_s`.
+
+    `staff_id`/`staff_name` may be left out: the staff signed in at the
+    window (`POST /api/v1/windows/{window}/sign-in`) are used.
+
+    `contact` (optional phone or e-mail, for a reminder to rate later) is
+    stored encrypted, never logged and never returned: `has_contact` says
+    there is one.
+
+    Errors:
+    - 404 `unknown_window`: the hub has no such window; check the number.
+    - 409 `duplicate_visit`: this case serial and visit already have an
+      invitation (一次一评: one rating per visit). Cancel it if it was a
+      mistake, or send the next `visit` number for a new visit.
+    - 409 `not_on_duty`: no staff given and nobody signed in at the window.
+    - 422 `bad_request`: a field is missing or invalid; `field` names it.
+    """
+    from hub.services import invitations
+    ctx = _ctx(request)
+    cfg = ctx.cfg
+    if (body.staff_id is None) != (body.staff_name is None):
+        from hub.errors import HubError
+        missing = "staff_name" if body.staff_name is None else "staff_id"
+        raise HubError("bad_request", "give staff_id and staff_name together, or neither (then "
+                       "the staff signed in at the window are used); %s is missing" % missing,
+                       422, field=missing)
+    inv = await ctx.run(
+        invitations.create, body.window, body.case_serial, body.matter_code, body.matter_name,
+        staff_id=body.staff_id, staff_name=body.staff_name,
+        applicant_kind=convert.APPLICANT_CODES[body.applicant_kind], visit=body.visit,
+        contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
+        expire_s=cfg.rating.invitation_expiry_s, client=request.state.client)
+    if inv.get("terminal"):
+        ctx.notify(inv["terminal"])
+    out = await _out(ctx, inv)
+    if out["warning"]:
+        return JSONResponse(InvitationOut(**out).model_dump(mode="json"), status_code=202)
+    return out
+
+
+@router.get("/{invitation_id}", response_model=InvitationOut, responses=responses(404),
+            summary="Read an invitation's state and its rating")
+async def get_invitation(invitation_id: str, request: Request):
+    """`state` is one of:
+    - `queued`: waiting for the terminal (offline, or busy with an earlier one);
+    - `shown`: on the terminal's screen now;
+    - `rated`: the citizen rated it; `rating` holds the level and reasons;
+    - `timed_out`: nobody pressed; a receipt with a QR code was printed;
+    - `cancelled`: cancelled by a business system;
+    - `expired`: the terminal did not take it before its deadline.
+
+    Example: `GET /api/v1/invitations/e3f9a0c1d2b4e5f60718` →
+    `{"id": "e3f9…", "state": "rated", "rating": {"level": 5, "level_name": "非常满意", …}, …}`
+    """
+    from hub.services import invitations
+    ctx = _ctx(request)
+    inv = await ctx.run(invitations.require, invitation_id)
+    return await _out(ctx, inv)
+
+
+@router.get("", response_model=InvitationList, summary="List recent invitations")
+async def list_invitations(request: Request,
+                           window: str | None = None,
+                           state: InvitationState | None = None,
+                           case_serial: str | None = None,
+                           limit: int = Query(100, ge=1, le=1000)):
+    """Newest first. Example: `GET /api/v1/invitations?window=12&state=queued`."""
+    from hub.services import invitations
+    ctx = _ctx(request)
+    rows = await ctx.run(invitations.query, window, state, case_serial, limit)
+    return {"items": [await _out(ctx, inv) for inv in rows]}
+
+
+async def _cancel(ctx, invitation_id, reason, client):
+    from hub.services import invitations
+    inv = await ctx.run(invitations.cancel, invitation_id, reason or "", actor="api:" + client)
+    if inv.get("device_id"):
+        ctx.notify(inv["device_id"])
+    return await _out(ctx, inv)
+
+
+@router.delete("/{invitation_id}", response_model=InvitationOut, responses=responses(404, 409),
+               summary="Cancel an invitation")
+async def cancel_invitation(invitation_id: str, request: Request,
+                            reason: str | None = Query(None, max_length=64)):
+    """Cancels a `queued` or `shown` invitation: the terminal drops it from
+    its screen. The case serial and visit become free again, so a mistaken
+    invitation can be sent again corrected.
+
+    Example: `DELETE /api/v1/invitations/e3f9a0c1d2b4e5f60718?reason=wrong%20case`
+
+    Errors: 404 `unknown_invitation`; 409 `invitation_closed` when it is
+    already rated, timed out, cancelled or expired.
+    """
+    return await _cancel(_ctx(request), invitation_id, reason, request.state.client)
+
+
+@router.post("/{invitation_id}/cancel", response_model=InvitationOut,
+             responses=responses(404, 409), summary="Cancel an invitation (POST form)")
+async def cancel_invitation_post(invitation_id: str, request: Request, body: CancelIn | None = None):
+    """The same as `DELETE /api/v1/invitations/{id}`, for clients that cannot
+    send DELETE. Body (optional): `{"reason": "wrong case"}`."""
+    return await _cancel(_ctx(request), invitation_id, body.reason if body else None,
+                         request.state.client)

@@ -1,0 +1,40 @@
+"""The terminal registry, for hall IT: which terminals exist and which are online."""
+
+from fastapi import APIRouter, Query, Request
+
+from hub.api import convert
+from hub.api.errors import responses
+from hub.api.schemas.terminals import TerminalList, TerminalOut
+from hub.api.timefmt import tz_of
+
+router = APIRouter(prefix="/terminals", tags=["terminals"])
+
+
+@router.get("", response_model=TerminalList, summary="List terminals and their state")
+async def list_terminals(request: Request,
+                         window: str | None = Query(None, description="only this window's terminals"),
+                         online: bool | None = Query(None, description="true: online only; "
+                                                                       "false: offline only")):
+    """Every provisioned terminal with its window, online state, firmware,
+    last contact, journal depth (ratings on the device not yet acknowledged),
+    free heap, link quality and printer state.
+
+    Example: `GET /api/v1/terminals?online=false` lists the terminals hall IT
+    should go and look at.
+    """
+    from hub.services import terminals
+    ctx = request.app.state.hub
+    rows = await ctx.run(terminals.list_all, window, online)
+    tz = tz_of(ctx.cfg)
+    items = [convert.terminal(t, tz) for t in rows]
+    return {"items": items, "online": sum(1 for t in items if t["online"]), "total": len(items)}
+
+
+@router.get("/{device_id}", response_model=TerminalOut, responses=responses(404),
+            summary="One terminal's state")
+async def get_terminal(device_id: str, request: Request):
+    """Example: `GET /api/v1/terminals/T-0012`. 404 `unknown_terminal` if not provisioned."""
+    from hub.services import terminals
+    ctx = request.app.state.hub
+    t = await ctx.run(terminals.require, device_id)
+    return convert.terminal(t, tz_of(ctx.cfg))
