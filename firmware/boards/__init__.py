@@ -30,10 +30,11 @@ reset()              restart the terminal; on the device it does not return,
                      the simulated board raises boards.Reset for its host
 
 display              .width, .height (320, 240)
-                     .show(buf)  push a whole 1-bit MONO_HLSB framebuffer
-                                 (width*height/8 bytes, bit set = ink); the
-                                 board converts it strip by strip, so no
-                                 full-colour frame is ever held in RAM
+                     .show(canvas)  push a firmware.ui.canvas.Canvas: its
+                                 1-bit MONO_HLSB buffer with the colour pair
+                                 and regions; the board converts it strip by
+                                 strip (ui/panel.py), so no full-colour frame
+                                 is ever held in RAM
                      .backlight(percent)
 buttons              .count  (5: buttons 0..4 from left to right)
                      .take_edges() -> list of (button, pressed, ms): raw

@@ -2,17 +2,18 @@
 ILI9341/ST7789-class SPI panel, five buttons, hub link on UART1, 58 mm ESC/POS
 printer on UART2, Wi-Fi for MQTT.
 
-This is the only file that imports `machine`, `network` and `framebuf`
+This is the only file that imports `machine` and `network`
 drivers; it cannot run on CPython, but it must compile with mpy-cross.
 
-RAM strategy (no PSRAM): the application draws into one 1-bit framebuffer
-(320*240/8 = 9,600 bytes). show() converts it to RGB565 one strip of
-STRIP_ROWS rows at a time with framebuf.blit and a two-colour palette (native
-code, no Python loop per pixel) and pushes each strip over SPI, so the only
-colour buffer is 320*16*2 = 10,240 bytes, allocated once.
+RAM strategy (no PSRAM): the application draws into one 1-bit canvas
+(320*240/8 = 9,600 bytes, firmware/ui/canvas.py). show() has
+firmware/ui/panel.py expand it to RGB565 one strip of STRIP_ROWS rows at a
+time (framebuf.blit with a two-colour palette: native code, no Python loop
+per pixel) and sends each strip over SPI, so the only colour buffer is
+320*8*2 = 5,120 bytes, allocated once.
 
 Blocking: panel reset waits 150 ms once, at boot, before the event loop
-starts. A full frame is 15 SPI writes of 10 KB (about 2 ms each at 40 MHz);
+starts. A full frame is 30 SPI writes of 5 KB (about 1 ms each at 40 MHz);
 nothing else here waits.
 """
 
@@ -21,11 +22,11 @@ import json
 import os
 import time
 
-import framebuf
 import machine
 import network
 
 from firmware.boards import Reset  # noqa: F401  (same names as every board module)
+from firmware.ui import panel
 
 # -- pin map (GPIO numbers) ---------------------------------------------------
 LCD_SPI_ID = 2
@@ -50,9 +51,7 @@ PRN_BAUD = 9600
 
 WIDTH = 320
 HEIGHT = 240
-STRIP_ROWS = 16
-INK = 0x0000        # black
-PAPER = 0xFFFF      # white
+STRIP_ROWS = 8
 FS_ROOT = "/data"
 IDENTITY_FILE = "/identity.json"   # {"dev": "...", "key": "64 hex digits"}, written at provisioning
 WIFI_FILE = "/wifi.json"           # {"ssid": "...", "pw": "..."}, optional
@@ -68,11 +67,6 @@ _PASET = 0x2B
 _RAMWR = 0x2C
 
 
-def _swap(c):
-    # framebuf writes RGB565 little-endian, the panel reads big-endian.
-    return ((c & 0xFF) << 8) | (c >> 8)
-
-
 class Display:
     def __init__(self):
         self.width = WIDTH
@@ -83,12 +77,7 @@ class Display:
         self._dc = machine.Pin(LCD_DC, machine.Pin.OUT, value=0)
         self._rst = machine.Pin(LCD_RST, machine.Pin.OUT, value=1)
         self._bl = machine.PWM(machine.Pin(LCD_BL), freq=1000, duty_u16=65535)
-        self._strip_buf = bytearray(WIDTH * STRIP_ROWS * 2)
-        self._strip = framebuf.FrameBuffer(self._strip_buf, WIDTH, STRIP_ROWS, framebuf.RGB565)
-        pal = bytearray(4)
-        self._palette = framebuf.FrameBuffer(pal, 2, 1, framebuf.RGB565)
-        self._palette.pixel(0, 0, _swap(PAPER))
-        self._palette.pixel(1, 0, _swap(INK))
+        self._strip = panel.strip_buffer(WIDTH, STRIP_ROWS)
         self._win = bytearray(4)
         self._init_panel()
 
@@ -113,6 +102,10 @@ class Display:
         self._cmd(_MADCTL, b"\x28")        # landscape, BGR
         self._cmd(_DISPON)
 
+    def _write_strip(self, y, n, data):
+        self._window(y, y + n - 1)
+        self._cmd(_RAMWR, data)
+
     def _window(self, y0, y1):
         w = self._win
         w[0], w[1], w[2], w[3] = 0, 0, (WIDTH - 1) >> 8, (WIDTH - 1) & 0xFF
@@ -120,12 +113,8 @@ class Display:
         w[0], w[1], w[2], w[3] = y0 >> 8, y0 & 0xFF, y1 >> 8, y1 & 0xFF
         self._cmd(_PASET, w)
 
-    def show(self, buf):
-        src = framebuf.FrameBuffer(buf, WIDTH, HEIGHT, framebuf.MONO_HLSB)
-        for y in range(0, HEIGHT, STRIP_ROWS):
-            self._strip.blit(src, 0, -y, -1, self._palette)
-            self._window(y, y + STRIP_ROWS - 1)
-            self._cmd(_RAMWR, self._strip_buf)
+    def show(self, canvas):
+        panel.push(canvas, self._write_strip, self._strip)
 
     def backlight(self, percent):
         self._bl.duty_u16(max(0, min(100, percent)) * 65535 // 100)

@@ -41,14 +41,16 @@ class SimDisplay:
     def __init__(self):
         self.width = WIDTH
         self.height = HEIGHT
-        self.frame = None       # host: bytes of the last frame shown
+        self.frame = None       # host: bytes of the last 1-bit frame shown
+        self.colours = None     # host: (fg, bg, regions) of that frame
+        self.drawn = []         # host: its strings, [(x, y, text, w, h)]
         self.frames = 0         # host: how many frames were pushed
         self.brightness = 100
 
-    def show(self, buf):
-        if len(buf) != self.width * self.height // 8:
-            raise ValueError("frame must be %d bytes" % (self.width * self.height // 8))
-        self.frame = bytes(buf)
+    def show(self, canvas):
+        self.frame = bytes(canvas.buf)
+        self.colours = (canvas.fg, canvas.bg, list(canvas.regions))
+        self.drawn = list(canvas.drawn)
         self.frames += 1
 
     def backlight(self, percent):
