@@ -1,0 +1,111 @@
+"""The outbox as the relay and hall IT see it: due rows, their payloads, state changes.
+
+Rows are written by the services in the same transaction as the event
+(an invitation writes kind 'case' ref eid; an accepted rating writes kind
+'rating' ref rating_id). States: pending -> sent (an attempt is under way or
+was cut off: the next attempt repeats it, and upstream's idempotency on
+(projectNo, assessNumber) absorbs the repeat) -> accepted, or rejected (the
+dead letter: upstream refused the content; `last_error` holds its reason;
+`replay` puts it back to pending after the cause is fixed). All times are
+epoch milliseconds, as everywhere in the hub's database.
+"""
+
+import json
+
+from hub.store import tx
+from protocol.domain import CHANNEL_QR, CHANNEL_TERMINAL
+
+# National channel codes as the hub stores them -> the adapters' channel names.
+CHANNEL_NAMES = {5: CHANNEL_TERMINAL, 3: CHANNEL_QR}
+
+
+def due(db, now_ms, limit=500):
+    return list(db.query(
+        "SELECT id, kind, ref, state, attempts FROM outbox WHERE state IN ('pending', 'sent') "
+        "AND next_attempt_at <= ? ORDER BY id LIMIT ?", (now_ms, limit)))
+
+
+def next_due_ms(db):
+    row = db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'sent')").fetchone()
+    return row[0]
+
+
+def case_payload(db, eid):
+    rows = list(db.query("SELECT case_serial, matter_code, matter_name, applicant_kind, window, staff_id, "
+                         "staff_name, created_at FROM invitations WHERE eid = ?", (eid,)))
+    if not rows:
+        return None
+    r = rows[0]
+    return {"project_no": r["case_serial"], "task_code": r["matter_code"], "task_name": r["matter_name"],
+            "user_prop": r["applicant_kind"], "window": r["window"], "staff_id": r["staff_id"],
+            "staff_name": r["staff_name"], "service_time": r["created_at"] // 1000}
+
+
+def rating_payload(db, rating_id):
+    """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
+    rows = list(db.query(
+        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.device_time, r.received_at, r.channel, "
+        "r.status, i.created_at AS service_ms, i.applicant_kind FROM ratings r "
+        "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
+    if not rows:
+        return None, None
+    r = rows[0]
+    if r["service_ms"] is None or r["status"] != "accepted":
+        return r["eid"], None
+    rated_ms = r["device_time"] or r["received_at"]
+    return r["eid"], {
+        "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": 1, "level": r["level"],
+        "labels": json.loads(r["labels"] or "[]"), "text": "",
+        "channel": CHANNEL_NAMES.get(r["channel"], CHANNEL_TERMINAL),
+        "rated_at": rated_ms // 1000, "service_time": r["service_ms"] // 1000,
+        "user_prop": r["applicant_kind"] or 1}
+
+
+def case_state(db, eid):
+    row = db.execute("SELECT state, last_error, next_attempt_at FROM outbox WHERE kind='case' AND ref=?",
+                     (eid,)).fetchone()
+    return row
+
+
+def mark_sent(db, ids, now_ms):
+    with tx(db):
+        db.conn.executemany("UPDATE outbox SET state='sent', attempts=attempts+1, updated_at=? WHERE id=?",
+                            [(now_ms, i) for i in ids])
+
+
+def settle(db, results, now_ms):
+    """results: [(id, state, next_attempt_ms, last_error, upstream_id)] in one transaction."""
+    with tx(db):
+        db.conn.executemany(
+            "UPDATE outbox SET state=?, next_attempt_at=?, last_error=?, "
+            "upstream_id=COALESCE(?, upstream_id), updated_at=? WHERE id=?",
+            [(state, nxt, err, uid, now_ms, i) for i, state, nxt, err, uid in results])
+
+
+def dead_letters(db, limit=200):
+    return list(db.query(
+        "SELECT id, kind, ref, attempts, last_error, updated_at FROM outbox WHERE state='rejected' "
+        "ORDER BY id LIMIT ?", (limit,)))
+
+
+def replay(db, now_ms, ids=None):
+    """Dead letters back to pending (all, or the given ids) -> how many."""
+    with tx(db):
+        if ids is None:
+            cur = db.execute("UPDATE outbox SET state='pending', attempts=0, next_attempt_at=?, updated_at=? "
+                             "WHERE state='rejected'", (now_ms, now_ms))
+        else:
+            cur = db.conn.executemany(
+                "UPDATE outbox SET state='pending', attempts=0, next_attempt_at=?, updated_at=? "
+                "WHERE state='rejected' AND id=?", [(now_ms, now_ms, i) for i in ids])
+        return cur.rowcount
+
+
+def backlog(db):
+    """{state: count} plus the oldest waiting row's age basis, for CLI and API."""
+    out = {"pending": 0, "sent": 0, "accepted": 0, "rejected": 0}
+    for state, n in db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall():
+        out[state] = n
+    row = db.execute("SELECT MIN(created_at) FROM outbox WHERE state IN ('pending','sent')").fetchone()
+    out["oldest_waiting_ms"] = row[0]
+    return out

@@ -1,0 +1,61 @@
+"""Shared setup for relay tests and benches: a hub database with real cases and ratings.
+
+Everything goes through the hub's own services (invitations.create,
+journal.record_rating — the path the ingest takes), so what the relay reads
+is what a running hub writes.
+"""
+
+import itertools
+
+from hub.services import invitations, journal, terminals, windows
+from hub.store import open_db
+from hub.upstream import make_adapter
+
+SM4 = "00112233445566778899aabbccddeeff"
+_serial = itertools.count(1)
+
+
+def adapter_config(platform, adapter):
+    cfg = {"adapter": adapter, "area_code": "330100", "dept_code": "D01",
+           "channels": {"terminal": 5, "qr": 3}, "timeout_s": 5}
+    if adapter == "zhejiang":
+        cfg.update(endpoint=platform.url + "/zj", app_key="hall-key")
+    else:
+        cfg.update(endpoint=platform.url + "/sd", app_mark="pingjia-hall", app_word="secret-word", sm4_key=SM4)
+    return cfg
+
+
+def make(platform, adapter):
+    return make_adapter(adapter_config(platform, adapter))
+
+
+class Hall:
+    """One window with one terminal, rating cases through the hub's services."""
+
+    def __init__(self, db_path, window="12", device="T012"):
+        self.db = open_db(db_path)
+        self.window, self.device = window, device
+        if windows.get(self.db, window) is None:
+            terminals.provision(self.db, device, window)
+        self.seq = itertools.count(1)
+
+    def case(self):
+        serial = "33010020261123%06d" % next(_serial)
+        inv = invitations.create(self.db, self.window, serial, "T0001", "个体工商户设立登记",
+                                 staff_id="S001", staff_name="王芳")
+        return inv
+
+    def rate(self, inv, level=5, labels=(517,), eid=None):
+        msg = {"t": "rating", "seq": next(self.seq), "eid": eid or inv["eid"], "cs": inv["case_serial"],
+               "lv": level, "lb": list(labels), "dp": 2400, "mt": 1000, "org": "live"}
+        return journal.record_rating(self.db, self.device, msg)
+
+    def rated_cases(self, n, level=5, labels=(517,)):
+        out = []
+        for _ in range(n):
+            inv = self.case()
+            out.append((inv["case_serial"], self.rate(inv, level, labels)["rating_id"]))
+        return out
+
+    def outbox_states(self):
+        return dict(self.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
