@@ -1,0 +1,230 @@
+"""One terminal connection after the transport: handshake, checks, dispatch.
+
+A Connection is made by Ingest.attach() per serial port or per MQTT device.
+receive(packet) takes one whole packet and never raises:
+
+  unsealed hello  -> key lookup (unknown: nack unknown_device), chal out
+  sealed auth     -> HubHandshake.accept (wrong key: nack auth_failed), then
+                     ack, time sync, cfg if the terminal's is older, and the
+                     window's queued invitations (downlink.py)
+  sealed, session -> Session.open -> handlers.dispatch
+  anything else   -> nack with the ProtocolError's code (no_session for a
+                     packet before auth), counted per terminal
+
+A nack is sealed when a session is open, plain otherwise; `perm` says that
+resending cannot help. A terminal sending more than the flood limit gets its
+packets dropped (nack rate_limited, at most one per second) while every
+other connection keeps being served: each transport calls receive() from its
+own thread, and storage goes through the shared group-commit writer.
+"""
+
+import json
+import logging
+import os
+import threading
+
+from hub.ingest import handlers
+from hub.ingest.downlink import Downlink
+from hub.ingest.limits import TokenBucket
+from protocol import MAX_PACKET
+from protocol.catalogue import DOWN, UP
+from protocol.codec import encode
+from protocol.errors import (
+    AUTH_FAILED, BAD_SEAL, NO_SESSION, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
+)
+from protocol.session import HubHandshake, open_plain, split
+
+log = logging.getLogger("hub.ingest")
+
+# Codes where sending the same packet again cannot succeed.
+PERMANENT = frozenset((
+    "malformed", "too_large", "missing_field", "bad_type", "bad_value", "unknown_type",
+    "wrong_direction", "bad_label", "need_label", "version", "unknown_device",
+    "duplicate_visit", "not_invited",
+))
+MAX_NACK_TEXT = 160
+
+
+class Connection:
+    def __init__(self, ingest, transport, label, send):
+        self.ingest = ingest
+        self.transport = transport
+        self.label = label
+        self._send = send
+        self._lock = threading.RLock()
+        self.device_id = None
+        self.session = None
+        self.hello = None
+        self._handshake = None
+        self._hello_msg = None
+        self._bucket = TokenBucket(ingest.flood_rate, ingest.flood_burst)
+        self._last_limited_nack = None
+        self.closed = False
+        self.downlink = Downlink(self)
+
+    def __repr__(self):
+        return "Connection(%s %s dev=%s)" % (self.transport, self.label, self.device_id)
+
+    @property
+    def who(self):
+        """Whom errors are counted against: the device once known."""
+        return self.device_id or "%s:%s" % (self.transport, self.label)
+
+    # -- in -------------------------------------------------------------
+
+    def receive(self, packet):
+        """One whole packet from the terminal. Never raises."""
+        try:
+            with self._lock:
+                if self.closed:
+                    return
+                self._receive(bytes(packet))
+        except Exception:  # a bug must cost one packet, not the transport thread
+            log.exception("%r: packet handling failed", self)
+            self.count("internal")
+
+    def _receive(self, packet):
+        now = self.ingest.now()
+        if not self._bucket.take(now):
+            self.count("rate_limited")
+            if self._last_limited_nack is None or now - self._last_limited_nack >= 1.0:
+                self._last_limited_nack = now
+                self.nack(None, "rate_limited", "more than %d packets/s from this terminal; "
+                          "slow down, packets are dropped" % self.ingest.flood_rate)
+            return
+        try:
+            if len(packet) > MAX_PACKET:
+                raise ProtocolError(TOO_LARGE, "packet is %d bytes, the limit is %d"
+                                    % (len(packet), MAX_PACKET))
+            body, tag, _mac = split(packet)
+            if tag is None:
+                msg = open_plain(packet, UP)
+                if msg["t"] == "hello":
+                    self._on_hello(msg, packet)
+                else:   # a terminal's plain nack: it could not take what we sent
+                    handlers.on_nack(self, msg)
+            elif self._handshake is not None and tag == self._handshake.session.tag:
+                self._on_auth(packet)
+            elif self.session is not None and tag == self.session.tag:
+                try:
+                    msg = self.session.open(packet)
+                except ProtocolError as e:
+                    e.seq = _journal_seq(body)   # the MAC verified: seq names the record
+                    raise
+                handlers.dispatch(self, msg)
+            else:
+                raise ProtocolError(NO_SESSION, "no session %s on this hub; start a new "
+                                    "handshake with hello" % tag)
+        except ProtocolError as e:
+            self.refuse(e)
+
+    def _on_hello(self, msg, packet):
+        dev = msg["dev"]
+        if self.transport == "mqtt" and dev != self.label:
+            raise ProtocolError(UNKNOWN_DEVICE, "hello names device %s on the topic of %s; "
+                                "fix the device id in the terminal's config" % (dev, self.label),
+                                "dev", "hello", msg.get("mid"))
+        key = self.ingest.key_of(dev)
+        if key is None:
+            self.ingest.unknown_device(dev, self)
+            raise ProtocolError(UNKNOWN_DEVICE, "device %s is not provisioned on this hub; "
+                                "provision it (pingjia terminals provision %s --window W) and "
+                                "put its key into the terminal" % (dev, dev),
+                                "dev", "hello", msg.get("mid"))
+        # A new hello ends any earlier session of this connection (a reboot).
+        self.session = None
+        self._handshake = HubHandshake(msg, packet, key, os.urandom(8))
+        self._hello_msg = msg
+        self._transmit(self._handshake.challenge)
+
+    def _on_auth(self, packet):
+        hs, hello = self._handshake, self._hello_msg
+        self._handshake = None
+        try:
+            session, auth = hs.accept(packet)
+        except ProtocolError as e:
+            self.ingest.counters.add(hello["dev"], AUTH_FAILED)
+            self.nack(e.mid, AUTH_FAILED, "authentication failed: the terminal's key is not "
+                      "the one provisioned for %s; re-provision it" % hello["dev"], plain=True,
+                      count=False)
+            return
+        self.session = session
+        self.device_id = hello["dev"]
+        self.hello = hello
+        self.ingest.register(self)
+        self.send_msg({"t": "ack", "re": auth["mid"]})
+        self.downlink.on_session(hello)
+
+    # -- out ------------------------------------------------------------
+
+    def _transmit(self, packet):
+        try:
+            self._send(packet)
+        except Exception as e:  # the transport reports its own failures
+            log.warning("%r: send failed: %s", self, e)
+
+    def send_msg(self, msg):
+        """Seal and send one message; False when there is no session."""
+        with self._lock:
+            if self.session is None or self.closed:
+                return False
+            packet = self.session.seal(msg)
+        self._transmit(packet)
+        return True
+
+    def count(self, code):
+        self.ingest.counters.add(self.who, code)
+
+    def refuse(self, e):
+        """Answer a ProtocolError with a nack and count it."""
+        code = e.code
+        if code == BAD_SEAL and self._handshake is not None:
+            code = AUTH_FAILED
+        seq = getattr(e, "seq", None)
+        self.nack(e.mid, code, str(e), seq=seq)
+
+    def nack(self, re, code, text, seq=None, perm=None, plain=False, count=True):
+        if count:
+            self.count(code)
+        text = "".join(c for c in text if " " <= c != "\x7f" and not "\ud800" <= c <= "\udfff")[:MAX_NACK_TEXT]
+        msg = {"t": "nack", "code": code, "msg": text,
+               "perm": code in PERMANENT if perm is None else perm}
+        if seq is not None:
+            msg["seq"] = seq
+        if re is not None or seq is None:
+            msg["re"] = re if re is not None else 0
+        with self._lock:
+            if self.session is not None and not plain and code != NO_SESSION:
+                packet = self.session.seal(msg)
+            else:
+                packet = encode(msg, DOWN)
+        self._transmit(packet)
+
+    def ack(self, seq, dup):
+        msg = {"t": "ack", "seq": seq}
+        if dup:
+            msg["dup"] = True
+        self.send_msg(msg)
+
+    def close(self):
+        """The transport lost this terminal."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            self.session = None
+        self.ingest.unregister(self)
+
+
+def _journal_seq(body):
+    """seq of a rating/timeout body the codec refused, so the nack can name the
+    record in the terminal's journal; None if there is none to find."""
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(raw, dict) and raw.get("t") in ("rating", "timeout"):
+        seq = raw.get("seq")
+        if type(seq) is int and 1 <= seq <= 2147483647:
+            return seq
+    return None

@@ -1,0 +1,172 @@
+"""Ingest: the one path from every transport to storage (HUB.md contracts).
+
+    ingest = Ingest(db_path, hall, clock=time.time)
+    ingest.start()                              # writer + housekeeping threads
+    conn = ingest.attach("serial", "/dev/ttyUSB0", send)
+    conn.receive(packet); conn.close()
+    ingest.notify()                             # after a service changed something
+    ingest.stop()
+
+Threads: transports call attach/receive/close from their own threads; the
+group-commit writer (writer.py) owns the only writing connection; reads for
+handshakes and deliveries use one reader connection under a lock; a
+housekeeping thread expires invitations at their deadline (then tells the
+terminals), and stores per-terminal error counters in the registry.
+"""
+
+import logging
+import threading
+import time
+
+from hub.ingest.connection import Connection
+from hub.ingest.limits import ErrorCounters
+from hub.ingest.writer import Writer
+from hub.services import invitations, terminals
+from hub.store import open_db
+
+log = logging.getLogger("hub.ingest")
+
+DEFAULT_FLOOD_RATE = 200      # packets/s per terminal; a journal replay on MQTT stays under
+DEFAULT_FLOOD_BURST = 400
+HOUSEKEEPING_S = 1.0
+
+
+class Ingest:
+    def __init__(self, db_path, hall="", clock=time.time, flood_rate=DEFAULT_FLOOD_RATE,
+                 flood_burst=DEFAULT_FLOOD_BURST, tz_minutes=480, max_batch=1000):
+        self.db_path = db_path
+        self.hall = hall
+        self.clock = clock
+        self.flood_rate = flood_rate
+        self.flood_burst = flood_burst
+        self.tz_minutes = tz_minutes
+        self.writer = Writer(db_path, max_batch)
+        self.counters = ErrorCounters()
+        self.unknown_devices = {}      # device id -> hellos refused
+        self._reader = None
+        self._read_lock = threading.Lock()
+        self._conns_lock = threading.Lock()
+        self._by_device = {}           # device id -> its authenticated Connection
+        self._stop = threading.Event()
+        self._housekeeper = None
+
+    # -- life -----------------------------------------------------------
+
+    def start(self):
+        self.writer.start()
+        self._reader = open_db(self.db_path)
+        self.writer.call(terminals.mark_all_offline)
+        self._stop.clear()
+        self._housekeeper = threading.Thread(target=self._housekeeping, name="hub-housekeeping",
+                                             daemon=True)
+        self._housekeeper.start()
+
+    def stop(self):
+        self._stop.set()
+        if self._housekeeper is not None:
+            self._housekeeper.join(5)
+            self._housekeeper = None
+        with self._conns_lock:
+            conns = list(self._by_device.values())
+        for c in conns:
+            c.close()
+        self._flush_counters()
+        self.writer.stop()
+        if self._reader is not None:
+            self._reader.conn.close()
+            self._reader = None
+
+    def now(self):
+        return self.clock()
+
+    def now_ms(self):
+        return int(self.clock() * 1000)
+
+    # -- transports -----------------------------------------------------
+
+    def attach(self, transport, label, send):
+        if transport not in ("serial", "mqtt"):
+            raise ValueError("transport must be 'serial' or 'mqtt', got %r" % (transport,))
+        return Connection(self, transport, label, send)
+
+    def register(self, conn):
+        """conn completed a handshake: it is now the device's connection."""
+        with self._conns_lock:
+            old = self._by_device.get(conn.device_id)
+            self._by_device[conn.device_id] = conn
+        if old is not None and old is not conn:
+            log.info("%s moved from %r to %r", conn.device_id, old, conn)
+
+    def unregister(self, conn):
+        if conn.device_id is None:
+            return
+        with self._conns_lock:
+            if self._by_device.get(conn.device_id) is not conn:
+                return
+            del self._by_device[conn.device_id]
+        dev, now = conn.device_id, self.now_ms()
+        self.writer.submit(lambda db: terminals.set_online(db, dev, False, now))
+
+    def connection(self, device_id):
+        with self._conns_lock:
+            return self._by_device.get(device_id)
+
+    def online(self):
+        with self._conns_lock:
+            return sorted(self._by_device)
+
+    # -- services -------------------------------------------------------
+
+    def notify(self):
+        """Something changed (invitation, cancel, config): deliver to every online terminal."""
+        with self._conns_lock:
+            conns = list(self._by_device.values())
+        for c in conns:
+            c.downlink.deliver()
+
+    def deliver_pending(self, device_id):
+        c = self.connection(device_id)
+        if c is not None:
+            c.downlink.deliver()
+
+    # -- used by connections --------------------------------------------
+
+    def read(self, fn):
+        """fn(db) on the reader connection (committed data only)."""
+        with self._read_lock:
+            if self._reader is None:
+                self._reader = open_db(self.db_path)
+            return fn(self._reader)
+
+    def key_of(self, device_id):
+        return self.read(lambda db: terminals.key_of(db, device_id))
+
+    def unknown_device(self, device_id, conn):
+        self.unknown_devices[device_id] = self.unknown_devices.get(device_id, 0) + 1
+        log.warning("hello from unknown device %s on %s %s", device_id, conn.transport, conn.label)
+
+    def stats(self):
+        return {"online": self.online(), "errors": self.counters.all(),
+                "unknown_devices": dict(self.unknown_devices), "writer": dict(self.writer.stats),
+                "backlog": self.writer.backlog}
+
+    # -- housekeeping ---------------------------------------------------
+
+    def _housekeeping(self):
+        while not self._stop.wait(HOUSEKEEPING_S):
+            try:
+                now = self.now_ms()
+                expired = self.writer.call(lambda db: invitations.expire_due(db, now))
+                if expired:
+                    self.notify()
+                self._flush_counters()
+            except Exception:
+                log.exception("housekeeping failed")
+
+    def _flush_counters(self):
+        new = self.counters.unflushed()
+        if new:
+            def store(db):
+                for who, counts in new.items():
+                    terminals.add_errors(db, who, counts)
+            self.writer.submit(store)

@@ -1,0 +1,92 @@
+"""What the hub sends a terminal on its own: time, configuration, invitations
+and their cancellation.
+
+After every handshake: `time` (sync), `cfg` when the terminal's `cv` differs
+from the newest configuration version, then every queued invitation of the
+terminal's window (oldest first). deliver() runs again whenever a service
+calls Ingest.notify() / deliver_pending(): new invitations go out at once, an
+invitation cancelled or expired while on the terminal gets a `cancel`.
+
+An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
+invitation shown, the configuration applied (handlers.on_ack). The
+invitations sent in this session are remembered, so each goes once per
+session; after a reconnect the still-queued ones go again (the terminal
+knows them by eid).
+"""
+
+import collections
+import threading
+
+from hub.services import config, invitations, terminals, timesync
+
+MAX_OUTSTANDING = 256
+# Shown on the terminal when an invitation is withdrawn.
+WHY = {"cancelled": "评价已取消", "expired": "评价已过期"}
+
+
+class Downlink:
+    def __init__(self, conn):
+        self.conn = conn
+        self._lock = threading.Lock()
+        self._mid = 0
+        self._outstanding = collections.OrderedDict()   # mid -> (kind, ref)
+        self._on_terminal = {}                           # eid -> mid, this session
+        self._cfg_sent = None
+
+    def _next_mid(self, kind, ref):
+        self._mid = self._mid % 2147483647 + 1
+        self._outstanding[self._mid] = (kind, ref)
+        while len(self._outstanding) > MAX_OUTSTANDING:
+            self._outstanding.popitem(last=False)
+        return self._mid
+
+    def answered(self, re):
+        """-> (kind, ref) of what the terminal's ack/nack answers, or None."""
+        with self._lock:
+            return self._outstanding.pop(re, None)
+
+    def on_session(self, hello):
+        conn, ingest = self.conn, self.conn.ingest
+        dev, now, label = conn.device_id, ingest.now_ms(), "%s:%s" % (conn.transport, conn.label)
+        with self._lock:
+            self._cfg_sent = hello.get("cv")
+            self._on_terminal = {}
+        ingest.writer.submit(lambda db: terminals.on_hello(db, dev, hello, label, now))
+        conn.send_msg(timesync.time_message(now, ingest.tz_minutes))
+        self.deliver()
+
+    def deliver(self):
+        conn, ingest = self.conn, self.conn.ingest
+        dev = conn.device_id
+        if dev is None or conn.session is None:
+            return
+        now = ingest.now_ms()
+        with self._lock:
+            sent = list(self._on_terminal)
+
+            def read(db):
+                term = terminals.get(db, dev)
+                window = term["window"] if term else None
+                pending = invitations.pending_for_window(db, window, now) if window else []
+                states = {eid: (invitations.get(db, eid) or {}).get("state") for eid in sent}
+                return window, config.current(db), pending, states
+
+            window, cfg, pending, states = ingest.read(read)
+            if cfg["version"] != self._cfg_sent:
+                self._cfg_sent = cfg["version"]
+                mid = self._next_mid("cfg", cfg["version"])
+                conn.send_msg(config.message(cfg, mid, ingest.hall, window))
+            for eid, state in states.items():
+                if state in WHY:
+                    mid = self._next_mid("cancel", eid)
+                    conn.send_msg({"t": "cancel", "mid": mid, "eid": eid, "why": WHY[state]})
+                if state != "queued" and state != "shown":
+                    self._on_terminal.pop(eid, None)
+            for inv in pending:
+                if inv["eid"] in self._on_terminal:
+                    continue
+                mid = self._next_mid("inv", inv["eid"])
+                self._on_terminal[inv["eid"]] = mid
+                if conn.send_msg(invitations.message(inv, mid, cfg["label_set"]["v"])):
+                    eid = inv["eid"]
+                    ingest.writer.submit(lambda db, e=eid: invitations.mark_sent(db, e, dev, now))

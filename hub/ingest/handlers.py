@@ -1,0 +1,88 @@
+"""What the hub does with each sealed message from an authenticated terminal.
+
+rating / timeout go to the group-commit writer; the ack (or the nack of a
+refused 一次一评 duplicate) is sent from the writer's callback, that is only
+after the commit that stored it returned. If storing fails the terminal gets
+nack busy (not permanent) and sends the record again from its journal.
+"""
+
+import logging
+
+from hub.services import invitations, journal, terminals
+from protocol.errors import ProtocolError, UNKNOWN_TYPE
+
+log = logging.getLogger("hub.ingest")
+
+
+def dispatch(conn, msg):
+    handler = _HANDLERS.get(msg["t"])
+    if handler is None:   # an up type this hub has no use for (e.g. a second auth)
+        raise ProtocolError(UNKNOWN_TYPE, "%s is not expected inside a session" % msg["t"],
+                            "t", msg["t"], msg.get("mid"))
+    handler(conn, msg)
+
+
+def on_rating(conn, msg):
+    dev, seq, now = conn.device_id, msg["seq"], conn.ingest.now_ms()
+
+    def done(result, error):
+        if error is not None:
+            conn.nack(None, "busy", "the hub could not store the rating now; it will be "
+                      "taken when sent again", seq=seq)
+        elif result["status"] == journal.REFUSED:
+            conn.nack(None, "duplicate_visit", "一次一评: this visit already has a rating; "
+                      "this one is kept for review and not counted", seq=seq, perm=True)
+        else:
+            conn.ack(seq, result["dup"])
+
+    conn.ingest.writer.submit(lambda db: journal.record_rating(db, dev, msg, now), done)
+
+
+def on_timeout(conn, msg):
+    dev, seq, now = conn.device_id, msg["seq"], conn.ingest.now_ms()
+
+    def done(result, error):
+        if error is not None:
+            conn.nack(None, "busy", "the hub could not store the timeout now; send it again",
+                      seq=seq)
+        else:
+            conn.ack(seq, result["dup"])
+
+    conn.ingest.writer.submit(lambda db: journal.record_timeout(db, dev, msg, now), done)
+
+
+def on_heartbeat(conn, msg):
+    dev, now = conn.device_id, conn.ingest.now_ms()
+    conn.ingest.writer.submit(lambda db: terminals.on_heartbeat(db, dev, msg, now))
+    if "mid" in msg:
+        conn.send_msg({"t": "ack", "re": msg["mid"]})
+
+
+def on_ack(conn, msg):
+    """The terminal took something we sent: an invitation is now shown, a
+    configuration applied."""
+    what = conn.downlink.answered(msg.get("re"))
+    if what is None:
+        return
+    kind, ref = what
+    dev, now = conn.device_id, conn.ingest.now_ms()
+    if kind == "inv":
+        conn.ingest.writer.submit(lambda db: invitations.mark_shown(db, ref, dev, now))
+    elif kind == "cfg":
+        conn.ingest.writer.submit(lambda db: terminals.set_config_applied(db, dev, ref))
+
+
+def on_nack(conn, msg):
+    """The terminal refused something we sent: counted, kept in the log."""
+    what = conn.downlink.answered(msg.get("re")) if conn.session is not None else None
+    conn.count("terminal_nack:%s" % msg["code"])
+    log.warning("%r refused %s: %s %s", conn, what, msg["code"], msg.get("msg", ""))
+
+
+_HANDLERS = {
+    "rating": on_rating,
+    "timeout": on_timeout,
+    "hb": on_heartbeat,
+    "ack": on_ack,
+    "nack": on_nack,
+}

@@ -1,0 +1,237 @@
+"""The ingest path with a real peer (a terminal made of the protocol package)
+and a real SQLite file: handshake, rules, ack after commit, errors, floods."""
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from hub.ingest import Ingest
+from hub.services import config, invitations, terminals
+from hub.store import open_db
+from hub_peer import Terminal
+from protocol.errors import ProtocolError
+
+
+@pytest.fixture
+def hub(tmp_path):
+    path = str(tmp_path / "data" / "hub.db")
+    db = open_db(path)
+    keys = {"T1": terminals.provision(db, "T1", "A01"), "T2": terminals.provision(db, "T2", "A02")}
+    ingest = Ingest(path, hall="测试大厅", flood_rate=50, flood_burst=50)
+    ingest.start()
+    ingest.keys, ingest.db = keys, db
+    yield ingest
+    ingest.stop()
+    db.conn.close()
+
+
+def connect(hub, dev="T1", **kw):
+    t = Terminal.direct(hub, dev, hub.keys[dev], **kw)
+    assert t.handshake() == {"t": "ack", "re": 2}
+    return t
+
+
+def invite(hub, cs="C1", window="A01", **kw):
+    inv = invitations.create(hub.db, window, cs, "M1", "个体工商户登记", staff_id="S01",
+                             staff_name="张三", **kw)
+    hub.notify()
+    return inv
+
+
+def committed(hub, sql, params=()):
+    """Read through a separate connection: only committed rows are visible."""
+    conn = sqlite3.connect(hub.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_handshake_pushes_time_config_and_marks_online(hub):
+    t = connect(hub)
+    assert t.wait_for(lambda m: m["t"] == "time")["tz"] == 480
+    cfg = t.wait_for(lambda m: m["t"] == "cfg")
+    assert cfg["ver"] == 1 and cfg["win"] == "A01" and cfg["hall"] == "测试大厅"
+    t.send({"t": "ack", "re": cfg["mid"]})
+    t.send({"t": "hb", "up": 5, "heap": 90000, "jd": 0, "lq": 97, "pr": "ok"})
+    hub.writer.call(lambda db: None)     # everything before is committed
+    row = terminals.get(hub.db, "T1")
+    assert row["online"] and row["firmware"] == "1.2.0" and row["config_version"] == 1
+    assert row["free_heap"] == 90000 and row["link_quality"] == 97 and row["printer_state"] == "ok"
+    t.conn.close()
+    hub.writer.call(lambda db: None)
+    assert not terminals.get(hub.db, "T1")["online"]
+
+
+def test_terminal_with_current_config_gets_none(hub):
+    t = Terminal.direct(hub, "T1", hub.keys["T1"], info=dict(fw="1", board="b", jd=0, cv=1))
+    t.handshake()
+    t.wait_for(lambda m: m["t"] == "time")
+    with pytest.raises(AssertionError):
+        t.wait_for(lambda m: m["t"] == "cfg", timeout=0.3)
+
+
+def test_wrong_key_is_auth_failed_and_counted(hub):
+    t = Terminal.direct(hub, "T1", bytes(32))
+    with pytest.raises(ProtocolError) as e:   # the hub's proof does not verify for the wrong key
+        t.handshake()
+    assert e.value.code == "auth_failed"
+    # A terminal that ignores the hub proof still cannot get in.
+    answer = forged_handshake(Terminal.direct(hub, "T1", bytes(32)))
+    assert answer["t"] == "nack" and answer["code"] == "auth_failed" and not answer["perm"]
+    assert hub.counters.of("T1")["auth_failed"] == 1
+
+
+def forged_handshake(t):
+    """Handshake with the wrong key, skipping the terminal's check of the hub."""
+    import os
+    from protocol.session import Session, TerminalHandshake, _derive, hello_hash
+    hs = TerminalHandshake(t.device_id, t.key, os.urandom(8), t.info)
+    hello = hs.hello(1)
+    t.out(hello)
+    chal = t.wait_for(lambda m: m["t"] == "chal")
+    up, down, tag = _derive(t.key, hs.nonce, bytes.fromhex(chal["hn"]))
+    t.session = Session("terminal", up, down, tag, 1)
+    t.out(t.session.seal({"t": "auth", "mid": 2, "hh": hello_hash(hello)}))
+    return t.wait_for(lambda m: m["t"] == "nack")
+
+
+def test_unknown_device_is_refused_for_good(hub):
+    t = Terminal.direct(hub, "X9", bytes(32))
+    answer = t.handshake()
+    assert answer["t"] == "nack" and answer["code"] == "unknown_device" and answer["perm"]
+    assert "provision" in answer["msg"] and hub.unknown_devices == {"X9": 1}
+
+
+def test_mqtt_hello_must_match_the_topic(hub):
+    t = Terminal.direct(hub, "T1", hub.keys["T1"])
+    t.conn = hub.attach("mqtt", "T2", t.inbox.put)
+    t.out = t.conn.receive
+    assert t.handshake()["code"] == "unknown_device"
+
+
+def test_packets_before_auth_get_no_session(hub):
+    t = Terminal.direct(hub, "T1", hub.keys["T1"])
+    from protocol.codec import encode
+    t.out(encode({"t": "hb", "up": 1, "heap": 1, "jd": 0}, "up"))
+    assert t.wait_for(lambda m: m["t"] == "nack")["code"] == "no_session"
+    assert hub.counters.of("mqtt:T1")["no_session"] == 1
+
+
+def test_invite_rate_ack_after_commit(hub):
+    t = connect(hub)
+    inv = invite(hub)
+    msg = t.wait_for(lambda m: m["t"] == "inv")
+    assert (msg["eid"], msg["cs"], msg["mn"], msg["lsv"]) == (inv["eid"], "C1", "个体工商户登记", 1)
+    t.send({"t": "ack", "re": msg["mid"]})
+    seq = t.rating(inv["eid"], "C1", lv=2, lb=[213, 214], dt=1_700_000_000_000, bt=3)
+    assert t.answer_for(seq) == {"t": "ack", "seq": seq}
+    # The ack came after the commit: a fresh connection sees the row.
+    rows = committed(hub, "SELECT rating_id, level, labels, visit, status FROM ratings")
+    assert rows == [("T1:1", 2, "[213,214]", 1, "accepted")]
+    assert committed(hub, "SELECT kind FROM outbox WHERE ref = 'T1:1'") == [("rating",)]
+    assert invitations.get(hub.db, inv["eid"])["state"] == "rated"
+
+
+def test_same_rating_twice_is_stored_once_and_acked_twice(hub):
+    t = connect(hub)
+    inv = invite(hub)
+    t.rating(inv["eid"], "C1", seq=7)
+    assert t.answer_for(7) == {"t": "ack", "seq": 7}
+    t.rating(inv["eid"], "C1", seq=7)
+    assert t.answer_for(7) == {"t": "ack", "seq": 7, "dup": True}
+    assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(1,)]
+
+
+def test_bad_label_for_level_is_nacked_and_nothing_stored(hub):
+    t = connect(hub)
+    inv = invite(hub)
+    t.rating(inv["eid"], "C1", lv=5, lb=[213], seq=3, unchecked=True)
+    answer = t.answer_for(3)
+    assert answer["t"] == "nack" and answer["code"] == "bad_label" and answer["perm"]
+    t.rating(inv["eid"], "C1", lv=1, seq=4, unchecked=True)
+    assert t.answer_for(4)["code"] == "need_label"
+    hub.writer.call(lambda db: None)
+    assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(0,)]
+    assert hub.counters.of("T1") == {"bad_label": 1, "need_label": 1}
+
+
+def test_second_rating_for_the_visit_is_refused_but_kept(hub):
+    t = connect(hub)
+    inv = invite(hub)
+    t.rating(inv["eid"], "C1", seq=1)
+    t.answer_for(1)
+    t.rating(inv["eid"], "C1", lv=4, seq=2)
+    answer = t.answer_for(2)
+    assert answer["code"] == "duplicate_visit" and answer["perm"] and "一次一评" in answer["msg"]
+    assert committed(hub, "SELECT rating_id, status FROM ratings ORDER BY seq") == [
+        ("T1:1", "accepted"), ("T1:2", "refused")]
+
+
+def test_rating_without_invitation_is_acked_and_flagged(hub):
+    t = connect(hub)
+    t.rating("made-up", "C77", seq=1)
+    assert t.answer_for(1) == {"t": "ack", "seq": 1}
+    assert committed(hub, "SELECT fraud_hub FROM ratings") == [('["no_case"]',)]
+
+
+def test_timeout_is_acked_and_closes_the_invitation(hub):
+    t = connect(hub)
+    inv = invite(hub)
+    t.send({"t": "timeout", "seq": 1, "eid": inv["eid"], "cs": "C1", "mt": 1, "org": "live"})
+    assert t.answer_for(1) == {"t": "ack", "seq": 1}
+    assert invitations.get(hub.db, inv["eid"])["state"] == "timed_out"
+
+
+def test_offline_invitation_waits_for_the_terminal_and_cancel_reaches_it(hub):
+    inv = invite(hub)
+    assert "offline" in inv["notice"]
+    other = invite(hub, cs="C2")
+    t = connect(hub)
+    got = [t.wait_for(lambda m: m["t"] == "inv")["eid"] for _ in range(2)]
+    assert got == [inv["eid"], other["eid"]]
+    invitations.cancel(hub.db, other["eid"], "窗口录入错误")
+    hub.notify()
+    assert t.wait_for(lambda m: m["t"] == "cancel")["eid"] == other["eid"]
+
+
+def test_config_push_reaches_online_terminal(hub):
+    t = connect(hub)
+    t.wait_for(lambda m: m["t"] == "cfg")
+    config.push(hub.db, texts={"welcome": "您好"})
+    hub.notify()
+    assert t.wait_for(lambda m: m["t"] == "cfg")["txt"] == {"welcome": "您好"}
+
+
+def test_flood_from_one_terminal_does_not_stop_another(hub):
+    noisy, calm = connect(hub, "T1"), connect(hub, "T2")
+    hb = noisy.session.seal({"t": "hb", "up": 1, "heap": 1, "jd": 0})
+    for _ in range(300):
+        noisy.out(hb)
+    assert noisy.wait_for(lambda m: m["t"] == "nack")["code"] == "rate_limited"
+    assert hub.counters.of("T1")["rate_limited"] >= 200
+    inv = invite(hub, window="A02")
+    seq = calm.rating(inv["eid"], "C1")
+    assert calm.answer_for(seq) == {"t": "ack", "seq": seq}
+
+
+packets = st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda a, b: a + b"~" + b, st.binary(max_size=100), st.binary(max_size=30)),
+    st.sampled_from([b"{}", b'{"t":"hello"}', b'{"t":"rating","seq":1}', b"\xff" * 3000,
+                     b'{"t":"hb","up":1,"heap":1,"jd":0}', b'{"t":"nack","re":1,"code":"x"}']),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(packets, max_size=8), authed=st.booleans())
+def test_random_packets_never_raise_and_store_nothing(hub, data, authed):
+    t = connect(hub) if authed else Terminal.direct(hub, "T1", hub.keys["T1"])
+    for p in data:
+        t.conn.receive(p)
+        if authed:   # also as sealed packets of the live session, body unchecked
+            t.conn.receive(p + b"~" + t.session.tag.encode() + b"0" * 16)
+    hub.writer.call(lambda db: None)
+    assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(0,)]
+    assert committed(hub, "SELECT COUNT(*) FROM timeouts") == [(0,)]
