@@ -149,5 +149,13 @@ class Adapter:
         or an Outcome when the question could not be answered."""
         raise NotImplementedError
 
+    def export_row(self, case, rating):
+        """One line of the monthly batch-upload file: the case's and the rating's
+        fields under the province's own names (subclasses define case_fields and
+        rating_fields)."""
+        row = dict(self.case_fields(case))
+        row.update(self.rating_fields(rating))
+        return row
+
     def close(self):
         pass

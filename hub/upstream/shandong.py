@@ -68,6 +68,9 @@ class ShandongAdapter(Adapter):
             "serviceTime": format_time(case["service_time"]),
         }
 
+    def case_fields(self, case):
+        return self.service_fields(case, SERVICE_FINISHED)
+
     def rating_fields(self, r):
         p = self.province
         return {
