@@ -1,0 +1,142 @@
+"""Terminals seen over MQTT: their ingest connections, availability and errors.
+
+No MQTT here: MqttLink (mqtt_link.py) feeds this table what arrives on the
+topics, so the rules can be read (and tested) in one place.
+
+- First packet from a device on its up topic: `ingest.attach("mqtt", device,
+  send)`, cached until the device goes offline; every payload then goes to
+  `conn.receive(payload)` in arrival order.
+- Availability: the retained state topic ("online" / "offline", the
+  terminal's last will sets "offline") and liveness: any uplink (heartbeats
+  included) marks the device seen. "offline", or silence for longer than
+  `stale_after_s` (a terminal whose will the broker has not sent yet, or
+  whose app hangs while its MQTT task still pings), closes the ingest
+  connection (`conn.close()`); the next uplink attaches a new one.
+- Bad input is counted per device and logged with the device name, never
+  raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
+  on an up topic ("retained": a stale packet a broker would replay on every
+  subscribe), empty payloads ("empty"), state payloads other than
+  online/offline ("bad_state"). Topics outside the layout are counted under
+  the pseudo-device BAD_TOPIC with the topic in the log. What the payload
+  means (malformed JSON, bad seal, unknown device) is the ingest's to judge.
+"""
+
+import logging
+import threading
+import time
+
+from protocol import MAX_PACKET, topics
+
+BAD_TOPIC = "(bad topic)"
+log = logging.getLogger("pingjia.mqtt")
+
+
+class Device:
+    __slots__ = ("online", "last_seen", "conn", "errors", "packets")
+
+    def __init__(self):
+        self.online = False
+        self.last_seen = None
+        self.conn = None
+        self.errors = {}
+        self.packets = 0
+
+
+class DeviceTable:
+    def __init__(self, ingest, send_for, stale_after_s=180.0, clock=time.monotonic):
+        self._ingest = ingest
+        self._send_for = send_for          # device id -> send(packet) for the ingest
+        self.stale_after_s = stale_after_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._devices = {}
+
+    def _device(self, device_id):
+        d = self._devices.get(device_id)
+        if d is None:
+            d = self._devices[device_id] = Device()
+        return d
+
+    def count(self, device_id, kind, detail):
+        with self._lock:
+            errors = self._device(device_id).errors
+            errors[kind] = errors.get(kind, 0) + 1
+        log.warning("MQTT terminal %s: %s (%s)", device_id, detail, kind)
+
+    def uplink(self, device_id, payload, retained=False):
+        """One payload from a device's up topic (called by the MQTT thread)."""
+        if len(payload) > MAX_PACKET:
+            return self.count(device_id, "too_large", "sent a %d-byte packet, the limit is %d: dropped"
+                              % (len(payload), MAX_PACKET))
+        if not payload:
+            return self.count(device_id, "empty", "sent an empty packet: dropped")
+        if retained:
+            return self.count(device_id, "retained", "a retained packet sits on its up topic "
+                              "(terminals must not publish with retain): dropped")
+        with self._lock:
+            d = self._device(device_id)
+            d.online = True
+            d.last_seen = self._clock()
+            d.packets += 1
+            conn = d.conn
+        if conn is None:
+            conn = self._ingest.attach("mqtt", device_id, self._send_for(device_id))
+            with self._lock:
+                d.conn = conn
+        conn.receive(payload)
+
+    def state(self, device_id, payload):
+        """A (retained) availability message from a device's state topic."""
+        if payload == topics.ONLINE:
+            with self._lock:
+                d = self._device(device_id)
+                d.online = True
+                d.last_seen = self._clock()
+        elif payload == topics.OFFLINE:
+            self._offline(device_id, "its last will or its own goodbye says offline")
+        elif payload:
+            self.count(device_id, "bad_state", "state topic holds %r, expected online or offline"
+                       % bytes(payload[:40]))
+
+    def _offline(self, device_id, why):
+        with self._lock:
+            d = self._device(device_id)
+            was = d.online or d.conn is not None
+            d.online = False
+            conn, d.conn = d.conn, None
+        if was:
+            log.info("MQTT terminal %s is offline: %s", device_id, why)
+        if conn is not None:
+            conn.close()
+
+    def sweep(self):
+        """Close the connections of devices silent for longer than stale_after_s."""
+        now = self._clock()
+        with self._lock:
+            silent = [dev for dev, d in self._devices.items()
+                      if d.online and d.last_seen is not None
+                      and now - d.last_seen > self.stale_after_s]
+        for dev in silent:
+            self._offline(dev, "nothing heard for over %g s" % self.stale_after_s)
+        return silent
+
+    def close_all(self):
+        with self._lock:
+            conns = [d.conn for d in self._devices.values() if d.conn is not None]
+            for d in self._devices.values():
+                d.conn = None
+                d.online = False
+        for conn in conns:
+            conn.close()
+
+    def snapshot(self):
+        """device id -> {online, last_seen (clock), attached, packets, errors}."""
+        with self._lock:
+            return {dev: {"online": d.online, "last_seen": d.last_seen,
+                          "attached": d.conn is not None, "packets": d.packets,
+                          "errors": dict(d.errors)}
+                    for dev, d in self._devices.items()}
+
+    def online(self):
+        with self._lock:
+            return sorted(dev for dev, d in self._devices.items() if d.online)

@@ -1,0 +1,198 @@
+"""The hub's MQTT transport: every Wi-Fi terminal of the hall through one broker.
+
+    link = MqttLink(ingest, "hall-1", host="127.0.0.1", port=1883)
+    link.start()          # returns at once; connects (and reconnects) in the background
+    link.status()         # for /api/v1/health and the CLI
+    link.stop()           # retained "offline", clean disconnect, conn.close() for all
+
+paho-mqtt 2.x (CallbackAPIVersion.VERSION2), MQTT 3.1.1, one client:
+- subscribes to topics.hub_subscriptions(hall) (every terminal's up and
+  state topic) at QoS 1, on every (re)connect;
+- persistent session (clean_session False, a fixed client id): QoS 1 uplinks
+  that arrive while the hub is away (restart, broker restart) are queued by
+  the broker and delivered when it is back; paho itself resends unacked
+  downlinks with DUP;
+- the hub's availability: retained "online" on topics.hub_state(hall) after
+  connecting, and a last will that sets it "offline";
+- reconnects with exponential backoff from 0.5 s up to `retry_s` when the
+  broker goes away (paho's own loop), and says so in the log and status();
+- downlinks: the ingest's `send(packet)` publishes on the device's down
+  topic with topics.qos_for(message type); thread-safe, never blocks (paho
+  queues while disconnected).
+Per-device rules (attach/receive/close, availability, bad input counters):
+mqtt_devices.DeviceTable.
+
+Acks: the broker's PUBACK (paho sends it when on_message returns) only means
+the hub has the packet in RAM. This module never answers a rating: the
+ingest's own `ack`, sent after its durable commit, is the only end-to-end ack,
+and a terminal resends every journal record until it gets one.
+"""
+
+import logging
+import socket
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+from hub.transports.mqtt_devices import BAD_TOPIC, DeviceTable
+from protocol import topics
+
+log = logging.getLogger("pingjia.mqtt")
+
+_TYPE_PREFIX = b'{"t":"'
+INTERNAL = "(internal)"
+
+
+def message_type(packet):
+    """The `t` of a packet (sealed or plain) without decoding it: the codec
+    always writes `t` first. None if the packet does not start that way."""
+    if not packet.startswith(_TYPE_PREFIX):
+        return None
+    end = packet.find(b'"', len(_TYPE_PREFIX), len(_TYPE_PREFIX) + 17)
+    if end < 0:
+        return None
+    return packet[len(_TYPE_PREFIX):end].decode("ascii", "replace")
+
+
+class MqttLink:
+    def __init__(self, ingest, hall, host="127.0.0.1", port=1883, client_id="pingjia-hub",
+                 username="", password="", keepalive=30, retry_s=5.0, stale_after_s=180.0,
+                 clock=time.monotonic):
+        self.hall = topics.check_segment(hall, "hall id")
+        self.host = host
+        self.port = port
+        self.keepalive = keepalive
+        self.devices = DeviceTable(ingest, self._sender, stale_after_s, clock)
+        self.connects = 0
+        self.last_error = None
+        self._connected = threading.Event()
+        self._stopping = threading.Event()
+        self._sweeper = None
+        self._state_topic = topics.hub_state(hall)
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                        clean_session=False, protocol=mqtt.MQTTv311)
+        if username:
+            c.username_pw_set(username, password or None)
+        c.will_set(self._state_topic, topics.OFFLINE, qos=1, retain=True)
+        c.reconnect_delay_set(0.5, max(0.5, retry_s))
+        c.max_inflight_messages_set(200)      # downlinks in flight before waiting for PUBACKs
+        c.max_queued_messages_set(0)          # unbounded while the broker is away
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
+        c.on_socket_open = self._on_socket_open
+        self.client = c
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self):
+        log.info("MQTT: connecting to %s:%d for hall %s", self.host, self.port, self.hall)
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+        self.client.loop_start()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="mqtt-sweep", daemon=True)
+        self._sweeper.start()
+        return self
+
+    def wait_connected(self, timeout=None):
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self):
+        return self._connected.is_set()
+
+    def stop(self, timeout=5.0):
+        self._stopping.set()
+        if self._connected.is_set():
+            info = self.client.publish(self._state_topic, topics.OFFLINE, qos=1, retain=True)
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError):
+                pass
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._connected.clear()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout)
+        self.devices.close_all()
+
+    def status(self):
+        devices = self.devices.snapshot()
+        return {"connected": self.connected, "broker": "%s:%d" % (self.host, self.port),
+                "connects": self.connects, "last_error": self.last_error,
+                "online": sorted(d for d, s in devices.items() if s["online"]),
+                "errors": {d: s["errors"] for d, s in devices.items() if s["errors"]}}
+
+    # ---------------------------------------------------------------- downlink
+    def _sender(self, device_id):
+        topic = topics.down(self.hall, device_id)
+
+        def send(packet):
+            qos = topics.qos_for(message_type(packet))
+            self.client.publish(topic, packet, qos=qos)
+        return send
+
+    # ---------------------------------------------------------------- paho callbacks
+    def _on_socket_open(self, client, userdata, sock):
+        # Acks are small and latency matters: no Nagle delay.
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            self.last_error = "broker refused the hub: %s" % reason_code
+            log.error("MQTT: %s (check [broker] username/password in the hub config)",
+                      self.last_error)
+            return
+        self.connects += 1
+        client.subscribe([(t, 1) for t in topics.hub_subscriptions(self.hall)])
+        client.publish(self._state_topic, topics.ONLINE, qos=1, retain=True)
+        log.info("MQTT: connected to %s:%d (session %s)", self.host, self.port,
+                 "resumed" if flags.session_present else "new")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        refused = [rc for rc in reason_codes if rc.is_failure]
+        if refused:
+            self.last_error = "broker refused the subscriptions: %s" % refused
+            log.error("MQTT: %s (check the broker's ACL for the hub)", self.last_error)
+            return
+        self._connected.set()      # connected *and* subscribed: terminals are heard
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self._connected.clear()
+        if not self._stopping.is_set():
+            self.last_error = "connection to the broker lost: %s" % reason_code
+            log.warning("MQTT: %s; reconnecting (up to every few seconds)", self.last_error)
+
+    def _on_message(self, client, userdata, msg):
+        # Runs in paho's network thread: an exception here would end that
+        # thread and with it the whole transport, so none may escape.
+        try:
+            self._dispatch(msg)
+        except Exception:
+            self.devices.count(INTERNAL, "internal_error", "handling a packet failed; see the traceback")
+            log.exception("MQTT: error handling a packet on %r", msg._topic)
+
+    def _dispatch(self, msg):
+        try:
+            _hall, device, kind = topics.parse(msg.topic)
+        except ValueError as e:      # UnicodeDecodeError is one
+            self.devices.count(BAD_TOPIC, "bad_topic", str(e))
+            return
+        if device is None:
+            return                      # the hub's own state, echoed
+        if kind == "up":
+            self.devices.uplink(device, msg.payload, retained=bool(msg.retain))
+        elif kind == "state":
+            self.devices.state(device, msg.payload)
+
+    # ---------------------------------------------------------------- liveness
+    def _sweep_loop(self):
+        period = min(5.0, max(0.05, self.devices.stale_after_s / 4))
+        while not self._stopping.wait(period):
+            try:
+                self.devices.sweep()
+            except Exception:
+                log.exception("MQTT: liveness sweep failed")
