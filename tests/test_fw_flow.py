@@ -54,7 +54,7 @@ def test_bad_rating_needs_a_label_then_records_it():
     fx = f.press(4, 1500)            # 非常不满意
     assert screens(fx) == [LABELS] and f.state == LABELS
     args = fx[0][2]
-    assert args["level"] == 1 and args["items"][0][0] // 100 == 1 and args["pages"] == 2
+    assert args["level"] == 1 and [c for c, _ in args["items"]] == list(range(108, 116))
     assert records(f.press(3, 1600)) == [] and f.hint == "need_label"   # done with nothing
     f.press(1, 1700)                 # down
     f.press(2, 1800)                 # toggle the second label

@@ -47,7 +47,6 @@ THANKS = "thanks"
 
 LEVEL_OF_BUTTON = (5, 4, 3, 2, 1)
 UP, DOWN, TOGGLE, DONE, OTHER = 0, 1, 2, 3, 4
-PAGE = 4            # labels per page on screen
 RECENT = 8          # finished invitation ids remembered against resends
 
 
@@ -212,11 +211,10 @@ class Flow:
         return ("screen", INVITE, {"inv": self.inv, "secs": self._secs})
 
     def _labels_screen(self):
-        page = self.cursor // PAGE
-        return ("screen", LABELS, {
-            "level": self.level, "items": self.items[page * PAGE:(page + 1) * PAGE],
-            "cursor": self.cursor - page * PAGE, "chosen": list(self.chosen),
-            "page": page, "pages": (len(self.items) + PAGE - 1) // PAGE, "hint": self.hint})
+        # The screen pages the list itself (rows differ in height), following the cursor.
+        return ("screen", LABELS, {"level": self.level, "items": self.items,
+                                   "cursor": self.cursor, "chosen": list(self.chosen),
+                                   "hint": self.hint})
 
     def _idle_screen(self):
         return ("screen", IDLE, {"duty": self.duty})

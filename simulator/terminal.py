@@ -1,0 +1,190 @@
+"""Run the unchanged firmware on the simulated board under CPython, linked over a pty.
+
+    term = SimTerminal("T0001", key, "/tmp/t1-flash")   # boots at once
+    term.port                  # the hub opens this path with pyserial: a real tty
+    term.press(0)              # button 0..4, left to right
+    term.texts()               # the strings on screen now, in drawing order
+    term.png("screen.png")     # what a citizen sees
+    term.reboot()              # power cycle over the same flash directory
+    term.unplug(); term.plug() # the serial cable
+    term.advance(30000)        # the board's clock jumps 30 s
+    term.close()
+
+The firmware runs in its own asyncio event loop on a background thread, as
+firmware.app.main.Terminal.run() - the same tasks as on the device. The
+board's link is bridged to the master side of a pseudo-terminal
+(os.openpty); the slave side is put in raw mode at once and stays open here,
+so the hub can open, close and reopen the path like a USB-serial adapter.
+Every method is safe to call from any thread: board changes are handed to
+the firmware's loop.
+"""
+
+import asyncio
+import os
+import threading
+import tty
+
+from simulator.shims import install
+
+install()                            # `framebuf` for CPython
+
+from firmware.app.main import Terminal  # noqa: E402
+from firmware.boards import Reset  # noqa: E402
+from firmware.boards.sim import SimBoard  # noqa: E402
+
+BRIDGE_MS = 2
+
+
+class SimTerminal:
+    def __init__(self, device_id, key, flash_dir, serial=True, start=True):
+        self.device_id = device_id
+        self.key = key
+        self.flash_dir = flash_dir
+        self.board = None
+        self.terminal = None
+        self.crashed = None        # the exception that stopped the firmware, if any
+        self.boots = 0
+        self._plugged = True
+        self._offset = 0           # clock jumps survive a reboot
+        self._task = None
+        self.port = None
+        if serial:
+            self._master, self._slave = os.openpty()
+            tty.setraw(self._slave)
+            tty.setraw(self._master)
+            os.set_blocking(self._master, False)
+            self.port = os.ttyname(self._slave)
+        else:
+            self._master = self._slave = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="sim-" + device_id)
+        self._thread.start()
+        if start:
+            self.boot()
+
+    # -- running the firmware ----------------------------------------------------
+
+    def _call(self, fn, *args):
+        """Run fn(*args) in the firmware's loop thread; -> its result."""
+        if threading.current_thread() is self._thread:
+            return fn(*args)
+
+        async def run():
+            return fn(*args)
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
+    def boot(self):
+        def start():
+            self.board = SimBoard(self.flash_dir, self.device_id, self.key)
+            self.board.advance(self._offset)
+            self.boots += 1
+            self.crashed = None
+            self.terminal = Terminal(self.board)
+            self._task = self._loop.create_task(self._main(self.terminal))
+        self._call(start)
+
+    async def _main(self, terminal):
+        bridge = asyncio.ensure_future(self._bridge(terminal.board))
+        try:
+            await terminal.run()
+        except asyncio.CancelledError:
+            raise
+        except Reset:
+            self._loop.call_soon(self._restart_after_reset)
+        except Exception as e:        # shown to the host, as a dead terminal would be
+            self.crashed = e
+        finally:
+            bridge.cancel()
+
+    def _restart_after_reset(self):
+        self._task = None
+        self.boot()
+
+    async def _bridge(self, board):
+        while True:
+            out = board.link.drain()
+            if out and self._master is not None and self._plugged:
+                try:
+                    os.write(self._master, out)
+                except (BlockingIOError, OSError):
+                    pass                # the line is full or gone: bytes lost, as on a wire
+            if self._master is not None:
+                try:
+                    data = os.read(self._master, 4096)
+                except (BlockingIOError, OSError):
+                    data = b""
+                if data and self._plugged:
+                    board.link.feed(data)
+            await asyncio.sleep(BRIDGE_MS / 1000)
+
+    def stop(self):
+        """Power off: the firmware stops where it is (nothing is flushed for it)."""
+        def cancel():
+            if self._task is not None:
+                self._task.cancel()
+                self._task = None
+        self._call(cancel)
+
+    def reboot(self):
+        self.stop()
+        self.boot()
+
+    def close(self):
+        self.stop()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(2)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                os.close(fd)
+
+    # -- the host's hands ----------------------------------------------------
+
+    def press(self, button, hold_ms=80):
+        self._call(self.board.buttons.press, button, hold_ms)
+
+    def advance(self, ms):
+        def adv():
+            self._offset += ms
+            self.board.advance(ms)
+        self._call(adv)
+
+    def unplug(self):
+        self._plugged = False
+
+    def plug(self):
+        self._plugged = True
+
+    # -- the host's eyes -------------------------------------------------------
+
+    def texts(self):
+        return self._call(lambda: [d[2] for d in self.board.display.drawn])
+
+    def drawn(self):
+        return self._call(lambda: list(self.board.display.drawn))
+
+    @property
+    def screen(self):
+        return self._call(lambda: self.terminal.screen)
+
+    def journal_depth(self):
+        return self._call(lambda: self.terminal.journal.depth())
+
+    def frame(self):
+        """(1-bit frame bytes, (fg, bg, regions)) of the last frame shown."""
+        return self._call(lambda: (self.board.display.frame, self.board.display.colours))
+
+    def png(self, path, scale=1):
+        """Write the last frame shown as a PNG file; -> path."""
+        from simulator.screenshot import write_png
+        buf, (fg, bg, regions) = self.frame()
+        write_png(path, _Frame(buf, fg, bg, regions), scale)
+        return path
+
+
+class _Frame:
+    """A shown frame as screenshot.py reads a canvas."""
+
+    def __init__(self, buf, fg, bg, regions):
+        self.width, self.height = 320, 240
+        self.buf, self.fg, self.bg, self.regions = bytearray(buf), fg, bg, regions

@@ -1,0 +1,115 @@
+"""`pingjia sim`: run N simulated terminals, each on its own pty serial port.
+
+    pingjia sim --terminals 3 --serial --flash /tmp/sim
+    T0001 /dev/pts/7
+    T0002 /dev/pts/8
+    ...
+Then type commands on stdin (or give --script FILE with the same lines):
+    press T0001 0        button 0..4 (left to right) of a terminal
+    advance T0001 30000  jump that terminal's clock by ms
+    png T0001 out.png    save its screen
+    show T0001           print the strings on its screen
+    reboot T0001         power cycle (flash kept)
+    sleep 1.5            wait (in scripts)
+    quit
+Device keys: read from <flash>/keys.json ({"T0001": "64 hex digits", ...})
+when it exists, otherwise made at random and written there, so the hub can
+be provisioned with the same keys.
+"""
+
+import json
+import os
+import secrets
+import sys
+import time
+
+
+def _keys(flash, ids):
+    path = os.path.join(flash, "keys.json")
+    keys = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            keys = json.load(f)
+    changed = False
+    for dev in ids:
+        if dev not in keys:
+            keys[dev] = secrets.token_hex(32)
+            changed = True
+    if changed:
+        with open(path, "w") as f:
+            json.dump(keys, f, indent=1)
+        os.chmod(path, 0o600)
+    return {d: bytes.fromhex(keys[d]) for d in ids}
+
+
+def command(terms, line, out=sys.stdout):
+    """Run one command line; -> False when it was quit."""
+    parts = line.split()
+    if not parts or parts[0].startswith("#"):
+        return True
+    op = parts[0]
+    if op == "quit":
+        return False
+    if op == "sleep":
+        time.sleep(float(parts[1]))
+        return True
+    if len(parts) < 2 or parts[1] not in terms:
+        print("sim: unknown terminal in %r; terminals: %s" % (line, " ".join(sorted(terms))), file=out)
+        return True
+    t = terms[parts[1]]
+    try:
+        if op == "press":
+            t.press(int(parts[2]))
+        elif op == "advance":
+            t.advance(int(parts[2]))
+        elif op == "png":
+            print(t.png(parts[2]), file=out)
+        elif op == "show":
+            print(" | ".join(t.texts()), file=out)
+        elif op == "reboot":
+            t.reboot()
+        else:
+            print("sim: unknown command %r (press advance png show reboot sleep quit)" % op, file=out)
+    except (IndexError, ValueError) as e:
+        print("sim: bad command %r: %s" % (line, e), file=out)
+    return True
+
+
+def run(args):
+    from simulator.terminal import SimTerminal
+    if not args.serial:
+        print("pingjia sim: only --serial links are built so far (MQTT: see firmware/net)",
+              file=sys.stderr)
+        return 2
+    os.makedirs(args.flash, exist_ok=True)
+    ids = ["%s%04d" % (args.prefix, i + 1) for i in range(args.terminals)]
+    keys = _keys(args.flash, ids)
+    terms = {}
+    for dev in ids:
+        terms[dev] = SimTerminal(dev, keys[dev], os.path.join(args.flash, dev))
+        print(dev, terms[dev].port, flush=True)
+    src = open(args.script) if args.script else sys.stdin
+    try:
+        for line in src:
+            if not command(terms, line.strip()):
+                break
+        else:
+            if args.script:
+                return 0
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for t in terms.values():
+            t.close()
+    return 0
+
+
+def register(sub):
+    p = sub.add_parser("sim", help="run simulated terminals (the real firmware on a "
+                                   "simulated board), each on a pty serial port")
+    p.add_argument("--terminals", type=int, default=1, help="how many (default 1)")
+    p.add_argument("--serial", action="store_true", help="link each to a pty serial port")
+    p.add_argument("--flash", default="sim-flash", help="directory holding each terminal's flash")
+    p.add_argument("--prefix", default="T", help="device id prefix (default T -> T0001)")
+    p.add_argument("--script", help="read commands from this file instead of stdin")
+    p.set_defaults(run=run)
