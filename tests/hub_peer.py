@@ -132,6 +132,8 @@ class PtyLink:
         os.write(self._wake_w, b"x")
 
     def stop(self):
+        if self._stop.is_set():
+            return
         self._stop.set()
         os.write(self._wake_w, b"x")
         self._thread.join(5)

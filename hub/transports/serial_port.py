@@ -1,0 +1,185 @@
+"""Terminals on serial lines (UART, RS-485 point to point, USB serial).
+
+One SerialPort per line, each with its own thread: it opens the port with
+pyserial, runs a protocol.arq.Link over it (framing, acks, retransmission)
+and hands every delivered message to its ingest connection
+(`ingest.attach("serial", path, send)`). A terminal that misbehaves stalls
+only its own thread; storage is shared through the ingest's writer.
+
+A port that vanishes (USB unplugged, read error) is closed, its connection
+closed (the terminal shows offline), and opened again with exponential
+backoff (backoff_min .. backoff_max seconds) for as long as the hub runs;
+when it returns, the terminal's link and handshake start over.
+
+send() is called from other threads (the writer's ack callbacks): packets
+wait in a bounded queue and a pipe wakes the port's thread. If that queue
+overflows (a terminal that stopped reading), the oldest packet is dropped
+and counted; the terminal's journal and the hub's downlink resend.
+"""
+
+import collections
+import logging
+import os
+import selectors
+import threading
+import time
+
+import serial
+
+from protocol.arq import Link
+
+log = logging.getLogger("hub.serial")
+
+MAX_PENDING = 1024
+READ_CHUNK = 4096
+
+
+class SerialPort:
+    def __init__(self, ingest, path, baudrate=115200, backoff_min=0.2, backoff_max=5.0,
+                 window=8, rto_ms=300):
+        self.ingest = ingest
+        self.path = path
+        self.baudrate = baudrate
+        self.backoff_min = backoff_min
+        self.backoff_max = backoff_max
+        self.window = window
+        self.rto_ms = rto_ms
+        self.state = "closed"
+        self.last_error = None
+        self.stats = {"opens": 0, "open_failures": 0, "vanished": 0, "bytes_in": 0,
+                      "bytes_out": 0, "dropped_out": 0}
+        self._pending = collections.deque()
+        self._pending_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._thread = None
+        self.conn = None
+
+    def __repr__(self):
+        return "SerialPort(%s, %s)" % (self.path, self.state)
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="hub-serial:%s" % self.path,
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=5):
+        self._stop.set()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # -- called by the ingest (any thread) --------------------------------
+
+    def _send(self, packet):
+        with self._pending_lock:
+            if len(self._pending) >= MAX_PENDING:
+                self._pending.popleft()
+                self.stats["dropped_out"] += 1
+            self._pending.append(bytes(packet))
+        self._wake()
+
+    def _wake(self):
+        try:
+            os.write(self._wake_w, b"\0")
+        except OSError:   # pipe full (a wake is pending anyway) or closed at stop
+            pass
+
+    # -- the port's thread ------------------------------------------------
+
+    def _run(self):
+        delay = self.backoff_min
+        while not self._stop.is_set():
+            try:
+                port = serial.Serial(self.path, self.baudrate, timeout=0, write_timeout=2)
+            except (serial.SerialException, OSError, ValueError) as e:
+                self.stats["open_failures"] += 1
+                self._failed("cannot open: %s" % e)
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            delay = self.backoff_min
+            self.stats["opens"] += 1
+            self.state = "open"
+            log.info("serial %s open at %d baud", self.path, self.baudrate)
+            try:
+                self._serve(port)
+            except (serial.SerialException, OSError) as e:
+                self.stats["vanished"] += 1
+                self._failed("lost: %s" % e)
+            finally:
+                if self.conn is not None:
+                    self.conn.close()
+                    self.conn = None
+                try:
+                    port.close()
+                except (serial.SerialException, OSError):
+                    pass
+            if not self._stop.is_set():
+                self._stop.wait(delay)
+        self.state = "stopped"
+
+    def _failed(self, why):
+        if why != self.last_error:
+            log.warning("serial %s %s; retrying with backoff", self.path, why)
+        self.last_error = why
+        self.state = "retrying"
+
+    def _serve(self, port):
+        now = _ms()
+        link = Link(int.from_bytes(os.urandom(2), "big") | 1, window=self.window,
+                    rto_ms=self.rto_ms, max_queue=256)
+        with self._pending_lock:
+            self._pending.clear()     # packets of a former session are void
+        self.conn = self.ingest.attach("serial", self.path, self._send)
+        link.start(now)
+        sel = selectors.DefaultSelector()
+        sel.register(port.fileno(), selectors.EVENT_READ, "line")
+        sel.register(self._wake_r, selectors.EVENT_READ, "wake")
+        try:
+            while not self._stop.is_set():
+                self._feed(link)
+                out = link.outgoing()
+                if out:
+                    self._write(port, out)
+                wait = link.next_timeout(_ms())
+                for key, _ in sel.select(1.0 if wait is None else wait / 1000):
+                    if key.data == "wake":
+                        os.read(self._wake_r, 4096)
+                        continue
+                    data = port.read(READ_CHUNK)
+                    self.stats["bytes_in"] += len(data)
+                    link.receive(data, _ms())
+                link.poll(_ms())
+                for packet in link.take_delivered():
+                    self.conn.receive(packet)
+                link.take_events()   # a peer reset is followed by a new hello
+        finally:
+            sel.close()
+
+    def _feed(self, link):
+        with self._pending_lock:
+            while self._pending:
+                if not link.send(self._pending[0]):
+                    break   # link queue full: the rest waits for acks
+                self._pending.popleft()
+
+    def _write(self, port, data):
+        try:
+            port.write(data)
+            self.stats["bytes_out"] += len(data)
+        except serial.SerialTimeoutException:
+            # The line did not drain: frames are lost, the link retransmits.
+            self.stats["dropped_out"] += 1
+
+
+def _ms():
+    return int(time.monotonic() * 1000)
