@@ -151,7 +151,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--budget-ms", type=int, default=1500,
-                    help="time spent on each throughput figure, best of 3 slices (default 1500)")
+                    help="time spent on each throughput figure: 6 slices taken in turns with the others, the first a warm-up, the best counts (default 1500)")
     ap.add_argument("--only", choices=("cpython", "micropython"), help="measure one interpreter")
     args = ap.parse_args(argv)
     results = {}
