@@ -16,7 +16,7 @@ from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.mqtt_link import MqttLink
 from protocol import topics
-from tests.mqtt_observer import Observer
+from tests.mqtt_observer import Observer, wait_until
 from tests.mqtt_terminals import MqttFleet
 
 HALL = "hall-1"
@@ -66,14 +66,6 @@ def hall_factory(tmp_path, mosquitto):
     yield make
     for h in made:
         h.close()
-
-
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.01)
 
 
 def test_fifty_terminals_invited_rate_and_are_acked_after_commit(hall_factory):

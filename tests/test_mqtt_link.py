@@ -17,7 +17,7 @@ from firmware.net.mqtt_client import MQTTClient
 from hub.transports.mqtt_devices import BAD_TOPIC
 from hub.transports.mqtt_link import MqttLink, message_type
 from protocol import topics
-from tests.mqtt_observer import Observer
+from tests.mqtt_observer import Observer, wait_until
 
 HALL = "hall-1"
 
@@ -61,14 +61,6 @@ class StandInIngest:
     def conns_of(self, label):
         with self.lock:
             return [c for c in self.conns if c.label == label]
-
-
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.01)
 
 
 @pytest.fixture
