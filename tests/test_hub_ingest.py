@@ -235,3 +235,17 @@ def test_random_packets_never_raise_and_store_nothing(hub, data, authed):
     hub.writer.call(lambda db: None)
     assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(0,)]
     assert committed(hub, "SELECT COUNT(*) FROM timeouts") == [(0,)]
+
+
+def test_duty_changes_reach_the_terminal(hub):
+    from hub.services import duty
+    t = connect(hub)
+    first = t.wait_for(lambda m: m["t"] == "duty")
+    assert (first["st"], first["win"]) == ("off", "A01")
+    duty.sign_in(hub.db, "A01", "S09", "赵六")
+    hub.notify()
+    m = t.wait_for(lambda m: m["t"] == "duty" and m["st"] == "on")
+    assert (m["win"], m["stf"], m["stn"]) == ("A01", "S09", "赵六")
+    hub.notify()                                   # nothing changed: nothing sent again
+    with pytest.raises(AssertionError):
+        t.wait_for(lambda m: m["t"] == "duty", timeout=0.3)

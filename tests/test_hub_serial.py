@@ -208,3 +208,33 @@ def test_kill_9_loses_nothing_that_was_acked(tmp_path):
     stored = {r["seq"] for r in db.query("SELECT seq FROM ratings WHERE device_id = 'T1'")}
     assert acked <= stored, "acked but lost: %s" % sorted(acked - stored)
     assert len(stored) == len({r["rating_id"] for r in db.query("SELECT rating_id FROM ratings")})
+
+
+def test_serial_part_from_config_reports_ports(tmp_path):
+    from types import SimpleNamespace
+    from hub.transports.serial_ports import start_for_config
+    path = str(tmp_path / "data" / "hub.db")
+    open_db(path).conn.close()
+    ingest = Ingest(path)
+    ingest.start()
+    line = Line(str(tmp_path), "ttyACM0")
+    health = SimpleNamespace(state=None, detail=None)
+    health.set = lambda state, detail="": health.__dict__.update(state=state, detail=detail)
+    cfg = SimpleNamespace(serial=SimpleNamespace(ports=[str(tmp_path / "ttyS9")],
+                                                 discover=[str(tmp_path / "ttyACM*")],
+                                                 baudrate=115200, rescan_s=1))
+    part = start_for_config(cfg, ingest, health)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            status = part.report()
+            if status.get(line.path, {}).get("state") == "open":
+                break
+            time.sleep(0.05)
+        assert status[line.path]["state"] == "open"
+        assert status[str(tmp_path / "ttyS9")]["state"] == "retrying"    # listed, absent
+        assert health.state == "degraded" and "ttyS9" in health.detail
+    finally:
+        part.stop()
+        ingest.stop()
+        line.unplug()

@@ -2,8 +2,9 @@
 and their cancellation.
 
 After every handshake: `time` (sync), `cfg` when the terminal's `cv` differs
-from the newest configuration version, then every queued invitation of the
-terminal's window (oldest first). deliver() runs again whenever a service
+from the newest configuration version, `duty` (who is signed in at its
+window), then every queued invitation of the terminal's window (oldest
+first). deliver() runs again (cfg and duty only when they changed) whenever a service
 calls Ingest.notify() / deliver_pending(): new invitations go out at once, an
 invitation cancelled or expired while on the terminal gets a `cancel`.
 
@@ -17,7 +18,7 @@ knows them by eid).
 import collections
 import threading
 
-from hub.services import config, invitations, terminals, timesync
+from hub.services import config, duty, invitations, terminals, timesync
 
 MAX_OUTSTANDING = 256
 # Shown on the terminal when an invitation is withdrawn.
@@ -32,6 +33,7 @@ class Downlink:
         self._outstanding = collections.OrderedDict()   # mid -> (kind, ref)
         self._on_terminal = {}                           # eid -> mid, this session
         self._cfg_sent = None
+        self._duty_sent = None
 
     def _next_mid(self, kind, ref):
         self._mid = self._mid % 2147483647 + 1
@@ -50,10 +52,24 @@ class Downlink:
         dev, now, label = conn.device_id, ingest.now_ms(), "%s:%s" % (conn.transport, conn.label)
         with self._lock:
             self._cfg_sent = hello.get("cv")
+            self._duty_sent = None
             self._on_terminal = {}
         ingest.writer.submit(lambda db: terminals.on_hello(db, dev, hello, label, now))
         conn.send_msg(timesync.time_message(now, ingest.tz_minutes))
         self.deliver()
+
+    def _send_duty(self, window, on_duty):
+        """Tell the terminal who is on duty at its window when that changed."""
+        if window is None:
+            return
+        state = ("on", on_duty["staff_id"], on_duty["staff_name"]) if on_duty else ("off",)
+        if state == self._duty_sent:
+            return
+        self._duty_sent = state
+        msg = {"t": "duty", "mid": self._next_mid("duty", window), "st": state[0], "win": window}
+        if on_duty:
+            msg["stf"], msg["stn"] = state[1], state[2]
+        self.conn.send_msg(msg)
 
     def deliver(self):
         conn, ingest = self.conn, self.conn.ingest
@@ -69,13 +85,15 @@ class Downlink:
                 window = term["window"] if term else None
                 pending = invitations.pending_for_window(db, window, now) if window else []
                 states = {eid: (invitations.get(db, eid) or {}).get("state") for eid in sent}
-                return window, config.current(db), pending, states
+                on_duty = duty.current(db, window) if window else None
+                return window, config.current(db), pending, states, on_duty
 
-            window, cfg, pending, states = ingest.read(read)
+            window, cfg, pending, states, on_duty = ingest.read(read)
             if cfg["version"] != self._cfg_sent:
                 self._cfg_sent = cfg["version"]
                 mid = self._next_mid("cfg", cfg["version"])
                 conn.send_msg(config.message(cfg, mid, ingest.hall, window))
+            self._send_duty(window, on_duty)
             for eid, state in states.items():
                 if state in WHY:
                     mid = self._next_mid("cancel", eid)

@@ -29,6 +29,13 @@ def row(db, sql, params=()):
     return None
 
 
+def found(value, code, message, field):
+    """value, or HubError(code, message) when it is None (a lookup that must hit)."""
+    if value is None:
+        raise HubError(code, message, field=field)
+    return value
+
+
 def wire_field(field, kind, value, lo, hi):
     """Check an API value with the wire's own field rules (protocol.fields), so
     that whatever the hub accepts can travel to a terminal. -> clean value;

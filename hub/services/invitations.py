@@ -20,7 +20,7 @@ import sqlite3
 
 from hub.errors import HubError
 from hub.services import audit, duty, terminals, windows
-from hub.services.common import now_ms, row, wire_field
+from hub.services.common import found, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
 from protocol.fields import INT, TEXT, TOKEN
 
@@ -121,11 +121,8 @@ def get(db, eid):
 
 
 def require(db, eid):
-    inv = get(db, eid)
-    if inv is None:
-        raise HubError("unknown_invitation", "invitation %r does not exist on this hub; use the "
-                       "eid returned when it was created" % (eid,), field="eid")
-    return inv
+    return found(get(db, eid), "unknown_invitation", "invitation %r does not exist on this hub; "
+                 "use the eid returned when it was created" % (eid,), "eid")
 
 
 def contact_of(db, eid):

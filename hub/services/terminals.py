@@ -12,7 +12,7 @@ import secrets
 
 from hub.errors import HubError
 from hub.services import audit, windows
-from hub.services.common import dumps, loads, now_ms, row, wire_field
+from hub.services.common import dumps, found, loads, now_ms, row, wire_field
 from hub.store import tx
 from protocol.fields import NAME
 
@@ -77,11 +77,8 @@ def get(db, device_id):
 
 
 def require(db, device_id):
-    t = get(db, device_id)
-    if t is None:
-        raise HubError("unknown_terminal", "terminal %r is not provisioned on this hub; list "
-                       "terminals with: pingjia terminals list" % (device_id,), field="device_id")
-    return t
+    return found(get(db, device_id), "unknown_terminal", "terminal %r is not provisioned on this "
+                 "hub; list terminals with: pingjia terminals list" % (device_id,), "device_id")
 
 
 def list_all(db, window=None, online=None):

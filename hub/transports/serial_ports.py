@@ -1,0 +1,56 @@
+"""The serial transport as hub/app.py starts it from the configuration.
+
+    part = start_for_config(cfg, ingest, component)   # -> object with stop()
+
+cfg.serial: ports (listed paths), discover (globs, e.g. /dev/ttyUSB*),
+baudrate, rescan_s. `component` (the API's health entry for "serial") is
+kept up to date: how many ports are served, and which are retrying.
+"""
+
+import threading
+
+from hub.transports.serial_manager import SerialManager
+
+STATUS_PERIOD_S = 2.0
+
+
+class SerialPart:
+    def __init__(self, manager, component):
+        self.manager = manager
+        self.component = component
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="hub-serial-health", daemon=True)
+        self._thread.start()
+
+    def _watch(self):
+        self.report()
+        while not self._stop.wait(STATUS_PERIOD_S):
+            self.report()
+
+    def report(self):
+        status = self.manager.status()
+        if self.component is None:
+            return status
+        if not status:
+            self.component.set("ok", "no serial ports found (listed or matching %s)"
+                               % ", ".join(self.manager.discover or ["-"]))
+            return status
+        bad = sorted(p for p, s in status.items() if s["state"] != "open")
+        if bad:
+            self.component.set("degraded", "%d of %d serial ports not open: %s (%s)" % (
+                len(bad), len(status), ", ".join(bad), status[bad[0]]["last_error"]))
+        else:
+            self.component.set("ok", "%d serial ports open: %s" % (len(status), ", ".join(sorted(status))))
+        return status
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+        self.manager.stop()
+
+
+def start_for_config(cfg, ingest, component=None):
+    s = cfg.serial
+    manager = SerialManager(ingest, ports=s.ports, discover=s.discover, baudrate=s.baudrate,
+                            rescan_s=s.rescan_s).start()
+    return SerialPart(manager, component)
