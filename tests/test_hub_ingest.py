@@ -111,6 +111,16 @@ def test_mqtt_hello_must_match_the_topic(hub):
     assert t.handshake()["code"] == "unknown_device"
 
 
+def test_another_terminal_on_the_same_line_takes_over(hub):
+    t1 = Terminal.direct(hub, "T1", hub.keys["T1"], transport="serial")
+    assert t1.handshake()["t"] == "ack" and hub.online() == ["T1"]
+    t1.wait_for(lambda m: m["t"] == "duty")        # the last of T1's session downlink
+    t2 = Terminal("T2", hub.keys["T2"], out=t1.conn.receive)
+    t2.inbox = t1.inbox
+    assert t2.handshake()["t"] == "ack"
+    assert hub.online() == ["T2"]
+
+
 def test_packets_before_auth_get_no_session(hub):
     t = Terminal.direct(hub, "T1", hub.keys["T1"])
     from protocol.codec import encode
@@ -155,6 +165,9 @@ def test_bad_label_for_level_is_nacked_and_nothing_stored(hub):
     hub.writer.call(lambda db: None)
     assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(0,)]
     assert hub.counters.of("T1") == {"bad_label": 1, "need_label": 1}
+    hub._flush_counters()
+    hub.writer.call(lambda db: None)
+    assert terminals.get(hub.db, "T1")["errors"] == {"bad_label": 1, "need_label": 1}
 
 
 def test_second_rating_for_the_visit_is_refused_but_kept(hub):

@@ -30,7 +30,7 @@ from protocol import MAX_PACKET
 from protocol.catalogue import DOWN, UP
 from protocol.codec import encode
 from protocol.errors import (
-    AUTH_FAILED, BAD_SEAL, NO_SESSION, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
+    AUTH_FAILED, NO_SESSION, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
 )
 from protocol.session import HubHandshake, open_plain, split
 
@@ -131,8 +131,12 @@ class Connection:
                                 "provision it (pingjia terminals provision %s --window W) and "
                                 "put its key into the terminal" % (dev, dev),
                                 "dev", "hello", msg.get("mid"))
-        # A new hello ends any earlier session of this connection (a reboot).
+        # A new hello ends any earlier session of this connection (a reboot,
+        # or another terminal plugged into the same port).
         self.session = None
+        if self.device_id is not None and self.device_id != dev:
+            self.ingest.unregister(self)
+            self.device_id = None
         self._handshake = HubHandshake(msg, packet, key, os.urandom(8))
         self._hello_msg = msg
         self._transmit(self._handshake.challenge)
@@ -164,12 +168,16 @@ class Connection:
             log.warning("%r: send failed: %s", self, e)
 
     def send_msg(self, msg):
-        """Seal and send one message; False when there is no session."""
-        with self._lock:
-            if self.session is None or self.closed:
-                return False
-            packet = self.session.seal(msg)
-        self._transmit(packet)
+        """Seal and send one message; False when there is no session.
+
+        Called from any thread (the writer's callbacks, a service's notify):
+        it takes no lock, because sealing is stateless and reading
+        self.session once is atomic; so no lock order exists to invert.
+        """
+        session = self.session
+        if session is None or self.closed:
+            return False
+        self._transmit(session.seal(msg))
         return True
 
     def count(self, code):
@@ -177,28 +185,23 @@ class Connection:
 
     def refuse(self, e):
         """Answer a ProtocolError with a nack and count it."""
-        code = e.code
-        if code == BAD_SEAL and self._handshake is not None:
-            code = AUTH_FAILED
-        seq = getattr(e, "seq", None)
-        self.nack(e.mid, code, str(e), seq=seq)
+        self.nack(e.mid, e.code, str(e), seq=getattr(e, "seq", None))
 
     def nack(self, re, code, text, seq=None, perm=None, plain=False, count=True):
         if count:
             self.count(code)
-        text = "".join(c for c in text if " " <= c != "\x7f" and not "\ud800" <= c <= "\udfff")[:MAX_NACK_TEXT]
-        msg = {"t": "nack", "code": code, "msg": text,
+        text = "".join(c for c in text if " " <= c != "\x7f" and not "\ud800" <= c <= "\udfff")
+        msg = {"t": "nack", "code": code, "msg": text[:MAX_NACK_TEXT],
                "perm": code in PERMANENT if perm is None else perm}
         if seq is not None:
             msg["seq"] = seq
         if re is not None or seq is None:
             msg["re"] = re if re is not None else 0
-        with self._lock:
-            if self.session is not None and not plain and code != NO_SESSION:
-                packet = self.session.seal(msg)
-            else:
-                packet = encode(msg, DOWN)
-        self._transmit(packet)
+        session = self.session
+        if session is not None and not plain and code != NO_SESSION:
+            self._transmit(session.seal(msg))
+        else:
+            self._transmit(encode(msg, DOWN))
 
     def ack(self, seq, dup):
         msg = {"t": "ack", "seq": seq}
