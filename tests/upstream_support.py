@@ -39,16 +39,16 @@ class Hall:
             terminals.provision(self.db, device, window)
         self.seq = itertools.count(1)
 
-    def case(self):
+    def case(self, now_ms=None):
         serial = "33010020261123%06d" % next(_serial)
         inv = invitations.create(self.db, self.window, serial, "T0001", "个体工商户设立登记",
-                                 staff_id="S001", staff_name="王芳")
+                                 staff_id="S001", staff_name="王芳", now=now_ms)
         return inv
 
-    def rate(self, inv, level=5, labels=(517,), eid=None):
+    def rate(self, inv, level=5, labels=(517,), eid=None, now_ms=None):
         msg = {"t": "rating", "seq": next(self.seq), "eid": eid or inv["eid"], "cs": inv["case_serial"],
                "lv": level, "lb": list(labels), "dp": 2400, "mt": 1000, "org": "live"}
-        return journal.record_rating(self.db, self.device, msg)
+        return journal.record_rating(self.db, self.device, msg, now=now_ms)
 
     def rated_cases(self, n, level=5, labels=(517,)):
         out = []

@@ -5,38 +5,34 @@
    "data": <the JSON text of the call>, or, when an SM4 key is configured,
            SM4-ECB(PKCS#7) of that JSON text as uppercase hex}
 
-appWord is the shared secret and never travels. SM3/SM4 come from gmssl
-(the national algorithms GB/T 32905 and GB/T 32907). The simulated platform
-opens envelopes with the same rules, so they are written once, here.
+appWord is the shared secret and never travels. SM3/SM4 come from
+hub/upstream/gm.py: the hub seals with the fastest implementation at hand,
+the simulated platform opens with gmssl, so the two check each other. The
+rules of the envelope are written once, here.
 """
 
 import hmac
 import json
 import time
 
-from gmssl import sm3, sm4, func
-
+from hub.upstream import gm
 from hub.upstream.base import SHANGHAI_OFFSET_S
+
+_BEST = gm.best()
 
 
 class EnvelopeError(ValueError):
     """An envelope that cannot be opened; the message says which part."""
 
 
-def sm3_hex(text):
-    return sm3.sm3_hash(func.bytes_to_list(text.encode("utf-8")))
-
-
-def _sm4(key_hex, mode):
+def _key(key_hex):
     try:
         key = bytes.fromhex(key_hex)
     except ValueError:
         raise EnvelopeError("sm4_key must be 32 hex digits (16 bytes)")
     if len(key) != 16:
         raise EnvelopeError("sm4_key must be 32 hex digits (16 bytes), got %d bytes" % len(key))
-    c = sm4.CryptSM4()
-    c.set_key(key, mode)
-    return c
+    return key
 
 
 def stamp(epoch_s=None):
@@ -44,15 +40,16 @@ def stamp(epoch_s=None):
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(int(t) + SHANGHAI_OFFSET_S))
 
 
-def seal(app_mark, app_word, payload, sm4_key=None, epoch_s=None):
+def seal(app_mark, app_word, payload, sm4_key=None, epoch_s=None, impl=_BEST):
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     if sm4_key:
-        text = _sm4(sm4_key, sm4.SM4_ENCRYPT).crypt_ecb(text.encode("utf-8")).hex().upper()
+        text = impl.sm4_ecb(_key(sm4_key), text.encode("utf-8"), True).hex().upper()
     t = stamp(epoch_s)
-    return {"appMark": app_mark, "time": t, "sign": sm3_hex(app_mark + app_word + t + text), "data": text}
+    sign = impl.sm3_hex((app_mark + app_word + t + text).encode("utf-8"))
+    return {"appMark": app_mark, "time": t, "sign": sign, "data": text}
 
 
-def open_envelope(env, app_words, sm4_key=None):
+def open_envelope(env, app_words, sm4_key=None, impl=_BEST):
     """-> (app_mark, payload dict). `app_words` maps appMark -> appWord."""
     if not isinstance(env, dict):
         raise EnvelopeError("request body must be a JSON object with appMark, time, sign, data")
@@ -62,13 +59,13 @@ def open_envelope(env, app_words, sm4_key=None):
     word = app_words.get(env["appMark"])
     if word is None:
         raise EnvelopeError("unknown appMark %r" % env["appMark"])
-    want = sm3_hex(env["appMark"] + word + env["time"] + env["data"])
+    want = impl.sm3_hex((env["appMark"] + word + env["time"] + env["data"]).encode("utf-8"))
     if not hmac.compare_digest(want, env["sign"].lower()):
         raise EnvelopeError("sign does not verify: SM3(appMark + appWord + time + data) differs")
     text = env["data"]
     if sm4_key:
         try:
-            text = _sm4(sm4_key, sm4.SM4_DECRYPT).crypt_ecb(bytes.fromhex(text)).decode("utf-8")
+            text = impl.sm4_ecb(_key(sm4_key), bytes.fromhex(text), False).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             raise EnvelopeError("data is not SM4-ECB hex under the configured key")
     try:

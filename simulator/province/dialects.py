@@ -7,6 +7,9 @@ commit. Rejections come back as answers, as a real platform's do.
 """
 
 from hub.upstream.envelope import EnvelopeError, open_envelope
+from hub.upstream.gm import GmSSL
+
+_GMSSL = GmSSL()   # verify with an implementation other than the hub's
 from simulator.province.rules import Rejected, BAD_FIELD, UNKNOWN_CASE
 
 
@@ -67,7 +70,7 @@ class Shandong:
         if method != "POST" or path not in ("/service/register", "/evaluation/push", "/evaluation/query"):
             return None, False
         try:
-            _mark, d = open_envelope(body, self.p.app_words, self.p.sm4_key)
+            _mark, d = open_envelope(body, self.p.app_words, self.p.sm4_key, impl=_GMSSL)
         except EnvelopeError as e:
             return {"custom": "fail", "msg": "envelope: %s" % e}, False
         if path == "/service/register":
