@@ -1,0 +1,1 @@
+"""The terminal's display layer: bitmap font, drawing canvas, screens, panel colours."""

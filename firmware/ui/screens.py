@@ -1,0 +1,210 @@
+"""Every screen of the terminal, one function each: canvas + plain data in, pixels out.
+
+Screens know nothing of the network or the rating flow: the application
+passes dicts of values (below) and shows the result with panel.push. Every
+text a citizen or hall staff reads is Simplified Chinese (theme.py). Text
+that cannot fit wraps, then ends with an ellipsis; nothing is drawn outside
+the 320x240 screen, and the title bar's right corner stays free for the
+offline badge (`offline_marker`, drawn over any screen when the hub link is
+down; `show` does it for you).
+
+    idle        hall, window, staff_id, staff_name, online (bool)
+    invitation  matter, serial, staff_id, staff_name, seconds,
+                names (optional {level: name}, default protocol.domain's)
+    labels      level (2 or 1), labels [(code, text), ...], cursor (index into
+                labels), checked (codes), other (bool), names (optional)
+    thanks      level (optional: the level just given), names (optional)
+    paused      window (optional), until (optional "14:00"), message (optional)
+    error       message, code
+"""
+
+from protocol.domain import LEVELS, LEVEL_NAMES
+from firmware.ui import theme as t
+from firmware.ui import widgets as w
+from firmware.ui.canvas import CENTER, RIGHT
+
+_BODY_X = t.MARGIN
+_VALUE_X = 64
+_VALUE_W = t.WIDTH - _VALUE_X - t.MARGIN
+
+
+def _s(value):
+    """Any value as display text ('' for None): data comes from the hub as is."""
+    return "" if value is None else str(value)
+
+
+def _names(d):
+    return d.get("names") or LEVEL_NAMES
+
+
+def idle(cv, d):
+    cv.clear(t.INK, t.WHITE)
+    w.title_bar(cv, _s(d.get("hall")))
+    window = _s(d.get("window"))
+    if window:
+        cv.text_in(t.T_WINDOW % window, 0, 40, t.WIDTH, scale=2, align=CENTER)
+    cv.fb.rect(32, 88, 256, 96, 1)
+    name = _s(d.get("staff_name"))
+    if name or d.get("staff_id"):
+        cv.text_in(t.T_ON_DUTY, 40, 98, 240, align=CENTER)
+        cv.text_in(name, 40, 120, 240, scale=2, align=CENTER)
+        cv.text_in("%s %s" % (t.T_STAFF_ID, _s(d.get("staff_id"))), 40, 160, 240, align=CENTER)
+    else:
+        cv.text_in(t.T_NO_STAFF, 40, 120, 240, scale=2, align=CENTER)
+    cv.text_in(t.T_IDLE_HINT, t.MARGIN, 192, t.WIDTH - 2 * t.MARGIN, align=CENTER)
+    up = bool(d.get("online"))
+    cv.region(0, 214, t.WIDTH, t.HEIGHT - 214, t.WHITE, t.GREEN if up else t.BADGE)
+    cv.text_in(t.T_LINK_UP if up else t.T_LINK_DOWN, t.MARGIN, 219,
+               t.WIDTH - 2 * t.MARGIN, align=CENTER)
+
+
+def invitation(cv, d):
+    cv.clear(t.INK, t.WHITE)
+    seconds = d.get("seconds")
+    w.title_bar(cv, t.T_INVITE, t.T_SECONDS % seconds if seconds is not None else "")
+    cv.text(t.T_MATTER, _BODY_X, 36)
+    cv.text_box(_s(d.get("matter")), _VALUE_X, 36, _VALUE_W, 2)
+    cv.text(t.T_SERIAL, _BODY_X, 80)
+    cv.text_in(_s(d.get("serial")), _VALUE_X, 80, _VALUE_W)
+    cv.text(t.T_STAFF_ID, _BODY_X, 102)
+    cv.text_in(_s(d.get("staff_id")), _VALUE_X, 102, 104)
+    cv.text(t.T_STAFF_NAME, 176, 102)
+    cv.text_in(_s(d.get("staff_name")), 216, 102, t.WIDTH - 216 - t.MARGIN)
+    names = _names(d)
+    top = 124
+    for i, level in enumerate(LEVELS):
+        x, tw = w.tile(cv, i, top, t.HEIGHT - top, t.WHITE, t.LEVEL_COLOURS[level])
+        w.face(cv, x + tw // 2, top + 30, 21, level)
+        w.tile_label(cv, names[level], x, top + 58, tw)
+        w.arrow_down(cv, x + tw // 2, t.HEIGHT - 13)
+
+
+# Reason list geometry: rows between the title bar and the status line.
+_LIST_TOP = 32
+_LIST_BOTTOM = 190
+_BOX_X = 12
+_TEXT_X = 36
+_TEXT_W = t.WIDTH - _TEXT_X - 12
+_ROW_PAD = 5
+
+
+def _row_height(cv, text):
+    lines = min(2, len(cv.wrap(text, _TEXT_W)))
+    return 2 * _ROW_PAD + lines * 16 + (lines - 1) * 4
+
+
+def label_pages(cv, labels):
+    """Indices of LABELS on each page, filling the list area top to bottom."""
+    pages, page, used = [], [], 0
+    room = _LIST_BOTTOM - _LIST_TOP
+    for i, (_, text) in enumerate(labels):
+        h = _row_height(cv, _s(text))
+        if page and used + h > room:
+            pages.append(page)
+            page, used = [], 0
+        page.append(i)
+        used += h
+    pages.append(page)
+    return pages
+
+
+def labels(cv, d):
+    cv.clear(t.INK, t.WHITE)
+    items = d.get("labels") or []
+    cursor = d.get("cursor") or 0
+    checked = d.get("checked") or ()
+    pages = label_pages(cv, items)
+    page_no = 0
+    for n, page in enumerate(pages):
+        if cursor in page:
+            page_no = n
+    level_name = _names(d).get(d.get("level"), "")
+    w.title_bar(cv, t.T_REASONS % level_name,
+                "%d/%d" % (page_no + 1, len(pages)) if len(pages) > 1 else "")
+    y = _LIST_TOP
+    for i in pages[page_no]:
+        code, text = items[i]
+        h = _row_height(cv, _s(text))
+        if i == cursor:
+            cv.region(0, y, t.WIDTH, h, t.WHITE, t.NAVY)
+        cv.text("\u2611" if code in checked else "\u2610", _BOX_X, y + _ROW_PAD)
+        cv.text_box(_s(text), _TEXT_X, y + _ROW_PAD, _TEXT_W, 2)
+        y += h
+    count = len([c for c, _ in items if c in checked])
+    if d.get("other"):
+        status = t.T_SELECTED_OTHER % count
+    elif count:
+        status = t.T_SELECTED % count
+    else:
+        status = t.T_REASON_HINT
+    cv.text_in(status, t.MARGIN, 193, t.WIDTH - 2 * t.MARGIN)
+    top = 212
+    for i, role in enumerate(d.get("roles") or t.LABEL_ROLES):
+        x, tw = w.tile(cv, i, top, t.HEIGHT - top, t.WHITE, t.NAVY)
+        cv.text_in(role, x, top + 6, tw, align=CENTER)
+
+
+def thanks(cv, d):
+    cv.clear(t.WHITE, t.GREEN)
+    w.check_circle(cv, 160, 84, 40)
+    cv.text_in(t.T_THANKS, 0, 140, t.WIDTH, scale=2, align=CENTER)
+    level = d.get("level")
+    if level in LEVELS:
+        cv.text_in(t.T_YOUR_RATING % _names(d)[level], 0, 190, t.WIDTH, align=CENTER)
+
+
+def paused(cv, d):
+    cv.clear(t.WHITE, t.SLATE)
+    window = _s(d.get("window"))
+    if window:
+        cv.text_in(t.T_WINDOW % window, t.MARGIN, t.BAR_TEXT_Y, t.BAR_TEXT_W)
+    fb = cv.fb
+    fb.ellipse(160, 78, 36, 36, 1, True)
+    fb.fill_rect(146, 60, 9, 37, 0)
+    fb.fill_rect(165, 60, 9, 37, 0)
+    cv.text_in(t.T_PAUSED, 0, 126, t.WIDTH, scale=2, align=CENTER)
+    cv.text_box(_s(d.get("message")) or t.T_PAUSED_HINT, t.MARGIN, 172,
+                t.WIDTH - 2 * t.MARGIN, 1, align=CENTER)
+    until = _s(d.get("until"))
+    if until:
+        cv.text_in(t.T_RESUME % until, t.MARGIN, 196, t.WIDTH - 2 * t.MARGIN, align=CENTER)
+
+
+def error(cv, d):
+    cv.clear(t.INK, t.WHITE)
+    w.title_bar(cv, t.T_ERROR, colour=t.RED)
+    cv.region(128, 40, 64, 64, t.RED, t.WHITE)
+    w.warning_sign(cv, 160, 72, 28)
+    message = _s(d.get("message"))
+    body_w = t.WIDTH - 2 * t.MARGIN
+    if cv.width_of(message, 2) <= body_w:
+        cv.text_in(message, t.MARGIN, 116, body_w, scale=2, align=CENTER)
+    else:
+        cv.text_box(message, t.MARGIN, 112, body_w, 2, align=CENTER)
+    cv.text_in(t.T_ERROR_CODE % _s(d.get("code")), t.MARGIN, 164, body_w, align=CENTER)
+    cv.text_in(t.T_ERROR_HINT, t.MARGIN, 196, body_w, align=CENTER)
+
+
+def offline_marker(cv):
+    """Mark the hub link as down on whatever screen CV shows."""
+    w.offline_badge(cv)
+
+
+SCREENS = {
+    "idle": idle,
+    "invitation": invitation,
+    "labels": labels,
+    "thanks": thanks,
+    "paused": paused,
+    "error": error,
+}
+
+
+def show(cv, name, data, online=True):
+    """Draw screen NAME with DATA, plus the offline marker when the link is down."""
+    screen = SCREENS.get(name)
+    if screen is None:
+        raise ValueError("unknown screen %r (known: %s)" % (name, ", ".join(sorted(SCREENS))))
+    screen(cv, data)
+    if not online:
+        offline_marker(cv)
