@@ -96,9 +96,14 @@ class SimTerminal:
             self.crashed = e
         finally:
             bridge.cancel()
+            try:
+                await bridge
+            except asyncio.CancelledError:
+                pass
 
     def _restart_after_reset(self):
         self._task = None
+        self.terminal.close()
         self.boot()
 
     async def _bridge(self, board):
@@ -120,11 +125,16 @@ class SimTerminal:
 
     def stop(self):
         """Power off: the firmware stops where it is (nothing is flushed for it)."""
-        def cancel():
-            if self._task is not None:
-                self._task.cancel()
-                self._task = None
-        self._call(cancel)
+        async def cancel():
+            task, self._task = self._task, None
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+                self.terminal.close()
+        asyncio.run_coroutine_threadsafe(cancel(), self._loop).result(10)
 
     def reboot(self):
         self.stop()

@@ -76,6 +76,11 @@ class Terminal:
         self._hb_at = now + self.config.timeout("hb")
         self._run(self.flow.redraw(now), now)
 
+    def close(self):
+        """Release the files (a host stopping a simulated terminal; the device never does)."""
+        self.journal.close()
+        self.ui.canvas.font.close()
+
     # -- one round of each task -----------------------------------------------
 
     def step(self, now=None):

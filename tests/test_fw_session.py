@@ -1,0 +1,177 @@
+"""The firmware on the simulated board (CPython), over a real pty, against a hub
+side built from the protocol package (simulator/terminal_hubpeer.py).
+
+What is checked is what a citizen sees (the strings on screen) and what the
+hub receives (ratings, timeouts, each stored once, in order)."""
+
+import os
+
+import pytest
+
+from simulator.terminal import SimTerminal
+from simulator.terminal_hubpeer import HubPeer
+
+DEV = "T0001"
+
+
+@pytest.fixture
+def rig(tmp_path):
+    key = os.urandom(32)
+    term = SimTerminal(DEV, key, str(tmp_path / "flash"))
+    peer = HubPeer(term.port, {DEV: key})
+    peer.wait(lambda: peer.online)
+    yield term, peer
+    term.close()
+    peer.close()
+    assert term.crashed is None
+
+
+def wait(cond, timeout=10.0):
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.01)
+    raise AssertionError("condition not met within %s s" % timeout)
+
+
+def shows(term, *texts):
+    return lambda: all(t in term.texts() for t in texts)
+
+
+def test_scripted_session_invite_press_journal_ack(rig, tmp_path):
+    term, peer = rig
+    wait(shows(term, "评价系统连接正常"))
+    peer.auto_ack = False
+    peer.invite("e1", cs="2024-000123", mn="个体工商户设立登记")
+    wait(shows(term, "请您对本次服务进行评价", "个体工商户设立登记", "2024-000123", "王芳"))
+    term.png(str(tmp_path / "invitation.png"))
+    term.advance(3000)                       # the citizen reads for 3 s
+    term.press(1)                            # 满意
+    wait(shows(term, "谢谢您的评价", "您的评价：满意"))
+    ev = peer.wait(lambda: peer.events.get(1))
+    assert ev["t"] == "rating" and ev["lv"] == 4 and ev["eid"] == "e1" and ev["org"] == "live"
+    assert ev["dp"] >= 3000 and "ff" not in ev and ev["bt"] == 1
+    assert term.journal_depth() == 1         # kept until the hub's ack
+    peer.ack_all()
+    wait(lambda: term.journal_depth() == 0)
+    assert (tmp_path / "invitation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    term.advance(3000)
+    wait(shows(term, "暂无当班人员"))
+    assert peer.deliveries == [(1, "live")]
+
+
+def test_bad_rating_with_label_selection(rig):
+    term, peer = rig
+    peer.invite("e2")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.advance(2000)
+    term.press(3)                            # 不满意
+    wait(shows(term, "请选择不满意的原因", "没有提供材料样本"))
+    for b in (3, 1, 2):                      # done with nothing chosen (stays), down, toggle 208
+        term.advance(300)
+        term.press(b)
+    wait(shows(term, "已选 1 项"))
+    term.advance(300)
+    term.press(3)                            # done
+    wait(shows(term, "谢谢您的评价"))
+    ev = peer.wait(lambda: peer.events.get(1))
+    assert ev["lv"] == 2 and ev["lb"] == [208] and "oth" not in ev
+    wait(lambda: term.journal_depth() == 0)
+
+
+def test_fast_press_is_flagged_and_delivered(rig):
+    term, peer = rig
+    peer.invite("e3")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.press(0)
+    ev = peer.wait(lambda: peer.events.get(1))
+    assert ev["ff"] == ["fast"] and ev["lv"] == 5
+
+
+def test_no_press_reports_timeout(rig):
+    term, peer = rig
+    peer.invite("e4", to=10)
+    wait(shows(term, "10秒"))
+    term.advance(10500)
+    ev = peer.wait(lambda: peer.events.get(1))
+    assert ev["t"] == "timeout" and ev["eid"] == "e4"
+    wait(shows(term, "暂无当班人员"))
+    term.press(0)                            # nothing to rate now: ignored, counted
+    term.advance(31000)                      # next heartbeat
+    hb = peer.wait(lambda: peer.heartbeats and peer.heartbeats[-1].get("ign") and peer.heartbeats[-1])
+    assert hb["ign"] == 1 and hb["jd"] == 0 and hb["pr"] == "ok" and hb["scr"] == "idle"
+
+
+def test_cancel_from_the_hub(rig):
+    term, peer = rig
+    peer.invite("e5")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.advance(1000)
+    term.press(4)
+    wait(shows(term, "请选择非常不满意的原因"))
+    mid = peer.send({"t": "cancel", "eid": "e5"})
+    wait(shows(term, "暂无当班人员"))
+    peer.wait(lambda: mid in peer.acks)
+    term.press(3)
+    term.advance(100000)
+    term.press(0)
+    import time
+    time.sleep(0.3)
+    assert peer.events == {}
+
+
+def test_reboot_with_unacknowledged_ratings_delivers_each_once(rig):
+    term, peer = rig
+    peer.auto_ack = False
+    for i in range(3):
+        peer.invite("r%d" % i)
+        wait(shows(term, "请您对本次服务进行评价"))
+        term.advance(1000)
+        term.press(2)
+        wait(shows(term, "谢谢您的评价"))
+        term.advance(4000)
+        wait(shows(term, "暂无当班人员"))
+    peer.wait(lambda: len(peer.events) == 3)
+    assert term.journal_depth() == 3
+    term.reboot()                            # power cut: nothing acked yet
+    peer.auto_ack = True
+    wait(lambda: term.terminal.boot == 2 and term.journal_depth() == 0)
+    assert sorted(peer.events) == [1, 2, 3]
+    replays = [d for d in peer.deliveries if d[1] == "replay"]
+    assert replays == [(1, "replay"), (2, "replay"), (3, "replay")]
+    assert [e["bt"] for e in peer.events.values()] == [1, 1, 1]
+
+
+def test_link_drop_and_hub_restart_lose_nothing_and_double_nothing(rig):
+    term, peer = rig
+    peer.invite("d1")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.unplug()                            # cable out while the citizen presses
+    term.advance(1000)
+    term.press(0)
+    wait(shows(term, "谢谢您的评价"))
+    assert term.journal_depth() == 1
+    import time
+    time.sleep(0.5)
+    term.plug()
+    peer.wait(lambda: 1 in peer.events)
+    wait(lambda: term.journal_depth() == 0)
+    peer.auto_ack = False
+    peer.invite("d2")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.advance(1000)
+    term.press(4)
+    wait(shows(term, "请选择非常不满意的原因"))
+    term.advance(500)
+    term.press(4)                            # other
+    peer.wait(lambda: 2 in peer.events)
+    peer.restart()                           # hub killed before its commit
+    peer.auto_ack = True
+    wait(lambda: term.journal_depth() == 0)
+    assert sorted(peer.events) == [1, 2]
+    assert peer.events[2]["oth"] is True
+    seqs = [s for s, _ in peer.deliveries]
+    assert seqs.count(1) == 1 and seqs.count(2) == 2   # resent once after the restart
