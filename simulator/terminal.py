@@ -144,6 +144,7 @@ class SimTerminal:
         self.stop()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(2)
+        self._loop.close()
         for fd in (self._master, self._slave):
             if fd is not None:
                 os.close(fd)
