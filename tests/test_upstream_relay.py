@@ -69,12 +69,13 @@ def test_every_rating_arrives_once_after_its_case(hall, platform, adapter):
     assert all(ids.values())
 
 
-def test_zhejiang_batches_ratings(hall, platform):
+def test_zhejiang_batches_cases_and_ratings(hall, platform):
     hall.rated_cases(120)
     relay = relay_for(hall, platform, "zhejiang")
-    drain(relay, hall)
-    # 120 case calls, then ratings in batches of 50: 3 calls, not 120.
-    assert relay.stats["calls"] == 123
+    assert drain(relay, hall) == {"accepted": 240}
+    # Cases, then ratings, in batches of 50: 3 + 3 calls, not 240.
+    assert relay.stats["calls"] == 6
+    assert platform.ledger.counts() == {"cases": 120, "ratings": 120, "rating_pushes": 120}
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])

@@ -139,6 +139,11 @@ class Adapter:
         """Register or update a case upstream. -> Outcome."""
         raise NotImplementedError
 
+    def register_cases(self, cases):
+        """Several cases, at most max_batch -> [Outcome]; one call each unless
+        the dialect has a batch form."""
+        return [self.register_case(c) for c in cases]
+
     def push_ratings(self, ratings):
         """Push first ratings (assess_number 1) or follow-ups (2), at most
         max_batch, all of registered cases. -> [Outcome] in the same order."""

@@ -90,30 +90,33 @@ class Relay:
         cases = [r for r in rows if r["kind"] == "case"]
         ratings = [r for r in rows if r["kind"] == "rating"]
         settled = 0
-        for row in cases:
-            settled += self._case(row)
+        step = max(1, self.adapter.max_batch)
+        for i in range(0, len(cases), step):
+            settled += self._cases(cases[i:i + step])
             if self.breaker.state == Breaker.OPEN:
                 return settled
         ready = self._ready_ratings(ratings)
         settled += len(ratings) - len(ready)
-        step = max(1, self.adapter.max_batch)
         for i in range(0, len(ready), step):
-            settled += self._ratings(ready[i:i + step])
+            settled += self._send(ready[i:i + step], self.adapter.push_ratings)
             if self.breaker.state == Breaker.OPEN:
                 break
         return settled
 
-    def _case(self, row):
-        payload = outbox.case_payload(self.db, row["ref"])
+    def _cases(self, rows):
         now_ms = int(self.clock() * 1000)
-        if payload is None:
-            outbox.settle(self.db, [(row["id"], "rejected", now_ms, "invitation %s is missing" % row["ref"], None)],
-                          now_ms)
-            return 1
-        outbox.mark_sent(self.db, [row["id"]], now_ms)
-        out = self._call(lambda: self.adapter.register_case(payload))
-        outbox.settle(self.db, [self._result(row, out)], int(self.clock() * 1000))
-        return 1
+        batch, missing = [], []
+        for row in rows:
+            payload = outbox.case_payload(self.db, row["ref"])
+            if payload is None:
+                missing.append((row["id"], "rejected", now_ms, "invitation %s is missing" % row["ref"], None))
+            else:
+                batch.append((row, payload))
+        if missing:
+            outbox.settle(self.db, missing, now_ms)
+        if batch:
+            self._send(batch, self.adapter.register_cases)
+        return len(rows)
 
     def _ready_ratings(self, rows):
         """-> [(row, payload)] that may go now; settles the rest (wait or dead letter)."""
@@ -140,29 +143,27 @@ class Relay:
             outbox.settle(self.db, held, now_ms)
         return ready
 
-    def _ratings(self, batch):
-        now_ms = int(self.clock() * 1000)
-        outbox.mark_sent(self.db, [row["id"] for row, _p in batch], now_ms)
-        outs = self._call(lambda: self.adapter.push_ratings([p for _r, p in batch]), len(batch))
+    def _send(self, batch, call):
+        """[(row, payload)] through call(payloads) -> [Outcome]; sent first, settled after."""
+        outbox.mark_sent(self.db, [row["id"] for row, _p in batch], int(self.clock() * 1000))
+        outs = self._call(lambda: call([p for _r, p in batch]), len(batch))
         outbox.settle(self.db, [self._result(row, out) for (row, _p), out in zip(batch, outs)],
                       int(self.clock() * 1000))
         return len(batch)
 
-    def _call(self, fn, n=None):
+    def _call(self, fn, n):
         self.stats["calls"] += 1
         try:
-            out = fn()
+            outs = fn()
         except Exception as e:  # an adapter bug must not kill forwarding of everything else
             log.exception("upstream adapter %s raised", self.adapter.name)
-            t = Outcome.transient("adapter error: %s: %s" % (type(e).__name__, e))
-            out = t if n is None else [t] * n
-        outs = out if n is not None else [out]
+            outs = [Outcome.transient("adapter error: %s: %s" % (type(e).__name__, e))] * n
         now = self.clock()
         if any(o.status == Outcome.TRANSIENT for o in outs) and not any(o.status != Outcome.TRANSIENT for o in outs):
             self.breaker.failure(now, outs[0].reason)
         else:
             self.breaker.success()
-        return out
+        return outs
 
     def _result(self, row, out):
         now_ms = int(self.clock() * 1000)

@@ -5,6 +5,7 @@ the simulated platform (simulator/province/zhejiang.py) speaks it:
 
   POST {endpoint}/case          one case: areaCode deptCode taskCode taskName
                                 projectNo proStatus userProp serviceTime dataSource
+  POST {endpoint}/case/batch    {"data": [case, ...]} at most `batch_size`
   POST {endpoint}/assess/batch  {"data": [rating, ...]} at most `batch_size`
                                 rating: projectNo taskCode pf satisfaction
                                 evalDetail writingEvaluation assessTime
@@ -82,20 +83,25 @@ class ZhejiangAdapter(Adapter):
         b = reply.body
         return _outcome(b.get("code"), b.get("msg"), (b.get("data") or {}).get("caseId"))
 
+    def register_cases(self, cases):
+        return self._batch("/case/batch", [self.case_fields(c) for c in cases], "caseId")
+
     def push_ratings(self, ratings):
-        items = [self.rating_fields(r) for r in ratings]
-        reply = self.http.post_json("/assess/batch", {"data": items})
+        return self._batch("/assess/batch", [self.rating_fields(r) for r in ratings], "id")
+
+    def _batch(self, path, items, id_key):
+        reply = self.http.post_json(path, {"data": items})
         if reply.transient:
-            return [Outcome.transient(reply.transient)] * len(ratings)
+            return [Outcome.transient(reply.transient)] * len(items)
         b = reply.body
         results = b.get("data")
         if str(b.get("code")) != OK or not isinstance(results, list) or len(results) != len(items):
             # The batch as a whole was refused: one reason for all.
             out = _outcome(b.get("code"), b.get("msg"), None)
             if out.status == Outcome.OK:
-                out = Outcome.transient("batch answer does not list one result per rating")
-            return [out] * len(ratings)
-        return [_outcome(x.get("code"), x.get("msg"), x.get("id")) for x in results]
+                out = Outcome.transient("batch answer does not list one result per item")
+            return [out] * len(items)
+        return [_outcome(x.get("code"), x.get("msg"), x.get(id_key)) for x in results]
 
     def query(self, project_no):
         reply = self.http.get_json("/assess/query", {"projectNo": project_no})

@@ -24,31 +24,39 @@ class Zhejiang:
             return {"code": "1401", "msg": "appKey missing or wrong"}, False
         if method == "POST" and path == "/case":
             return self.case(body)
+        if method == "POST" and path == "/case/batch":
+            return self.batch(body, self.case_item)
         if method == "POST" and path == "/assess/batch":
-            return self.batch(body)
+            return self.batch(body, self.p.take_rating)
         if method == "GET" and path == "/assess/query":
             return self.query(query.get("projectNo", ""))
         return None, False
 
-    def case(self, d):
+    def case_item(self, d):
         try:
             service_time = self.p.rules.case(d)
             if d.get("proStatus") not in (1, 2, 3):
                 raise Rejected(BAD_FIELD, "proStatus must be 1, 2 or 3")
         except Rejected as e:
-            return {"code": e.code, "msg": e.msg}, False
+            return {"code": e.code, "msg": e.msg}
         cid, _created = self.p.ledger.register_case(d["projectNo"], d["proStatus"], d, service_time)
-        return {"code": "0", "msg": "成功", "data": {"caseId": cid}}, True
+        return {"code": "0", "msg": "成功", "projectNo": d["projectNo"], "caseId": cid, "id": cid}
 
-    def batch(self, body):
+    def case(self, d):
+        r = self.case_item(d if isinstance(d, dict) else {})
+        if "caseId" not in r:
+            return r, False
+        return {"code": "0", "msg": "成功", "data": {"caseId": r["caseId"]}}, True
+
+    def batch(self, body, take):
         items = body.get("data") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
-            return {"code": BAD_FIELD, "msg": "data must be a non-empty list of ratings"}, False
+            return {"code": BAD_FIELD, "msg": "data must be a non-empty list"}, False
         if len(items) > self.p.max_batch:
-            return {"code": BAD_FIELD, "msg": "at most %d ratings per batch" % self.p.max_batch}, False
+            return {"code": BAD_FIELD, "msg": "at most %d items per batch" % self.p.max_batch}, False
         results, wrote = [], False
         for d in items:
-            r = self.p.take_rating(d if isinstance(d, dict) else {})
+            r = take(d if isinstance(d, dict) else {})
             if "id" in r:
                 wrote = True
             results.append(r)
