@@ -103,9 +103,16 @@ def _register_hub_commands(sub):
     register_all(sub)
 
 
+# -- simulated terminals (simulator/terminal_cli.py) ------------------------------
+
+def _register_sim(sub):
+    from simulator.terminal_cli import register
+    register(sub)
+
+
 # -- dispatcher ---------------------------------------------------------------
 
-COMMANDS = [_register_demo, _register_test, _register_mpy, _register_hub_commands]
+COMMANDS = [_register_demo, _register_test, _register_mpy, _register_hub_commands, _register_sim]
 
 
 def build_parser():

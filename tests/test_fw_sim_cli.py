@@ -1,0 +1,27 @@
+"""`pingjia sim`: several simulated terminals at once, each on its own pty."""
+
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_sim_runs_three_terminals_from_a_script(tmp_path):
+    script = tmp_path / "cmds.txt"
+    png = tmp_path / "t2.png"
+    script.write_text("sleep 0.3\nshow T0003\npress T0002 1\npng T0002 %s\nshow T9999\nquit\n" % png)
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--terminals", "3", "--serial",
+                          "--flash", str(tmp_path / "flash"), "--script", str(script)],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    ports = [line.split() for line in lines[:3]]
+    assert [p[0] for p in ports] == ["T0001", "T0002", "T0003"]
+    assert all(p[1].startswith("/dev/pts/") for p in ports)
+    assert "暂无当班人员" in lines[3] and "离线" in lines[3]
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "unknown terminal" in lines[5]
+    keys = json.loads((tmp_path / "flash" / "keys.json").read_text())
+    assert sorted(keys) == ["T0001", "T0002", "T0003"] and all(len(k) == 64 for k in keys.values())
