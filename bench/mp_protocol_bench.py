@@ -21,7 +21,7 @@ import time
 
 import asyncio
 
-from protocol import framing
+from protocol import domain, framing
 from protocol.catalogue import UP, DOWN
 from protocol.codec import encode, decode
 from protocol.session import HubHandshake, TerminalHandshake, open_plain
@@ -71,6 +71,9 @@ INVITATION = {"t": "inv", "mid": 4711, "eid": "E20261123000125", "win": "12",
               "cs": "330100202611230001236", "vis": 1, "mc": "11330000002482003X4000118010000",
               "mn": LONG_MATTER, "stf": "HZ0312", "stn": "王晓明", "to": 60,
               "dl": EPOCH_MS + 60000, "lsv": 3}
+# The largest routine downlink: a config carrying the whole national label table.
+CONFIG = {"t": "cfg", "mid": 4712, "ver": 3, "hall": "杭州市民中心", "win": "12",
+          "ls": domain.national_label_set()}
 
 
 def sessions():
@@ -184,7 +187,8 @@ def wire_sizes(t_session, h_session):
     out = {}
     for name, msg, session, direction in (("rating_good", RATING_GOOD, t_session, UP),
                                           ("rating_bad", RATING_BAD, t_session, UP),
-                                          ("invitation", INVITATION, h_session, DOWN)):
+                                          ("invitation", INVITATION, h_session, DOWN),
+                                          ("config", CONFIG, h_session, DOWN)):
         body = encode(msg, direction)
         packet = session.seal(msg)
         wire = data_frame(packet, 1)
@@ -192,6 +196,7 @@ def wire_sizes(t_session, h_session):
                      "frame": len(packet) + framing.MIN_FRAME, "wire": len(wire),
                      "wire_hex": wire.hex()}
     out["invitation"]["matter_chars"] = len(LONG_MATTER)
+    out["config"]["labels"] = len(CONFIG["ls"]["l"])
     return out
 
 
@@ -223,7 +228,7 @@ async def decoding_heap(session, wire):
     peak = opened if MICRO else tracemalloc.get_traced_memory()[1]
     await settle()
     kept = heap_now()
-    assert msg["t"] in ("rating", "inv")
+    assert msg["t"] in ("rating", "inv", "cfg")
     return {"feed": fed - base, "open": opened - fed, "peak": peak - base, "kept": kept - base}
 
 
@@ -243,8 +248,10 @@ async def heap():
         out["after_imports"] = base
     rating_wire = data_frame(t_session.seal(RATING_BAD), 1)
     invitation_wire = data_frame(h_session.seal(INVITATION), 1)
+    config_wire = data_frame(h_session.seal(CONFIG), 1)
     out["decode_rating_on_hub"] = await decoding_heap(h_session, rating_wire)
     out["decode_invitation_on_terminal"] = await decoding_heap(t_session, invitation_wire)
+    out["decode_config_on_terminal"] = await decoding_heap(t_session, config_wire)
     await settle()
     out["in_use_after"] = heap_now()
     del d

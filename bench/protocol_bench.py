@@ -41,7 +41,8 @@ RATE_ROWS = (
 SIZE_ROWS = (
     ("rating_good", "good rating (lv 5, no labels)"),
     ("rating_bad", "bad rating (lv 2, labels 213 214)"),
-    ("invitation", "invitation, %d-character matter name"),
+    ("invitation", "invitation, %(matter_chars)d-character matter name"),
+    ("config", "config with the national labels (%(labels)d)"),
 )
 HEAP_ROWS = (
     ("feed", "Deframer.feed of the frame"),
@@ -128,13 +129,14 @@ def report(doc):
               _row("", ["body", "sealed", "frame", "on the wire"], width=38)]
     for key, label in SIZE_ROWS:
         s = any_sizes[key]
-        if "%d" in label:
-            label = label % s["matter_chars"]
+        if "%(" in label:
+            label = label % s
         lines.append(_row(label, [s["body"], s["sealed"], s["frame"], s["wire"]]))
     if len(results) > 1:
         lines.append("same bytes from both interpreters: %s" % ("yes" if doc["same_wire"] else "NO"))
     for where, title in (("decode_rating_on_hub", "one sealed rating, hub session"),
-                         ("decode_invitation_on_terminal", "one sealed invitation, terminal session")):
+                         ("decode_invitation_on_terminal", "one sealed invitation, terminal session"),
+                         ("decode_config_on_terminal", "one sealed config (label table), terminal session")):
         lines += ["", "Heap, bytes, decoding %s (after a warm-up)" % title, head]
         lines += [_row(label, _cells(results, lambda r, k=key: r["heap"][where][k])) for key, label in HEAP_ROWS]
     lines += ["", "Heap, bytes, held by the decoder", head,
