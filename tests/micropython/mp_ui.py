@@ -12,7 +12,8 @@ One line per screen (see mp_ui_render.py), then {"heap": {...}} in bytes:
                  invitation screen, garbage included: an upper bound of the
                  peak above `resident` (no collection runs in between)
   retained       still allocated after the invitation, once collected
-                 (the glyph cache and the drawn-text record)
+                 (the drawn-text record, the glyph index dict)
+  invitation_us  time to draw and push the invitation (WebAssembly port)
 gc.collect() only frees what the C stack no longer holds once control went
 back to the host, hence the awaits before each collection.
 """
@@ -21,6 +22,7 @@ import asyncio
 import gc
 import json
 import sys
+import time
 
 
 async def settle():
@@ -31,17 +33,23 @@ async def settle():
 
 async def main(font_path, quiet):
     base = await settle()
-    import mp_ui_render
+    import firmware.ui.screens
+    import firmware.ui.panel
     code = await settle() - base
+    import mp_ui_render  # the test's own helper and sample data: not counted
+    base = await settle() - code
     cv, strip = mp_ui_render.setup(font_path)
     resident = await settle() - base - code
     heap = {"modules": code, "resident": resident}
     for sample in mp_ui_render.SAMPLES:
         before = await settle()
+        t0 = time.ticks_us()
         got = mp_ui_render.render_one(cv, strip, sample)
+        us = time.ticks_diff(time.ticks_us(), t0)
         alloc = gc.mem_alloc() - before
         if sample[0] == "invitation":
             heap["invitation_alloc"] = alloc
+            heap["invitation_us"] = us  # draw + push (+ sha256 of the strips)
             heap["retained"] = await settle() - base - code - resident
         if not quiet:
             print(json.dumps(got))
