@@ -33,13 +33,15 @@ TAGS = [
     {"name": "windows", "description": "Staff duty at a window (签到 / 签退)."},
     {"name": "ratings", "description": "Ratings (评价) as stored by the hub, with filters and paging."},
     {"name": "terminals", "description": "The hall's rating terminals (for hall IT)."},
+    {"name": "upstream", "description": "Forwarding to the provincial 好差评 platform: backlog, "
+                                        "dead letters and their replay (for hall IT)."},
     {"name": "health", "description": "Is the hub running, and are its parts connected?"},
 ]
 
 
 def create_app(ctx):
     """A FastAPI app serving the hub described by `ctx` (a HubContext)."""
-    from hub.api.routers import duty, health, invitations, ratings, terminals
+    from hub.api.routers import duty, health, invitations, ratings, terminals, upstream
 
     app = FastAPI(title="pingjia hall hub API", version="1", description=DESCRIPTION,
                   openapi_tags=TAGS, docs_url="/docs", redoc_url=None,
@@ -48,7 +50,7 @@ def create_app(ctx):
     errors.install(app)
     auth = [Depends(require_client)]
     app.include_router(health.router, prefix=API_PREFIX)
-    for module in (invitations, duty, ratings, terminals):
+    for module in (invitations, duty, ratings, terminals, upstream):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,
                            responses=errors.responses(401))
     return app
