@@ -2,6 +2,7 @@
 and a real SQLite file: handshake, rules, ack after commit, errors, floods."""
 
 import sqlite3
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -262,3 +263,26 @@ def test_duty_changes_reach_the_terminal(hub):
     hub.notify()                                   # nothing changed: nothing sent again
     with pytest.raises(AssertionError):
         t.wait_for(lambda m: m["t"] == "duty", timeout=0.3)
+
+
+def test_rate_limited_ratings_are_named_and_taken_when_sent_again(hub):
+    t = connect(hub)
+    for seq in range(1, 71):                      # over the fixture's burst of 50
+        t.rating("x%d" % seq, "C%d" % seq, seq=seq)
+    answers = {}
+    while True:                                   # until the hub falls quiet
+        try:
+            m = t.wait_for(lambda m: m["t"] in ("ack", "nack") and "seq" in m, timeout=0.5)
+        except AssertionError:
+            break
+        answers[m["seq"]] = m
+    limited = sorted(s for s, a in answers.items() if a["t"] == "nack")
+    assert limited and all(answers[s]["code"] == "rate_limited" and not answers[s]["perm"]
+                           for s in limited)
+    time.sleep(1.0)                                # the bucket refills
+    missing = [s for s in range(1, 71) if answers.get(s, {}).get("t") != "ack"]
+    for seq in missing:
+        t.rating("x%d" % seq, "C%d" % seq, seq=seq)
+    for seq in missing:
+        assert t.answer_for(seq)["t"] == "ack"
+    assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(70,)]

@@ -13,7 +13,8 @@ receive(packet) takes one whole packet and never raises:
 
 A nack is sealed when a session is open, plain otherwise; `perm` says that
 resending cannot help. A terminal sending more than the flood limit gets its
-packets dropped (nack rate_limited, at most one per second) while every
+packets dropped (nack rate_limited naming the record, at most
+NACKS_PER_S a second, so the terminal resends it soon) while every
 other connection keeps being served: each transport calls receive() from its
 own thread, and storage goes through the shared group-commit writer.
 """
@@ -43,6 +44,7 @@ PERMANENT = frozenset((
     "duplicate_visit", "not_invited",
 ))
 MAX_NACK_TEXT = 160
+NACKS_PER_S = 10     # rate_limited answers per second at most
 
 
 class Connection:
@@ -58,7 +60,8 @@ class Connection:
         self._handshake = None
         self._hello_msg = None
         self._bucket = TokenBucket(ingest.flood_rate, ingest.flood_burst)
-        self._last_limited_nack = None
+        # Answers to a flood are themselves limited.
+        self._nack_bucket = TokenBucket(NACKS_PER_S, NACKS_PER_S)
         self.closed = False
         self.downlink = Downlink(self)
 
@@ -87,10 +90,13 @@ class Connection:
         now = self.ingest.now()
         if not self._bucket.take(now):
             self.count("rate_limited")
-            if self._last_limited_nack is None or now - self._last_limited_nack >= 1.0:
-                self._last_limited_nack = now
+            if self._nack_bucket.take(now):
+                # Name the journal record when there is one, so the terminal
+                # holds back and sends it again soon instead of at its timeout.
+                seq = _journal_seq(split(packet)[0]) if self.session is not None else None
                 self.nack(None, "rate_limited", "more than %d packets/s from this terminal; "
-                          "slow down, packets are dropped" % self.ingest.flood_rate)
+                          "slow down and send again" % self.ingest.flood_rate, seq=seq,
+                          count=False)
             return
         try:
             if len(packet) > MAX_PACKET:
@@ -224,7 +230,7 @@ def _journal_seq(body):
     record in the terminal's journal; None if there is none to find."""
     try:
         raw = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(raw, dict) and raw.get("t") in ("rating", "timeout"):
         seq = raw.get("seq")

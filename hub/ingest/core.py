@@ -26,8 +26,11 @@ from hub.store import open_db
 
 log = logging.getLogger("hub.ingest")
 
-DEFAULT_FLOOD_RATE = 200      # packets/s per terminal; a journal replay on MQTT stays under
-DEFAULT_FLOOD_BURST = 400
+# Packets/s per terminal. A terminal keeps at most 8 journal records in
+# flight, so even a replay over MQTT with fast commits stays well under this;
+# a terminal above it is broken or hostile, and the others must not pay.
+DEFAULT_FLOOD_RATE = 500
+DEFAULT_FLOOD_BURST = 1000
 HOUSEKEEPING_S = 1.0
 
 
