@@ -66,10 +66,11 @@ except ImportError:             # a port without random: the clock must do
         return ticks_us() & ((1 << bits) - 1)
 
 from .format import (
-    ACK, ACK_LEN, APPEND, CRC_LEN, HEAD_LEN, HEADER_LEN, MAX_PAYLOAD, MAX_RECORD, MAX_SEQ,
-    OVERHEAD, build, crc_ok, pack_header, parse_head, parse_header, seed_for, stamp,
+    ACK, ACK_LEN, APPEND, HEADER_LEN, MAX_PAYLOAD, MAX_SEQ, OVERHEAD,
+    build, pack_header, parse_header, seed_for, stamp,
 )
 from .osfs import OsFS, remove_quiet, replace
+from .reader import Reader
 
 DEFAULT_CAPACITY = 2621440
 MIN_CAPACITY = 256
@@ -101,8 +102,7 @@ class Journal:
         self._fs = fs if fs is not None else OsFS()
         self._capacity = capacity_bytes
         self._max_ahead = max_out_of_order
-        self._buf = bytearray(MAX_RECORD)
-        self._mv = memoryview(self._buf)
+        self._rd = Reader()
         self._f = None
         self._compactions = 0
         self._recovered = 0
@@ -174,10 +174,10 @@ class Journal:
         out = []
         if self._first_off is None:
             return out
-        for _, kind, seq, rlen in self._scan(self._first_off, self._size, self._first_seq - 1):
+        for _, kind, seq, rlen in self._from_first():
             if kind != APPEND or seq <= after or seq in self._ahead:
                 continue
-            out.append((seq, bytes(self._mv[HEAD_LEN:rlen - CRC_LEN])))
+            out.append((seq, self._rd.payload(rlen)))
             if limit is not None and len(out) >= limit:
                 break
         return out
@@ -243,13 +243,13 @@ class Journal:
 
     def _attach(self, size):
         self._f = self._fs.open(self._path, "r+b")
-        self._fpos = -1
+        self._rd.attach(self._f)
         self._size = size
 
     def _header_of(self, path):
-        mv = self._mv[:HEADER_LEN]
+        mv = self._rd.mv[:HEADER_LEN]
         if path is None:
-            return parse_header(mv) if self._read_at(0, mv) == HEADER_LEN else None
+            return parse_header(mv) if self._rd.read_at(0, mv) == HEADER_LEN else None
         f = self._fs.open(path, "rb")
         try:
             n = f.readinto(mv)
@@ -259,15 +259,13 @@ class Journal:
 
     def _scan_all(self, header):
         self._gen, base = header
-        self._seed = seed_for(self._gen)
+        self._rd.seed = seed_for(self._gen)
         self._next_seq = max(base, 1)
         self._count = self._live = 0
-        self._first_off = None
-        self._first_seq = self._first_len = 0
-        self._ahead = set()
+        self._clear_first()
         pos = HEADER_LEN
         skipped = 0
-        for off, kind, seq, rlen in self._scan(HEADER_LEN, self._size, 0):
+        for off, kind, seq, rlen in self._rd.scan(HEADER_LEN, self._size, 0):
             skipped += off - pos
             pos = off + rlen
             if kind == APPEND:
@@ -293,52 +291,21 @@ class Journal:
                 # No room for the clean copy: carry on with this file; appends
                 # overwrite the junk tail and the scan steps over junk inside.
 
-    # ---- reading ----------------------------------------------------------
-
-    def _read_at(self, off, mv):
-        if self._fpos != off:
-            self._f.seek(off)
-        n = self._f.readinto(mv) or 0
-        self._fpos = off + n
-        return n
-
-    def _record_at(self, off, end):
-        """-> (kind, seq, length) of the whole, checked record at OFF, else None;
-        the record is then in self._buf."""
-        if off + OVERHEAD > end or self._read_at(off, self._mv[:HEAD_LEN]) != HEAD_LEN:
-            return None
-        head = parse_head(self._buf)
-        if head is None or off + head[2] > end:
-            return None
-        rest = head[2] - HEAD_LEN
-        if self._read_at(off + HEAD_LEN, self._mv[HEAD_LEN:head[2]]) != rest:
-            return None
-        return head if crc_ok(self._mv, head[2], self._seed) else None
-
-    def _scan(self, start, end, last):
-        """Yield (offset, kind, seq, length) of each valid record in [START, END),
-        stepping a byte at a time over anything that does not check.
-
-        Appends must have seqs above LAST, growing: a record that checks but
-        breaks that order is a stale copy in junk, skipped like junk."""
-        off = start
-        while off + OVERHEAD <= end:
-            rec = self._record_at(off, end)
-            if rec is None or (rec[0] == APPEND and rec[1] <= last):
-                off += 1
-                continue
-            if rec[0] == APPEND:
-                last = rec[1]
-            yield off, rec[0], rec[1], rec[2]
-            off += rec[2]
-
     # ---- acks -------------------------------------------------------------
 
     def _set_first(self, off, seq, rlen):
         self._first_off, self._first_seq, self._first_len = off, seq, rlen
 
+    def _clear_first(self):
+        self._first_off = None
+        self._first_seq = self._first_len = 0
+        self._ahead = set()
+
+    def _from_first(self):
+        return self._rd.scan(self._first_off, self._size, self._first_seq - 1)
+
     def _after_first(self, end):
-        return self._scan(self._first_off + self._first_len, end, self._first_seq)
+        return self._rd.scan(self._first_off + self._first_len, end, self._first_seq)
 
     def _pending_len(self, seq, end):
         """Length of pending record SEQ (looking before END), 0 if not pending."""
@@ -365,17 +332,16 @@ class Journal:
                 continue
             self._set_first(off, s, n)
             return
-        self._first_off = None
-        self._first_seq = self._first_len = 0
-        self._ahead = set()
+        self._clear_first()
 
     # ---- writing ----------------------------------------------------------
 
     def _write_record(self, kind, seq, payload):
-        rlen = build(self._mv, kind, seq, payload, self._seed)
+        mv = self._rd.mv
+        rlen = build(mv, kind, seq, payload, self._rd.seed)
         self._f.seek(self._size)
-        self._fpos = -1
-        self._f.write(self._mv[:rlen])
+        self._rd.moved()
+        self._f.write(mv[:rlen])
         self._fs.sync(self._f)
         self._size += rlen
 
@@ -412,11 +378,10 @@ class Journal:
             count = live = 0
             first = None
             if self._first_off is not None:
-                for _, kind, seq, rlen in self._scan(self._first_off, self._size,
-                                                     self._first_seq - 1):
+                for _, kind, seq, rlen in self._from_first():
                     if kind != APPEND or seq in self._ahead:
                         continue
-                    out.write(self._mv[:stamp(self._mv, rlen, seed)])
+                    out.write(self._rd.mv[:stamp(self._rd.mv, rlen, seed)])
                     if first is None:
                         first = (pos, seq, rlen)
                     pos += rlen
@@ -431,12 +396,9 @@ class Journal:
         self.close()
         replace(fs, self._tmp, self._path)
         self._attach(pos)
-        self._gen, self._seed = gen, seed
+        self._gen, self._rd.seed = gen, seed
         self._count, self._live = count, live
-        self._ahead = set()
-        if first is None:
-            self._first_off = None
-            self._first_seq = self._first_len = 0
-        else:
+        self._clear_first()
+        if first is not None:
             self._set_first(*first)
         self._compactions += 1

@@ -19,7 +19,10 @@ Record, 11 + n bytes:
     1       2     n, payload length: 0..MAX_PAYLOAD for an append, 0 for an ack
     3       4     seq, 1..MAX_SEQ
     7       n     payload: the caller's bytes (an encoded protocol message)
-    7+n     4     CRC-32 of bytes 0..6+n, started from the file's seed
+    7+n     4     CRC-32 of bytes 0..6+n, started from the file's seed,
+                  little-endian: so the CRC-32 of a whole good record is the
+                  constant RESIDUE, checked without unpacking (no big ints
+                  on MicroPython, where ints past 2**30 take heap)
 
 The seed is the CRC-32 of the generation, so a record only checks inside the
 file that wrote it: stale records of an older file (junk a FAT filesystem
@@ -46,6 +49,7 @@ ACK_LEN = OVERHEAD
 MAX_PAYLOAD = 1024
 MAX_RECORD = OVERHEAD + MAX_PAYLOAD
 MAX_SEQ = 0x7FFFFFFF         # the protocol's seq is a positive 31-bit int
+RESIDUE = 0x2144DF1C         # CRC-32 residue of data followed by its CRC, LE
 
 
 def pack_header(generation, base_seq):
@@ -74,7 +78,7 @@ def parse_head(buf):
     when they cannot start a record."""
     kind = buf[0]
     n = (buf[1] << 8) | buf[2]
-    seq = struct.unpack_from(">I", buf, 3)[0]
+    seq = (buf[3] << 24) | (buf[4] << 16) | (buf[5] << 8) | buf[6]
     if seq < 1 or seq > MAX_SEQ:
         return None
     if kind == APPEND:
@@ -85,10 +89,9 @@ def parse_head(buf):
     return kind, seq, OVERHEAD + n
 
 
-def crc_ok(mv, rlen, seed):
-    """Whether the record of length RLEN at the start of memoryview MV checks."""
-    body = rlen - CRC_LEN
-    return struct.unpack_from(">I", mv, body)[0] == binascii.crc32(mv[:body], seed)
+def crc_ok(record, seed):
+    """Whether RECORD (a buffer holding exactly one record) checks under SEED."""
+    return binascii.crc32(record, seed) == RESIDUE
 
 
 def build(mv, kind, seq, payload, seed):
@@ -102,5 +105,5 @@ def build(mv, kind, seq, payload, seed):
 def stamp(mv, rlen, seed):
     """(Re)compute the CRC of the record at the start of MV under SEED; -> RLEN."""
     body = rlen - CRC_LEN
-    struct.pack_into(">I", mv, body, binascii.crc32(mv[:body], seed))
+    struct.pack_into("<I", mv, body, binascii.crc32(mv[:body], seed))
     return rlen
