@@ -48,10 +48,11 @@ record; the pending count and bytes; and the set of seqs acked out of order
 and empties the set. Records past the first are found by reading forward
 from it through one reusable 1 KiB buffer. Acks in order advance the first
 offset over a record or two; pending() and an out-of-order ack read
-forward from the first pending record. So an open journal costs about
-1.5 KiB of heap whether it holds 10 or 10,000 ratings (see
-docs/PERFORMANCE.md). pending() with no limit builds the whole list:
-replay with a limit (and `after`) on the device.
+forward from the first pending record. So an open journal holds about
+1.5 KiB of heap whether it has 10 or 10,000 ratings (docs/PERFORMANCE.md);
+reading leaves ~100 bytes of short-lived garbage per record read (tuples,
+memoryview slices) for the GC. pending() with no limit builds the whole
+list: replay with a limit (and `after`) on the device.
 
 Durability per filesystem: see osfs.py. In short, on MicroPython's littlefs
 f.flush() is an atomic commit; on CPython the journal also fsyncs.
