@@ -63,13 +63,15 @@ def invitation(cv, d):
     seconds = d.get("seconds")
     w.title_bar(cv, t.T_INVITE, t.T_SECONDS % seconds if seconds is not None else "")
     cv.text(t.T_MATTER, _BODY_X, 36)
-    cv.text_box(_s(d.get("matter")), _VALUE_X, 36, _VALUE_W, 2)
-    cv.text(t.T_SERIAL, _BODY_X, 80)
-    cv.text_in(_s(d.get("serial")), _VALUE_X, 80, _VALUE_W)
-    cv.text(t.T_STAFF_ID, _BODY_X, 102)
-    cv.text_in(_s(d.get("staff_id")), _VALUE_X, 102, 104)
-    cv.text(t.T_STAFF_NAME, 176, 102)
-    cv.text_in(_s(d.get("staff_name")), 216, 102, t.WIDTH - 216 - t.MARGIN)
+    # A one-line matter name pulls the rows below it up: no hole under it.
+    y = 36 + 20 * cv.text_box(_s(d.get("matter")), _VALUE_X, 36, _VALUE_W, 2) + 4
+    cv.text(t.T_SERIAL, _BODY_X, y)
+    cv.text_in(_s(d.get("serial")), _VALUE_X, y, _VALUE_W)
+    y += 22
+    cv.text(t.T_STAFF_ID, _BODY_X, y)
+    cv.text_in(_s(d.get("staff_id")), _VALUE_X, y, 104)
+    cv.text(t.T_STAFF_NAME, 176, y)
+    cv.text_in(_s(d.get("staff_name")), 216, y, t.WIDTH - 216 - t.MARGIN)
     names = _names(d)
     top = 124
     for i, level in enumerate(LEVELS):
