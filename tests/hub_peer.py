@@ -15,7 +15,9 @@ import time
 
 from protocol.arq import Link
 from protocol.catalogue import DOWN
-from protocol.session import TerminalHandshake, _mac, open_plain, split
+from protocol.session import (
+    Session, TerminalHandshake, _derive, _mac, hello_hash, open_plain, split,
+)
 
 INFO = {"fw": "1.2.0", "board": "sim", "jd": 0, "caps": ["uart", "printer"]}
 
@@ -82,6 +84,18 @@ class Terminal:
         if answer["t"] == "nack":
             self.session = None
         return answer
+
+    def forged_handshake(self, timeout=5.0):
+        """Handshake with a wrong key that skips checking the hub's proof, as
+        an impostor would: -> the hub's answer to the auth (a nack)."""
+        hs = TerminalHandshake(self.device_id, self.key, os.urandom(8), self.info)
+        hello = hs.hello(self.mid())
+        self.out(hello)
+        chal = self.wait_for(lambda m: m["t"] == "chal", timeout)
+        up, down, tag = _derive(self.key, hs.nonce, bytes.fromhex(chal["hn"]))
+        self.session = Session("terminal", up, down, tag, 1)
+        self.out(self.session.seal({"t": "auth", "mid": self.mid(), "hh": hello_hash(hello)}))
+        return self.wait_for(lambda m: m["t"] == "nack", timeout)
 
     def send(self, msg):
         self.out(self.session.seal(msg))

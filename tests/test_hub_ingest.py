@@ -79,23 +79,9 @@ def test_wrong_key_is_auth_failed_and_counted(hub):
         t.handshake()
     assert e.value.code == "auth_failed"
     # A terminal that ignores the hub proof still cannot get in.
-    answer = forged_handshake(Terminal.direct(hub, "T1", bytes(32)))
+    answer = Terminal.direct(hub, "T1", bytes(32)).forged_handshake()
     assert answer["t"] == "nack" and answer["code"] == "auth_failed" and not answer["perm"]
     assert hub.counters.of("T1")["auth_failed"] == 1
-
-
-def forged_handshake(t):
-    """Handshake with the wrong key, skipping the terminal's check of the hub."""
-    import os
-    from protocol.session import Session, TerminalHandshake, _derive, hello_hash
-    hs = TerminalHandshake(t.device_id, t.key, os.urandom(8), t.info)
-    hello = hs.hello(1)
-    t.out(hello)
-    chal = t.wait_for(lambda m: m["t"] == "chal")
-    up, down, tag = _derive(t.key, hs.nonce, bytes.fromhex(chal["hn"]))
-    t.session = Session("terminal", up, down, tag, 1)
-    t.out(t.session.seal({"t": "auth", "mid": 2, "hh": hello_hash(hello)}))
-    return t.wait_for(lambda m: m["t"] == "nack")
 
 
 def test_unknown_device_is_refused_for_good(hub):
@@ -286,3 +272,12 @@ def test_rate_limited_ratings_are_named_and_taken_when_sent_again(hub):
     for seq in missing:
         assert t.answer_for(seq)["t"] == "ack"
     assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(70,)]
+
+
+def test_invitation_expiring_on_the_terminal_is_withdrawn(hub):
+    t = connect(hub)
+    inv = invite(hub, expire_s=10, now=int(time.time() * 1000) - 9_000)   # 1 s left
+    assert t.wait_for(lambda m: m["t"] == "inv")["eid"] == inv["eid"]
+    cancel = t.wait_for(lambda m: m["t"] == "cancel", timeout=5)
+    assert cancel == {"t": "cancel", "mid": cancel["mid"], "eid": inv["eid"], "why": "评价已过期"}
+    assert invitations.get(hub.db, inv["eid"])["state"] == "expired"

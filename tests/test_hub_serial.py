@@ -18,6 +18,7 @@ from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.serial_manager import SerialManager
 from hub_peer import PtyLink, Terminal
+from protocol.errors import ProtocolError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -117,8 +118,12 @@ def test_bad_label_over_serial_is_nacked_and_not_stored(hall):
 def test_wrong_key_and_unknown_device_over_serial(hall):
     from hub_peer import Terminal as T
     bad = hall.terminal("T1", key=bytes(32))
-    with pytest.raises(Exception):
+    with pytest.raises(ProtocolError) as e:      # the hub's proof does not verify
         bad.handshake()
+    assert e.value.code == "auth_failed"
+    answer = bad.forged_handshake(timeout=10)     # an impostor ignoring that check
+    assert answer["code"] == "auth_failed" and not answer["perm"]
+    assert hall.counters.of("T1")["auth_failed"] == 1
     bad.link.stop()
     hall.lines["T1"].unplug()        # re-plug to start clean
     hall.lines["T1"].plug()
