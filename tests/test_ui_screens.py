@@ -332,3 +332,30 @@ def test_any_label_set_stays_on_screen(texts, cursor, level, data):
     assert all(m in ("☑", "☐") for m in marks)
     rows = [d for d in cv.drawn if d[0] in (12, 36)]
     assert all(theme.BAR_H <= d[1] and d[1] + d[4] <= 190 for d in rows)
+
+
+def _pixels(cv, x, y, w, h):
+    return [[cv.fb.pixel(x + i, y + j) for i in range(w)] for j in range(h)]
+
+
+def test_scale_two_doubles_every_pixel_and_inverse_text_clears(cv):
+    cv.clear(0, 0xFFFF)
+    cv.text("评A", 0, 0)
+    cv.text("评A", 0, 40, scale=2)
+    small, big = _pixels(cv, 0, 0, 24, 16), _pixels(cv, 0, 40, 48, 32)
+    assert big == [[small[j // 2][i // 2] for i in range(48)] for j in range(32)]
+    assert cv.drawn[-1] == (0, 40, "评A", 48, 32)
+    cv.fb.fill_rect(100, 0, 24, 16, 1)
+    cv.text("评A", 100, 0, c=0)
+    inverse = _pixels(cv, 100, 0, 24, 16)
+    assert inverse == [[1 - p for p in row] for row in small]
+    with pytest.raises(ValueError, match="scale must be 1 or 2"):
+        cv.text("评", 0, 0, scale=3)
+    with pytest.raises(ValueError, match="multiples of 8"):
+        cv.region(4, 0, 8, 8, 0, 0)
+
+
+def test_control_characters_in_data_do_not_break_lines(cv):
+    draw(cv, "invitation", {"matter": "甲\n乙", "serial": "A\tB", "staff_name": "张\r三"})
+    texts = cv.texts()
+    assert "甲 乙" in texts and "A B" in texts and "张 三" in texts

@@ -29,8 +29,10 @@ _VALUE_W = t.WIDTH - _VALUE_X - t.MARGIN
 
 
 def _s(value):
-    """Any value as display text ('' for None): data comes from the hub as is."""
-    return "" if value is None else str(value)
+    """Any value as one line of display text ('' for None): data comes from the hub as is."""
+    if value is None:
+        return ""
+    return str(value).replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 
 def _names(d):
