@@ -51,6 +51,8 @@ class OsFS:
         f.flush()                       # MicroPython: the commit itself
         if hasattr(os, "fsync"):        # CPython: flush only reached the OS
             os.fsync(f.fileno())
+        elif hasattr(os, "sync"):       # MicroPython ports that have it: belt and braces
+            os.sync()
 
     def sync_dir(self, path):
         if not hasattr(os, "fsync"):
