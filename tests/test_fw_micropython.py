@@ -1,0 +1,56 @@
+"""The whole firmware (flow, journal, screens, hub link over real link frames)
+on real MicroPython, and the very same run on CPython: invite, press, journal,
+ack, bad rating with labels, timeout, cancel, reboot with a rating owed.
+
+tests/micropython/mp_fw_session.py steps the firmware with a fake clock and
+deterministic random bytes against simulator/terminal_hubcore.py in the same
+interpreter, so the two interpreters must print identical lines."""
+
+import asyncio
+import contextlib
+import io
+import os
+import sys
+
+from simulator.mpy import REPO_ROOT, protocol_mounts
+
+MP_DIR = os.path.join(REPO_ROOT, "tests", "micropython")
+sys.path.insert(0, MP_DIR)
+
+CHECKS = ("hello carries the journal depth", "rating delivered live", "kept until acked",
+          "journal empty after ack", "bad rating with a label", "timeout reported",
+          "cancel leaves no event", "owed before reboot", "journal survives reboot",
+          "replayed once after reboot", "stored once")
+
+
+def mounts():
+    return protocol_mounts() + [(os.path.join(REPO_ROOT, "firmware"), "/lib/firmware"),
+                                (os.path.join(REPO_ROOT, "simulator"), "/lib/simulator"),
+                                (MP_DIR, "/lib/mptests")]
+
+
+def run_on_cpython(flash):
+    from simulator.shims import install
+    install()
+    import mp_fw_session
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        asyncio.run(mp_fw_session.main(flash))
+    return buf.getvalue()
+
+
+def check(out):
+    for name in CHECKS:
+        assert "check %s ok" % name in out, out
+    assert "mp_fw_session ok: 4 events, 5 deliveries, 2 sessions" in out
+    assert "screen 请您对本次服务进行评价 | 30秒 | 事项 | 个体工商户设立登记" in out
+
+
+def test_firmware_session_on_cpython(tmp_path):
+    check(run_on_cpython(str(tmp_path / "flash")))
+
+
+def test_firmware_session_on_micropython_matches_cpython(micropython, tmp_path):
+    out = micropython(os.path.join(MP_DIR, "mp_fw_run.py"), mounts=mounts(), args=["/flash"])
+    check(out)
+    assert out == run_on_cpython(str(tmp_path / "flash"))
