@@ -4,10 +4,13 @@
 when the hub runs its terminals, the ingest (to push an invitation at once)
 and the health of each part (app.py updates it; GET /api/v1/health shows it).
 
-Database access: sqlite3 connections belong to one thread, and the hub has
-one writer at a time anyway, so every service call from the API runs on one
-worker thread that owns one connection (`await ctx.run(fn, *args)` calls
-`fn(db, *args)` there). Route handlers stay async and never block the loop.
+Database access. Reads: `await ctx.run(fn, *args)` calls `fn(db, *args)` on
+one worker thread that owns the API's connection (sqlite3 connections belong
+to one thread), so route handlers stay async and never block the loop.
+Writes: `await ctx.write(fn, *args)` goes through the ingest's group-commit
+writer when the hub runs one (the store's rule: one writer; and an API write
+then shares the fsync of whatever batch of ratings is being committed), else
+through the same worker thread (API-only use, tests).
 """
 
 import asyncio
@@ -76,6 +79,19 @@ class HubContext:
         """Run fn(db, ...) on the database thread without blocking the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: fn(self._db(), *args, **kwargs))
+
+    async def write(self, fn, *args, **kwargs):
+        """Run fn(db, ...) as one atomic write and wait for its durable commit."""
+        if self.ingest is None:
+            from hub.store import tx
+
+            def job(db):
+                with tx(db):
+                    return fn(db, *args, **kwargs)
+            return await self.run(job)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, lambda: self.ingest.writer.call(lambda db: fn(db, *args, **kwargs)))
 
     def notify(self, device_id=None):
         """Tell the ingest that something waits for a terminal (no-op without one)."""

@@ -49,6 +49,9 @@ def command(prog):
                             "that the disk is not full" % e, UNAVAILABLE)
             except BrokenPipeError:
                 return 0
+            except OSError as e:
+                return fail(prog, "%s: %s; check the path and its permissions"
+                            % (e.filename or "file", e.strerror or e), UNAVAILABLE)
         return run
     return wrap
 

@@ -37,7 +37,7 @@ async def sign_in(window: str, body: SignInIn, request: Request):
     """
     from hub.services import duty, terminals
     ctx = _ctx(request)
-    d = await ctx.run(duty.sign_in, window, body.staff_id, body.staff_name, actor=_actor(request))
+    d = await ctx.write(duty.sign_in, window, body.staff_id, body.staff_name, actor=_actor(request))
     term = await ctx.run(terminals.for_window, window)
     if term:
         ctx.notify(term["device_id"])
@@ -60,7 +60,7 @@ async def sign_out(window: str, request: Request,
     """
     from hub.services import duty, terminals
     ctx = _ctx(request)
-    d = await ctx.run(duty.sign_out, window, staff_id, actor=_actor(request))
+    d = await ctx.write(duty.sign_out, window, staff_id, actor=_actor(request))
     term = await ctx.run(terminals.for_window, window)
     if term:
         ctx.notify(term["device_id"])

@@ -72,7 +72,7 @@ async def create_invitation(body: InvitationIn, request: Request):
         raise HubError("bad_request", "give staff_id and staff_name together, or neither (then "
                        "the staff signed in at the window are used); %s is missing" % missing,
                        422, field=missing)
-    inv = await ctx.run(
+    inv = await ctx.write(
         invitations.create, body.window, body.case_serial, body.matter_code, body.matter_name,
         staff_id=body.staff_id, staff_name=body.staff_name,
         applicant_kind=convert.APPLICANT_CODES[body.applicant_kind], visit=body.visit,
@@ -121,7 +121,7 @@ async def list_invitations(request: Request,
 
 async def _cancel(ctx, invitation_id, reason, client):
     from hub.services import invitations
-    inv = await ctx.run(invitations.cancel, invitation_id, reason or "", actor="api:" + client)
+    inv = await ctx.write(invitations.cancel, invitation_id, reason or "", actor="api:" + client)
     if inv.get("device_id"):
         ctx.notify(inv["device_id"])
     return await _out(ctx, inv)

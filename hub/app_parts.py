@@ -1,0 +1,190 @@
+"""The parts hub/app.py starts, each with its health reported to the API.
+
+Each start_* returns an object with stop() (or None when the part is off)
+and keeps ctx.component(NAME) up to date: "ok", "starting", "degraded",
+"down" or "disabled", with a sentence a hall IT person can act on.
+"""
+
+import logging
+import socket
+import threading
+
+log = logging.getLogger("pingjia.hub")
+
+
+class _Watch:
+    """A daemon thread calling `tick()` every `period` s until stop()."""
+
+    def __init__(self, name, period, tick):
+        self._stop = threading.Event()
+        self._period = period
+        self._tick = tick
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(self._period):
+            try:
+                self._tick()
+            except Exception:   # a failing check must not end the watch
+                log.exception("%s failed", self._thread.name)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+
+
+# -- ingest ----------------------------------------------------------------------
+
+class IngestPart:
+    """The ingest plus a watch that notices writes made by other processes
+    (the hall-IT CLI creating or cancelling an invitation) and has the
+    ingest deliver them at once, as it does for the API's own writes."""
+
+    def __init__(self, ingest, db_path, period=1.0):
+        self.ingest = ingest
+        self.writer = ingest.writer
+        self._db_path = db_path
+        self._last = None
+        self._db = None
+        self._watch = _Watch("hub-change-watch", period, self._check)
+
+    def _check(self):
+        from hub.store import open_db
+        if self._db is None:
+            self._db = open_db(self._db_path)
+        # Every write by the CLI or the API leaves an audit row: a new one means
+        # there may be something to deliver.
+        last = self._db.execute("SELECT MAX(id) FROM audit").fetchone()[0]
+        if self._last is not None and last != self._last:
+            self.ingest.notify()
+        self._last = last
+
+    def notify(self):
+        self.ingest.notify()
+
+    def deliver_pending(self, device_id):
+        self.ingest.deliver_pending(device_id)
+
+    def stop(self):
+        self._watch.stop()
+        self.ingest.stop()
+        if self._db is not None:
+            self._db.close()
+
+
+def start_ingest(cfg, ctx):
+    from hub.ingest import Ingest
+    part = ctx.component("ingest")
+    ingest = Ingest(cfg.db_path, cfg.hall.code, tz_minutes=cfg.hall.tz_offset_minutes)
+    ingest.start()
+    wrapped = IngestPart(ingest, cfg.db_path)
+    ctx.ingest = wrapped
+    part.set("ok", "group-commit writer running")
+    return wrapped
+
+
+# -- MQTT ------------------------------------------------------------------------
+
+def probe(host, port, timeout=1.0):
+    """None if a TCP connection to host:port opens, else the reason in words."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as e:
+        return e.strerror or str(e)
+
+
+class MqttPart:
+    def __init__(self, cfg, ctx, ingest):
+        from hub.transports.mqtt_link import MqttLink
+        b = cfg.broker
+        self.cfg = cfg
+        self.part = ctx.component("mqtt")
+        self.link = MqttLink(ingest.ingest, cfg.hall.code, host=b.host, port=b.port,
+                             client_id=b.client_id, username=b.username, password=b.password,
+                             keepalive=b.keepalive_s, retry_s=b.retry_s)
+        self._was = None
+        self.link.start()
+        self._check()
+        self._watch = _Watch("hub-mqtt-watch", 1.0, self._check)
+
+    def _check(self):
+        b = self.cfg.broker
+        where = "broker %s:%d" % (b.host, b.port)
+        if self.link.connected:
+            n = len(self.link.status()["online"])
+            self.part.set("ok", "%s connected; %d terminal%s online over MQTT"
+                          % (where, n, "" if n == 1 else "s"))
+            if self._was is not True:
+                log.info("MQTT: %s connected", where)
+            self._was = True
+            return
+        reason = probe(b.host, b.port) or self.link.last_error or "not connected yet"
+        self.part.set("down", "%s unreachable (%s); retrying every %d s — serial terminals and "
+                      "the API keep working; start the broker (mosquitto -c "
+                      "hub/data/mosquitto.conf) or fix [broker] in the config"
+                      % (where, reason, b.retry_s))
+        if self._was is not False:
+            log.warning("MQTT: %s unreachable (%s); retrying every %d s", where, reason, b.retry_s)
+        self._was = False
+
+    def stop(self):
+        self._watch.stop()
+        self.link.stop()
+
+
+def start_mqtt(cfg, ctx, ingest):
+    if not cfg.broker.enabled:
+        ctx.component("mqtt").set("disabled", "[broker] enabled = false")
+        return None
+    return MqttPart(cfg, ctx, ingest)
+
+
+# -- serial ----------------------------------------------------------------------
+
+def start_serial(cfg, ctx, ingest):
+    """The serial transport over the configured and discovered ports."""
+    part = ctx.component("serial")
+    try:
+        from hub.transports import serial_ports
+    except ImportError:
+        part.set("disabled", "the serial transport is not part of this build")
+        return None
+    return serial_ports.start_for_config(cfg, ingest.ingest, part)
+
+
+# -- upstream --------------------------------------------------------------------
+
+class UpstreamPart:
+    def __init__(self, cfg, ctx, adapter):
+        from hub.upstream.relay import Relay
+        self.part = ctx.component("upstream")
+        self.where = "%s (%s)" % (cfg.upstream.adapter, cfg.upstream.url)
+        self.relay = Relay(cfg.db_path, adapter).start()
+        self._check()
+        self._watch = _Watch("hub-upstream-watch", 1.0, self._check)
+
+    def _check(self):
+        b = self.relay.breaker
+        if b.state == b.CLOSED:
+            self.part.set("ok", "forwarding to %s" % self.where)
+        else:
+            self.part.set("degraded", "%s not answering (%s); ratings are kept and sent when it "
+                          "is back — `pingjia upstream status` shows the backlog"
+                          % (self.where, b.last_error or "failures"))
+
+    def stop(self):
+        self._watch.stop()
+        self.relay.stop()
+
+
+def start_upstream(cfg, ctx):
+    from hub.upstream import make_adapter
+    from hub.upstream.settings import adapter_settings
+    settings = adapter_settings(cfg)
+    if settings is None:
+        ctx.component("upstream").set("disabled", "[upstream] adapter = \"none\": ratings stay "
+                                                   "in the hub")
+        return None
+    return UpstreamPart(cfg, ctx, make_adapter(settings))

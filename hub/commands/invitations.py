@@ -1,0 +1,113 @@
+"""`pingjia invitations [list|show|create|cancel]` — evaluation invitations.
+
+`create` lets hall IT try a terminal without the queue system: it shows a
+test case on the window's terminal exactly as an API call would.
+"""
+
+from hub.commands import OK
+from hub.commands.common import add_config_args, command, fmt_time, load_config, open_store, table
+
+STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
+STATE_ZH = {"queued": "排队 queued", "shown": "显示中 shown", "rated": "已评价 rated",
+            "timed_out": "超时 timed_out", "cancelled": "已取消 cancelled",
+            "expired": "已过期 expired"}
+
+
+def register(sub):
+    p = sub.add_parser("invitations", help="list, show, create or cancel evaluation invitations")
+    add_config_args(p)
+    p.set_defaults(run=_list, window=None, state=None, case=None, limit=50)
+    isub = p.add_subparsers(dest="invitations_cmd", metavar="ACTION")
+    ls = isub.add_parser("list", help="recent invitations, newest first (default)")
+    ls.add_argument("--window")
+    ls.add_argument("--state", choices=STATES)
+    ls.add_argument("--case", help="case serial (办件流水号)")
+    ls.add_argument("--limit", type=int, default=50)
+    add_config_args(ls)
+    ls.set_defaults(run=_list)
+    sh = isub.add_parser("show", help="one invitation")
+    sh.add_argument("eid")
+    add_config_args(sh)
+    sh.set_defaults(run=_show)
+    c = isub.add_parser("create", help="send an invitation to a window's terminal (e.g. to test it)")
+    c.add_argument("--window", required=True)
+    c.add_argument("--case", required=True, help="case serial (办件流水号)")
+    c.add_argument("--visit", type=int, default=1)
+    c.add_argument("--matter-code", default="TEST")
+    c.add_argument("--matter-name", default="测试事项")
+    c.add_argument("--staff-id", help="default: whoever is signed in at the window")
+    c.add_argument("--staff-name")
+    add_config_args(c)
+    c.set_defaults(run=_create)
+    x = isub.add_parser("cancel", help="cancel a queued or shown invitation")
+    x.add_argument("eid")
+    x.add_argument("--reason", default="")
+    add_config_args(x)
+    x.set_defaults(run=_cancel)
+
+
+def _with_db(args, fn):
+    cfg = load_config(args)
+    db = open_store(cfg)
+    try:
+        return cfg, fn(db)
+    finally:
+        db.close()
+
+
+def _rows(invs):
+    return [(i["eid"], i["window"], i["case_serial"], i["visit"], i["matter_name"],
+             "%s %s" % (i["staff_id"], i["staff_name"]), STATE_ZH.get(i["state"], i["state"]),
+             fmt_time(i["created_at"]), fmt_time(i["closed_at"]), i["rating_id"] or "")
+            for i in invs]
+
+
+HEADERS = ["编号 eid", "窗口 window", "办件流水号 case", "次 visit", "事项 matter", "工作人员 staff",
+           "状态 state", "创建 created", "结束 closed", "评价 rating"]
+
+
+@command("invitations")
+def _list(args):
+    from hub.services import invitations
+    _, invs = _with_db(args, lambda db: invitations.query(db, args.window, args.state, args.case,
+                                                          args.limit))
+    table(HEADERS, _rows(invs))
+    return OK
+
+
+@command("invitations show")
+def _show(args):
+    from hub.services import invitations
+    _, inv = _with_db(args, lambda db: invitations.require(db, args.eid))
+    for key, value in inv.items():
+        if key.endswith("_at") or key == "deadline":
+            value = fmt_time(value)
+        print("%-16s %s" % (key, "" if value is None else value))
+    return OK
+
+
+@command("invitations create")
+def _create(args):
+    from hub.services import invitations
+    cfg = load_config(args)
+    db = open_store(cfg)
+    try:
+        inv = invitations.create(db, args.window, args.case, args.matter_code, args.matter_name,
+                                 staff_id=args.staff_id, staff_name=args.staff_name,
+                                 visit=args.visit, timeout_s=cfg.rating.invitation_timeout_s,
+                                 expire_s=cfg.rating.invitation_expiry_s, client="cli")
+    finally:
+        db.close()
+    table(HEADERS, _rows([inv]))
+    if inv.get("notice"):
+        print("注意 note: " + inv["notice"])
+    print("The running hub sends it to the terminal within a second or two.")
+    return OK
+
+
+@command("invitations cancel")
+def _cancel(args):
+    from hub.services import invitations
+    _, inv = _with_db(args, lambda db: invitations.cancel(db, args.eid, args.reason, actor="cli"))
+    print("已取消 cancelled: %s (window %s, case %s)" % (inv["eid"], inv["window"], inv["case_serial"]))
+    return OK
