@@ -244,8 +244,6 @@ async def heap():
     with_sessions = heap_now()
     out = {"deframer": with_deframer - base,
            "session": (with_sessions - with_deframer) // 2}   # two sessions were built
-    if MICRO:  # tracemalloc only sees what came after it started
-        out["after_imports"] = base
     rating_wire = data_frame(t_session.seal(RATING_BAD), 1)
     invitation_wire = data_frame(h_session.seal(INVITATION), 1)
     config_wire = data_frame(h_session.seal(CONFIG), 1)
@@ -259,6 +257,8 @@ async def heap():
 
 
 budget = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+await settle()  # noqa: F704 (top-level await: see the docstring)
+after_imports = gc.mem_alloc() if MICRO else None  # tracemalloc would miss the imports
 if not MICRO:
     import tracemalloc
     tracemalloc.start()
@@ -267,7 +267,9 @@ result = {"implementation": sys.implementation.name,
           "version": sys.version.split()[0] if not MICRO else ".".join(str(v) for v in sys.implementation.version[:3]),
           "heap_kind": "gc.mem_alloc" if MICRO else "tracemalloc", "clock": CLOCK,
           "sizes": wire_sizes(t_sess, h_sess)}
-result["heap"] = await heap()  # noqa: F704 (top-level await: see the docstring)
+result["heap"] = await heap()  # noqa: F704
+if MICRO:
+    result["heap"]["after_imports"] = after_imports
 if MICRO:
     import micropython
     print("MEMINFO-BEGIN")

@@ -140,7 +140,7 @@ def report(doc):
         lines += ["", "Heap, bytes, decoding %s (after a warm-up)" % title, head]
         lines += [_row(label, _cells(results, lambda r, k=key: r["heap"][where][k])) for key, label in HEAP_ROWS]
     lines += ["", "Heap, bytes, held by the decoder", head,
-              _row("in use after imports (+ this script)", _cells(results, lambda r: r["heap"]["after_imports"])),
+              _row("in use after imports (protocol + bench)", _cells(results, lambda r: r["heap"]["after_imports"])),
               _row("Deframer (empty)", _cells(results, lambda r: r["heap"]["deframer"])),
               _row("Session (keys, tag)", _cells(results, lambda r: r["heap"]["session"]))]
     lines += ["", "Heap figures: MicroPython gc.mem_alloc() (no collection runs inside a call, so",
