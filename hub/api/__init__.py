@@ -9,5 +9,14 @@ schemas/ (pydantic models), auth.py (per-client bearer tokens), errors.py
 ingest, health). Routes call hub.services; the rules live there, not here.
 """
 
-from hub.api.context import HubContext  # noqa: F401
-from hub.api.main import create_app, API_PREFIX  # noqa: F401
+
+# Lazy, so that the CLI's use of hub.api.tokens / ratings_read does not pay
+# for importing FastAPI.
+_LAZY = {"HubContext": "hub.api.context", "create_app": "hub.api.main", "API_PREFIX": "hub.api.main"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError("module 'hub.api' has no attribute %r" % name)
