@@ -23,10 +23,13 @@ def loads(text, default=None):
 
 
 def row(db, sql, params=()):
-    """First row of a query as a dict, or None."""
-    for r in db.query(sql, params):
-        return r
-    return None
+    """First row of a query as a dict, or None. (The raw cursor: this runs
+    several times per stored rating, and sqlite-utils' query() adds parsing.)"""
+    cur = db.conn.execute(sql, params)
+    r = cur.fetchone()
+    if r is None:
+        return None
+    return {d[0]: v for d, v in zip(cur.description, r)}
 
 
 def found(value, code, message, field):

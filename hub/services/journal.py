@@ -82,11 +82,12 @@ def record_rating(db, device_id, msg, now=None):
         visit = inv["visit"] if inv else None
         status = ACCEPTED
         if inv is not None and (inv["state"] == "rated" or row(
-                db, "SELECT 1 FROM ratings WHERE case_serial = ? AND visit = ? AND status = ?",
-                (inv["case_serial"], visit, ACCEPTED))):
+                db, "SELECT 1 FROM ratings WHERE case_serial = ? AND visit = ? "
+                    "AND status = 'accepted' AND visit IS NOT NULL",   # the partial unique index
+                (inv["case_serial"], visit))):
             status = REFUSED
             flags.append("duplicate_visit")
-        db.execute(
+        db.conn.execute(
             "INSERT INTO ratings (rating_id, uuid, device_id, seq, eid, case_serial, visit, window, "
             "staff_id, level, labels, other, label_set_version, display_press_ms, device_time, "
             "mono_ms, boot_counter, origin, fraud_terminal, fraud_hub, channel, status, "
@@ -98,8 +99,8 @@ def record_rating(db, device_id, msg, now=None):
              msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
              dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
         if status == ACCEPTED:
-            db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
-                       "VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
+            db.conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
+                            "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
             if inv is not None:
                 _close_invitation(db, inv["eid"], "rated", t, rid)
         else:

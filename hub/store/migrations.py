@@ -7,7 +7,7 @@ are never edited once released: a change is a new step appended to STEPS.
 """
 
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
-from hub.store import schema_terminals
+from hub.store import schema_indexes, schema_terminals
 
 
 def _script(sql):
@@ -30,6 +30,7 @@ STEPS = (
     (3, "ratings, timeouts", _script(schema_ratings.SQL)),
     (4, "outbox, audit", _script(schema_outbox.SQL)),
     (5, "config versions", _config),
+    (6, "indexes for rating rules", _script(schema_indexes.SQL)),
 )
 LATEST = STEPS[-1][0]
 
