@@ -10,7 +10,7 @@ Exit code 0 always (it is a report); use --json for monitoring scripts.
 import json
 
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, fmt_time, load_config, open_store, table
+from hub.commands.common import add_config_args, command, fmt_time, store, table
 
 
 def register(sub):
@@ -36,12 +36,8 @@ def collect(db):
 
 @command("backlog")
 def run(args):
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (_cfg, db):
         data = collect(db)
-    finally:
-        db.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return OK

@@ -1,5 +1,6 @@
 """What every hall-IT command shares: config options, error reporting, tables."""
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -15,6 +16,27 @@ def add_config_args(p):
                    help="hub config file (default: $PINGJIA_CONFIG, else ./hub.toml, else defaults)")
     p.add_argument("--data", metavar="DIR",
                    help="data directory (overrides hub.data_dir and $PINGJIA_DATA)")
+
+
+def action(sub, name, help, run, *arguments):
+    """A subcommand with its arguments, given as (flags tuple, kwargs dict) pairs,
+    plus --config / --data. -> the parser."""
+    p = sub.add_parser(name, help=help)
+    for flags, kwargs in arguments:
+        p.add_argument(*flags, **kwargs)
+    add_config_args(p)
+    p.set_defaults(run=run)
+    return p
+
+
+def arg(*flags, **kwargs):
+    return flags, kwargs
+
+
+def print_fields(pairs):
+    """Print (name, value) pairs one a line, aligned; None prints as empty."""
+    for key, value in pairs:
+        print("%-20s %s" % (key, "" if value is None else value))
 
 
 def fail(prog, message, code):
@@ -64,6 +86,17 @@ def open_store(cfg, must_exist=True):
         raise HubError("not_found", "no hub database at %s; start the hub once (`pingjia hub`) "
                        "or give the right --data / --config" % cfg.db_path, 404)
     return open_db(cfg.db_path)
+
+
+@contextlib.contextmanager
+def store(args, must_exist=True):
+    """with store(args) as (cfg, db): the config of these options and its database."""
+    cfg = load_config(args)
+    db = open_store(cfg, must_exist)
+    try:
+        yield cfg, db
+    finally:
+        db.close()
 
 
 # -- output ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import os
 import sys
 
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, load_config, open_store
+from hub.commands.common import add_config_args, command, store
 from hub.commands.ratings import add_filters, filters_of
 
 COLUMNS = (
@@ -64,10 +64,8 @@ def write(db, filters, out, tz):
 @command("export-csv")
 def run(args):
     from hub.api.timefmt import tz_of
-    cfg = load_config(args)
     filters = filters_of(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (cfg, db):
         if args.file == "-":
             n = write(db, filters, sys.stdout, tz_of(cfg))
         else:
@@ -80,8 +78,6 @@ def run(args):
                 if os.path.exists(tmp):
                     os.unlink(tmp)
                 raise
-    finally:
-        db.close()
     if args.file != "-":
         print("已导出 %d 条评价 → %s (exported %d ratings)" % (n, args.file, n), file=sys.stderr)
     return OK

@@ -5,7 +5,8 @@ test case on the window's terminal exactly as an API call would.
 """
 
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, fmt_time, load_config, open_store, table
+from hub.commands.common import (action, add_config_args, arg, command, fmt_time, print_fields,
+                                 store, table)
 
 STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
 STATE_ZH = {"queued": "排队 queued", "shown": "显示中 shown", "rated": "已评价 rated",
@@ -18,41 +19,23 @@ def register(sub):
     add_config_args(p)
     p.set_defaults(run=_list, window=None, state=None, case=None, limit=50)
     isub = p.add_subparsers(dest="invitations_cmd", metavar="ACTION")
-    ls = isub.add_parser("list", help="recent invitations, newest first (default)")
-    ls.add_argument("--window")
-    ls.add_argument("--state", choices=STATES)
-    ls.add_argument("--case", help="case serial (办件流水号)")
-    ls.add_argument("--limit", type=int, default=50)
-    add_config_args(ls)
-    ls.set_defaults(run=_list)
-    sh = isub.add_parser("show", help="one invitation")
-    sh.add_argument("eid")
-    add_config_args(sh)
-    sh.set_defaults(run=_show)
-    c = isub.add_parser("create", help="send an invitation to a window's terminal (e.g. to test it)")
-    c.add_argument("--window", required=True)
-    c.add_argument("--case", required=True, help="case serial (办件流水号)")
-    c.add_argument("--visit", type=int, default=1)
-    c.add_argument("--matter-code", default="TEST")
-    c.add_argument("--matter-name", default="测试事项")
-    c.add_argument("--staff-id", help="default: whoever is signed in at the window")
-    c.add_argument("--staff-name")
-    add_config_args(c)
-    c.set_defaults(run=_create)
-    x = isub.add_parser("cancel", help="cancel a queued or shown invitation")
-    x.add_argument("eid")
-    x.add_argument("--reason", default="")
-    add_config_args(x)
-    x.set_defaults(run=_cancel)
+    action(isub, "list", "recent invitations, newest first (default)", _list,
+           arg("--window"), arg("--state", choices=STATES),
+           arg("--case", help="case serial (办件流水号)"), arg("--limit", type=int, default=50))
+    action(isub, "show", "one invitation", _show, arg("eid"))
+    action(isub, "create", "send an invitation to a window's terminal (e.g. to test it)", _create,
+           arg("--window", required=True), arg("--case", required=True, help="case serial (办件流水号)"),
+           arg("--visit", type=int, default=1), arg("--matter-code", default="TEST"),
+           arg("--matter-name", default="测试事项"),
+           arg("--staff-id", help="default: whoever is signed in at the window"),
+           arg("--staff-name"))
+    action(isub, "cancel", "cancel a queued or shown invitation", _cancel,
+           arg("eid"), arg("--reason", default=""))
 
 
 def _with_db(args, fn):
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (cfg, db):
         return cfg, fn(db)
-    finally:
-        db.close()
 
 
 def _rows(invs):
@@ -79,25 +62,19 @@ def _list(args):
 def _show(args):
     from hub.services import invitations
     _, inv = _with_db(args, lambda db: invitations.require(db, args.eid))
-    for key, value in inv.items():
-        if key.endswith("_at") or key == "deadline":
-            value = fmt_time(value)
-        print("%-16s %s" % (key, "" if value is None else value))
+    print_fields([(k, fmt_time(v) if k.endswith("_at") or k == "deadline" else v)
+                  for k, v in inv.items()])
     return OK
 
 
 @command("invitations create")
 def _create(args):
     from hub.services import invitations
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (cfg, db):
         inv = invitations.create(db, args.window, args.case, args.matter_code, args.matter_name,
                                  staff_id=args.staff_id, staff_name=args.staff_name,
                                  visit=args.visit, timeout_s=cfg.rating.invitation_timeout_s,
                                  expire_s=cfg.rating.invitation_expiry_s, client="cli")
-    finally:
-        db.close()
     table(HEADERS, _rows([inv]))
     if inv.get("notice"):
         print("注意 note: " + inv["notice"])

@@ -3,8 +3,7 @@
 import json
 
 from hub.commands import OK
-from hub.commands.common import (add_config_args, command, fmt_time, load_config, open_store,
-                                 parse_time, table)
+from hub.commands.common import add_config_args, command, parse_time, print_fields, store, table
 
 
 def add_filters(p):
@@ -47,12 +46,8 @@ def register(sub):
 def _list(args):
     from hub.api import ratings_read
     from hub.api.timefmt import tz_of
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (cfg, db):
         result = ratings_read.query(db, filters_of(args), page=args.page, size=args.limit)
-    finally:
-        db.close()
     tz = tz_of(cfg)
     items = [ratings_read.to_api(r, tz) for r in result["items"]]
     if args.json:
@@ -76,19 +71,14 @@ def _show(args):
     from hub.api import ratings_read
     from hub.api.timefmt import tz_of
     from hub.errors import HubError
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (cfg, db):
         r = ratings_read.by_id(db, args.rating_id)
-    finally:
-        db.close()
     if r is None:
         raise HubError("not_found", "rating %r does not exist; ids look like DEVICE:SEQ, see "
                        "`pingjia ratings`" % args.rating_id, 404)
-    for key, value in ratings_read.to_api(r, tz_of(cfg)).items():
+    def text(key, value):
         if key == "labels":
-            value = " ".join("%d %s" % (lb["code"], lb["text"]) for lb in value)
-        elif isinstance(value, list):
-            value = ",".join(value)
-        print("%-20s %s" % (key, "" if value is None else value))
+            return " ".join("%d %s" % (lb["code"], lb["text"]) for lb in value)
+        return ",".join(value) if isinstance(value, list) else value
+    print_fields([(k, text(k, v)) for k, v in ratings_read.to_api(r, tz_of(cfg)).items()])
     return OK

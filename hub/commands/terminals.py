@@ -4,7 +4,8 @@ import json
 
 from hub.commands import OK
 from hub.commands import provision
-from hub.commands.common import add_config_args, command, fmt_time, load_config, open_store, table
+from hub.commands.common import (action, add_config_args, arg, command, fmt_time, print_fields,
+                                 store, table)
 
 PRINTER = {"ok": "正常", "paper_out": "缺纸", "offline": "离线", "none": "无", "error": "故障"}
 
@@ -14,37 +15,22 @@ def register(sub):
     add_config_args(p)
     p.set_defaults(run=_list, window=None, offline=False, json=False)
     tsub = p.add_subparsers(dest="terminals_cmd", metavar="ACTION")
-    ls = tsub.add_parser("list", help="all terminals (default)")
-    ls.add_argument("--window", help="only this window")
-    ls.add_argument("--offline", action="store_true", help="only offline terminals")
-    ls.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    add_config_args(ls)
-    ls.set_defaults(run=_list)
-    sh = tsub.add_parser("show", help="one terminal in detail, with its error counters")
-    sh.add_argument("device")
-    add_config_args(sh)
-    sh.set_defaults(run=_show)
-    a = tsub.add_parser("assign", help="move a terminal to another window")
-    a.add_argument("device")
-    a.add_argument("--window", required=True, metavar="N")
-    add_config_args(a)
-    a.set_defaults(run=_assign)
-    r = tsub.add_parser("rekey", help="give a terminal a new key (printed once)")
-    r.add_argument("device")
-    add_config_args(r)
-    r.set_defaults(run=_rekey)
+    action(tsub, "list", "all terminals (default)", _list,
+           arg("--window", help="only this window"),
+           arg("--offline", action="store_true", help="only offline terminals"),
+           arg("--json", action="store_true", help="JSON lines instead of a table"))
+    action(tsub, "show", "one terminal in detail, with its error counters", _show, arg("device"))
+    action(tsub, "assign", "move a terminal to another window", _assign,
+           arg("device"), arg("--window", required=True, metavar="N"))
+    action(tsub, "rekey", "give a terminal a new key (printed once)", _rekey, arg("device"))
     pv = tsub.add_parser("provision", help="same as `pingjia provision`")
     provision.add_arguments(pv)
     pv.set_defaults(run=provision.run)
 
 
 def _with_db(args, fn):
-    cfg = load_config(args)
-    db = open_store(cfg)
-    try:
+    with store(args) as (_cfg, db):
         return fn(db)
-    finally:
-        db.close()
 
 
 @command("terminals")
@@ -72,15 +58,12 @@ def _list(args):
 def _show(args):
     from hub.services import terminals
     t = _with_db(args, lambda db: terminals.require(db, args.device))
-    for key in ("device_id", "window", "online", "transport", "firmware", "board", "caps",
-                "provisioned_at", "last_seen", "journal_depth", "free_heap", "link_quality",
-                "rssi", "printer_state", "uptime_s", "boot_counter", "config_version"):
-        value = t[key]
-        if key in ("provisioned_at", "last_seen"):
-            value = fmt_time(value)
-        print("%-16s %s" % (key, "" if value is None else value))
-    errors = t["errors"]
-    print("%-16s %s" % ("errors", ", ".join("%s=%d" % kv for kv in sorted(errors.items())) or "0"))
+    keys = ("device_id", "window", "online", "transport", "firmware", "board", "caps",
+            "provisioned_at", "last_seen", "journal_depth", "free_heap", "link_quality",
+            "rssi", "printer_state", "uptime_s", "boot_counter", "config_version")
+    print_fields([(k, fmt_time(t[k]) if k in ("provisioned_at", "last_seen") else t[k])
+                  for k in keys])
+    print_fields([("errors", ", ".join("%s=%d" % kv for kv in sorted(t["errors"].items())) or "0")])
     return OK
 
 

@@ -1,26 +1,19 @@
 """`pingjia token create|list|revoke` — API tokens, one per client system."""
 
 from hub.commands import NOT_FOUND, OK
-from hub.commands.common import add_config_args, command, fail, fmt_time, load_config, table
+from hub.commands.common import action, arg, command, fail, fmt_time, load_config, table
 
 
 def register(sub):
     p = sub.add_parser("token", help="API tokens for window business systems (one per client)")
     tsub = p.add_subparsers(dest="token_cmd", metavar="ACTION")
     tsub.required = True
-    c = tsub.add_parser("create", help="create a token for CLIENT and print it (shown once)")
-    c.add_argument("client", help="client system name, e.g. queue-system")
-    c.add_argument("--replace", action="store_true",
-                   help="issue a new token for a client that has one (the old one stops working)")
-    add_config_args(c)
-    c.set_defaults(run=_create)
-    ls = tsub.add_parser("list", help="list clients that have a token")
-    add_config_args(ls)
-    ls.set_defaults(run=_list)
-    r = tsub.add_parser("revoke", help="delete CLIENT's token")
-    r.add_argument("client")
-    add_config_args(r)
-    r.set_defaults(run=_revoke)
+    action(tsub, "create", "create a token for CLIENT and print it (shown once)", _create,
+           arg("client", help="client system name, e.g. queue-system"),
+           arg("--replace", action="store_true",
+               help="issue a new token for a client that has one (the old one stops working)"))
+    action(tsub, "list", "list clients that have a token", _list)
+    action(tsub, "revoke", "delete CLIENT's token", _revoke, arg("client"))
 
 
 def _store(args):
