@@ -8,6 +8,7 @@ start (health says so, the hub retries and connects when it comes), and a
 clean stop on SIGTERM."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from api_support import REPO_ROOT, free_port, wait_http
+from api_support import REPO_ROOT, free_port, pingjia, wait_http
 from hub import config
 from hub.api.tokens import TokenStore
 from hub.services import terminals
@@ -203,6 +204,19 @@ def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
             "window": "1", "case_serial": "CS-T-S1", "visit": 1, "matter_code": "M001",
             "matter_name": "x", "staff_id": "A0317", "staff_name": "李明"})
         assert dup.status_code == 409 and dup.json()["error"] == "duplicate_visit"
+
+        # Hall IT tries the serial terminal from the CLI while the hub runs: the
+        # hub notices the new invitation and delivers it within seconds.
+        r = pingjia("invitations", "create", "--window", "1", "--case", "CS-CLI",
+                    "--staff-id", "A1", "--staff-name", "李明", "--config", str(hub.config_path))
+        assert r.returncode == 0, r.stderr
+        eid = re.search(r"\b(e[0-9a-f]{20})\b", r.stdout).group(1)
+        ser.wait_for(lambda m: m["t"] == "inv" and m["eid"] == eid, timeout=10)
+        # The queue system cancels it: the terminal is told to drop it.
+        r = hub.http.delete("/api/v1/invitations/" + eid)
+        assert r.status_code == 200 and r.json()["state"] == "cancelled"
+        ser.wait_for(lambda m: m["t"] == "cancel" and m["eid"] == eid, timeout=10)
+        assert "serial ports open" in hub.health()["parts"]["serial"]["detail"]
     finally:
         for t in made:
             if isinstance(t, MqttTerminal):
