@@ -100,6 +100,7 @@ def test_no_press_reports_timeout(rig):
     assert ev["t"] == "timeout" and ev["eid"] == "e4"
     wait(shows(term, "暂无当班人员"))
     term.press(0)                            # nothing to rate now: ignored, counted
+    wait(lambda: term.terminal.guard.ignored == 1)
     term.advance(31000)                      # next heartbeat
     hb = peer.wait(lambda: peer.heartbeats and peer.heartbeats[-1].get("ign") and peer.heartbeats[-1])
     assert hb["ign"] == 1 and hb["jd"] == 0 and hb["pr"] == "ok" and hb["scr"] == "idle"

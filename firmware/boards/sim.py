@@ -38,23 +38,40 @@ def _default_random(n):
 
 
 class SimDisplay:
+    """Keeps a reference to the canvas last shown (no copy: what the panel
+    would hold is the canvas as it was at show(), and the firmware only
+    draws again right before its next show(), in the same task)."""
+
     def __init__(self):
         self.width = WIDTH
         self.height = HEIGHT
-        self.frame = None       # host: bytes of the last 1-bit frame shown
-        self.colours = None     # host: (fg, bg, regions) of that frame
-        self.drawn = []         # host: its strings, [(x, y, text, w, h)]
         self.frames = 0         # host: how many frames were pushed
         self.brightness = 100
+        self._canvas = None
 
     def show(self, canvas):
-        self.frame = bytes(canvas.buf)
-        self.colours = (canvas.fg, canvas.bg, list(canvas.regions))
-        self.drawn = list(canvas.drawn)
+        self._canvas = canvas
         self.frames += 1
 
     def backlight(self, percent):
         self.brightness = percent
+
+    # -- host side --
+    @property
+    def frame(self):
+        """Bytes of the last 1-bit frame shown (None before the first)."""
+        return bytes(self._canvas.buf) if self._canvas else None
+
+    @property
+    def colours(self):
+        """(fg, bg, regions) of that frame."""
+        c = self._canvas
+        return (c.fg, c.bg, list(c.regions)) if c else None
+
+    @property
+    def drawn(self):
+        """Its strings: [(x, y, text, w, h)]."""
+        return list(self._canvas.drawn) if self._canvas else []
 
 
 class SimButtons:

@@ -13,6 +13,7 @@ interpreters must print the very same lines (tests/test_fw_micropython.py).
 """
 
 import gc
+import time
 
 try:
     import asyncio
@@ -25,6 +26,12 @@ from simulator.terminal_hubcore import HubCore
 
 KEY = bytes(range(32))
 STEP_MS = 10
+
+
+def _real_ms():
+    if hasattr(time, "ticks_us"):
+        return time.ticks_us() / 1000
+    return time.perf_counter() * 1000
 
 
 class Rng:
@@ -52,6 +59,7 @@ class Rig:
         self.heap = heap
         self.peak_live = 0
         self.peak_raw = 0
+        self.press_ms = []      # real time of the step that took a press and drew the next screen
         self.rng = Rng(12345)
         self.hub = HubCore({"T1": KEY}, Rng(999).bytes, self.t)
         self.boot()
@@ -70,7 +78,9 @@ class Rig:
 
     async def step(self):
         self.t += STEP_MS
+        t0 = _real_ms()
         self.term.step(self.t)
+        self.last_step_ms = _real_ms() - t0
         data = self.board.link.drain()
         self.hub.feed(data, self.t)
         out = self.hub.outgoing()
@@ -113,7 +123,11 @@ class Rig:
 
     async def press(self, button, after_ms=300):
         await self.run(after_ms)
+        frames = self.board.display.frames
         self.board.buttons.press(button)
+        await self.step()
+        if self.board.display.frames != frames:
+            self.press_ms.append(self.last_step_ms)
         await self.run(100)
 
 
@@ -126,6 +140,10 @@ def check(name, ok):
 async def main(flash, heap=False):
     r = Rig(flash, heap)
     hub = r.hub
+    if heap:
+        await asyncio.sleep(0)
+        gc.collect()
+        print("heap booted=%d" % gc.mem_alloc())
     await r.until("online", lambda: hub.online and r.term.link.online)
     await r.until("idle online", r.shows("评价系统连接正常"))
     check("hello carries the journal depth", hub.hellos[0]["jd"] == 0 and hub.hellos[0]["board"] == "sim")
@@ -177,6 +195,8 @@ async def main(flash, heap=False):
     await r.press(0, 1000)
     await r.until("delivered 5", lambda: 4 in hub.events)
     check("owed before reboot", r.term.journal.depth() == 1)
+    if heap:
+        print("heap session_peak_live=%d session_peak_raw=%d" % (r.peak_live, r.peak_raw))
     r.reboot()
     check("journal survives reboot", r.term.journal.depth() == 1 and r.term.boot == 2)
     hub.auto_ack = True
@@ -188,5 +208,6 @@ async def main(flash, heap=False):
     print("mp_fw_session ok: %d events, %d deliveries, %d sessions"
           % (len(hub.events), len(hub.deliveries), hub.sessions))
     if heap:
-        print("heap peak_live=%d peak_raw=%d" % (r.peak_live, r.peak_raw))
+        print("heap peak_live=%d peak_raw=%d (the whole run, reboot included)" % (r.peak_live, r.peak_raw))
+        print("press_ms %s" % " ".join("%.2f" % x for x in r.press_ms))
 
