@@ -68,6 +68,7 @@ class Terminal:
         self._reboot_at = None
         self._online = None
         self.error = None
+        self.stopped = False
 
     def start(self):
         now = self.board.ticks_ms()
@@ -200,9 +201,13 @@ class Terminal:
     # -- tasks ---------------------------------------------------------------
 
     async def _every(self, ms, fn):
-        while True:
+        while not self.stopped:
             fn(self.board.ticks_ms())
             await asyncio.sleep(ms / 1000)
+
+    def stop(self):
+        """End run() within one task period (a simulator's power switch)."""
+        self.stopped = True
 
     async def run(self):
         self.start()
