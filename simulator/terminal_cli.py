@@ -1,6 +1,6 @@
 """`pingjia sim`: run N simulated terminals, each on its own pty serial port.
 
-    pingjia sim --terminals 3 --serial --flash /tmp/sim
+    pingjia sim --terminals 3 --serial --flash /tmp/sim [--micropython]
     T0001 /dev/pts/7
     T0002 /dev/pts/8
     ...
@@ -12,7 +12,9 @@ Then type commands on stdin (or give --script FILE with the same lines):
     reboot T0001         power cycle (flash kept)
     sleep 1.5            wait (in scripts)
     quit
-Device keys: read from <flash>/keys.json ({"T0001": "64 hex digits", ...})
+--micropython runs each terminal's firmware on the real MicroPython
+WebAssembly port (simulator/terminal_mp.py; its flash lives in memory for
+the process's life) instead of CPython. Device keys: read from <flash>/keys.json ({"T0001": "64 hex digits", ...})
 when it exists, otherwise made at random and written there, so the hub can
 be provisioned with the same keys.
 """
@@ -75,8 +77,15 @@ def command(terms, line, out=sys.stdout):
     return True
 
 
-def run(args):
+def _make(args, dev, key):
+    if args.micropython:
+        from simulator.terminal_mp import MpTerminal
+        return MpTerminal(dev, key)
     from simulator.terminal import SimTerminal
+    return SimTerminal(dev, key, os.path.join(args.flash, dev))
+
+
+def run(args):
     if not args.serial:
         print("pingjia sim: only --serial links are built so far (MQTT: see firmware/net)",
               file=sys.stderr)
@@ -86,7 +95,7 @@ def run(args):
     keys = _keys(args.flash, ids)
     terms = {}
     for dev in ids:
-        terms[dev] = SimTerminal(dev, keys[dev], os.path.join(args.flash, dev))
+        terms[dev] = _make(args, dev, keys[dev])
         print(dev, terms[dev].port, flush=True)
     src = open(args.script) if args.script else sys.stdin
     try:
@@ -112,4 +121,6 @@ def register(sub):
     p.add_argument("--flash", default="sim-flash", help="directory holding each terminal's flash")
     p.add_argument("--prefix", default="T", help="device id prefix (default T -> T0001)")
     p.add_argument("--script", help="read commands from this file instead of stdin")
+    p.add_argument("--micropython", action="store_true",
+                   help="run the firmware on real MicroPython (WebAssembly port) instead of CPython")
     p.set_defaults(run=run)

@@ -25,3 +25,15 @@ def test_sim_runs_three_terminals_from_a_script(tmp_path):
     assert "unknown terminal" in lines[5]
     keys = json.loads((tmp_path / "flash" / "keys.json").read_text())
     assert sorted(keys) == ["T0001", "T0002", "T0003"] and all(len(k) == 64 for k in keys.values())
+
+
+def test_sim_runs_a_terminal_on_micropython(tmp_path):
+    script = tmp_path / "cmds.txt"
+    script.write_text("sleep 1.5\nshow T0001\nquit\n")
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--serial", "--micropython",
+                          "--flash", str(tmp_path / "flash"), "--script", str(script)],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("T0001 /dev/pts/")
+    assert "暂无当班人员" in lines[1]
