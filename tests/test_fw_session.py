@@ -176,3 +176,52 @@ def test_link_drop_and_hub_restart_lose_nothing_and_double_nothing(rig):
     assert peer.events[2]["oth"] is True
     seqs = [s for s, _ in peer.deliveries]
     assert seqs.count(1) == 1 and seqs.count(2) == 2   # resent once after the restart
+
+
+def test_config_and_time_from_the_hub_persist_and_apply(rig):
+    term, peer = rig
+    labels = {"v": 7, "l": [[207, "没有提供材料样本"], [213, "窗口人员业务不熟练"]]}
+    mid = peer.send({"t": "cfg", "ver": 3, "hall": "高新区政务服务中心", "win": "B12", "ls": labels,
+                     "tmo": {"thanks": 5}, "bri": 40})
+    peer.wait(lambda: mid in peer.acks)
+    wait(shows(term, "高新区政务服务中心", "B12号窗口"))
+    assert term.board.display.brightness == 40
+    peer.send({"t": "time", "now": 1763890000000})
+    peer.invite("c1")
+    wait(shows(term, "请您对本次服务进行评价"))
+    term.advance(1500)
+    term.press(3)
+    wait(shows(term, "窗口人员业务不熟练"))
+    term.advance(300)
+    term.press(1)                            # down to 213
+    term.advance(300)
+    term.press(2)
+    term.advance(300)
+    term.press(3)
+    ev = peer.wait(lambda: peer.events.get(1))
+    assert ev["lb"] == [213] and ev["lsv"] == 7
+    assert 1763890000000 < ev["dt"] < 1763890000000 + 60000
+    term.reboot()                            # config is kept on flash; time is not
+    peer.wait(lambda: len(peer.hellos) == 2)
+    assert peer.hellos[1]["cv"] == 3
+    wait(shows(term, "高新区政务服务中心"))
+
+
+def test_watchdog_is_fed_only_while_the_tasks_run(rig):
+    term, _peer = rig
+    wdt = term.board.wdt
+    n = wdt.feeds
+    wait(lambda: wdt.feeds > n + 3)
+    assert not wdt.expired()
+    term.stop()                              # power the tasks off, then run them by hand
+    t = term.terminal
+    now = term.board.ticks_ms() + 3000
+    t.link_step(now)
+    n = wdt.feeds
+    t.house_step(now)                        # the ui task is 3 s late: no feed
+    assert wdt.feeds == n
+    t.ui_step(now)
+    t.house_step(now)                        # both ran: fed
+    assert wdt.feeds == n + 1
+    term.board.advance(9000)                 # and nobody feeds it any more
+    assert wdt.expired()
