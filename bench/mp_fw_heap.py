@@ -3,26 +3,21 @@
 import asyncio
 import gc
 
-await asyncio.sleep(0)  # noqa
-gc.collect()
-print("heap start=%d" % gc.mem_alloc())
-import protocol.codec, protocol.session, protocol.arq  # noqa: E401,F401
-await asyncio.sleep(0)  # noqa
-gc.collect()
-print("heap protocol=%d" % gc.mem_alloc())
-import simulator.terminal_hubcore  # noqa: F401
-await asyncio.sleep(0)  # noqa
-gc.collect()
-print("heap hubcode=%d" % gc.mem_alloc())
-from mptests import mp_fw_session
-await asyncio.sleep(0)  # noqa
-gc.collect()
-print("heap code=%d" % gc.mem_alloc())
+
+async def sample(name):
+    await asyncio.sleep(0)      # the wasm port frees memory only after a yield to the host
+    gc.collect()
+    print("heap %s=%d" % (name, gc.mem_alloc()))
+
+
+await sample("start")  # noqa
+import protocol.codec, protocol.session, protocol.arq  # noqa: E401,F401,E402
+await sample("protocol")  # noqa
+import simulator.terminal_hubcore  # noqa: F401,E402
+await sample("hubcode")  # noqa
+from mptests import mp_fw_session  # noqa: E402
+await sample("code")  # noqa
 hub = simulator.terminal_hubcore.HubCore({"T1": bytes(32)}, mp_fw_session.Rng(5).bytes, 0)
-await asyncio.sleep(0)  # noqa
-gc.collect()
-print("heap hubcore=%d" % gc.mem_alloc())
+await sample("hubcore")  # noqa
 hub = None
-await asyncio.sleep(0)  # noqa
-gc.collect()
 await mp_fw_session.main("/flash", True)  # noqa

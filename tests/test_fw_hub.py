@@ -3,62 +3,19 @@ serial transport opening the terminal's pty (through a ttyUSB-like link, so
 the hub does not know it is a pty), a real SQLite store, invitations made by
 the hub's own service."""
 
-import os
-import sqlite3
 import time
 
 import pytest
 
-from hub.ingest import Ingest
-from hub.services import invitations, terminals
-from hub.store import open_db
-from hub.transports.serial_manager import SerialManager
+from fw_support import invite, query as count, real_hub, wait
 from simulator.terminal import SimTerminal
-
-
-def wait(cond, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError("condition not met within %s s" % timeout)
-
-
-def count(db_path, sql):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
 
 
 @pytest.fixture
 def hall(tmp_path):
-    path = str(tmp_path / "hub.db")
-    db = open_db(path)
-    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
-    ingest = Ingest(path, hall="政务服务大厅")
-    ingest.start()
-    term = SimTerminal("T1", key, str(tmp_path / "flash"))
-    os.symlink(term.port, str(tmp_path / "ttyUSB0"))
-    mgr = SerialManager(ingest, discover=[str(tmp_path / "ttyUSB*")], rescan_s=0.2,
-                        backoff_min=0.05, backoff_max=0.2).start()
-    ingest.db, ingest.term = db, term
-    yield ingest
-    term.close()
-    mgr.stop()
-    ingest.stop()
-    db.conn.close()
-    assert term.crashed is None
-
-
-def invite(hall, cs):
-    inv = invitations.create(hall.db, "A01", cs, "M1", "社会保障卡补办", staff_id="S1",
-                             staff_name="王五")
-    hall.notify()
-    return inv
+    with real_hub(tmp_path, lambda key: SimTerminal("T1", key, str(tmp_path / "flash"))) as h:
+        yield h
+    assert h.term.crashed is None
 
 
 def test_real_hub_invite_press_ack_and_bad_rating(hall):

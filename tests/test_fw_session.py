@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from fw_support import wait
 from simulator.terminal import SimTerminal
 from simulator.terminal_hubpeer import HubPeer
 
@@ -26,15 +27,11 @@ def rig(tmp_path):
     assert term.crashed is None
 
 
-def wait(cond, timeout=10.0):
-    import time
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.01)
-    raise AssertionError("condition not met within %s s" % timeout)
+def presses(term, *buttons, gap=300):
+    """Buttons pressed one after another, GAP ms of terminal time apart."""
+    for b in buttons:
+        term.advance(gap)
+        term.press(b)
 
 
 def shows(term, *texts):
@@ -70,12 +67,9 @@ def test_bad_rating_with_label_selection(rig):
     term.advance(2000)
     term.press(3)                            # 不满意
     wait(shows(term, "请选择不满意的原因", "没有提供材料样本"))
-    for b in (3, 1, 2):                      # done with nothing chosen (stays), down, toggle 208
-        term.advance(300)
-        term.press(b)
+    presses(term, 3, 1, 2)                   # done with nothing chosen (stays), down, toggle 208
     wait(shows(term, "已选 1 项"))
-    term.advance(300)
-    term.press(3)                            # done
+    presses(term, 3)                         # done
     wait(shows(term, "谢谢您的评价"))
     ev = peer.wait(lambda: peer.events.get(1))
     assert ev["lv"] == 2 and ev["lb"] == [208] and "oth" not in ev
@@ -192,12 +186,7 @@ def test_config_and_time_from_the_hub_persist_and_apply(rig):
     term.advance(1500)
     term.press(3)
     wait(shows(term, "窗口人员业务不熟练"))
-    term.advance(300)
-    term.press(1)                            # down to 213
-    term.advance(300)
-    term.press(2)
-    term.advance(300)
-    term.press(3)
+    presses(term, 1, 2, 3)                   # down to 213, toggle, done
     ev = peer.wait(lambda: peer.events.get(1))
     assert ev["lb"] == [213] and ev["lsv"] == 7
     assert 1763890000000 < ev["dt"] < 1763890000000 + 60000

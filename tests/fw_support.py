@@ -1,0 +1,63 @@
+"""Helpers shared by the firmware tests (tests/test_fw_*.py)."""
+
+import contextlib
+import os
+import sqlite3
+import time
+
+
+def wait(cond, timeout=15.0, every=0.01):
+    """Poll COND until it gives something true; -> that value."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(every)
+    raise AssertionError("condition not met within %s s" % timeout)
+
+
+def query(db_path, sql):
+    """First column of the first row of SQL on the hub's database."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def real_hub(tmp_path, make_terminal):
+    """The real hub (ingest + serial manager, SQLite) with terminal T1 of window
+    A01 provisioned; make_terminal(key) -> a terminal with a `port` (its pty).
+    The hub finds the port through a ttyUSB-like link, as udev names a USB
+    adapter. Yields the Ingest with .db and .term set."""
+    from hub.ingest import Ingest
+    from hub.services import terminals
+    from hub.store import open_db
+    from hub.transports.serial_manager import SerialManager
+
+    path = str(tmp_path / "hub.db")
+    db = open_db(path)
+    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
+    ingest = Ingest(path, hall="政务服务大厅")
+    ingest.start()
+    term = make_terminal(key)
+    os.symlink(term.port, str(tmp_path / "ttyUSB0"))
+    mgr = SerialManager(ingest, discover=[str(tmp_path / "ttyUSB*")], rescan_s=0.2,
+                        backoff_min=0.05, backoff_max=0.2).start()
+    ingest.db, ingest.term = db, term
+    try:
+        yield ingest
+    finally:
+        term.close()
+        mgr.stop()
+        ingest.stop()
+        db.conn.close()
+
+
+def invite(hall, cs, matter="社会保障卡补办", staff="王五"):
+    from hub.services import invitations
+    inv = invitations.create(hall.db, "A01", cs, "M1", matter, staff_id="S1", staff_name=staff)
+    hall.notify()
+    return inv
