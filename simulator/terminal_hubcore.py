@@ -39,6 +39,12 @@ class HubCore:
         self.session = None
         self._hs = None
 
+    def lose_session(self):
+        """As if the hub forgot the session but kept the line (its app restarted
+        behind a link that stayed up): the next sealed packet gets no_session."""
+        self.session = None
+        self._hs = None
+
     @property
     def online(self):
         return self.session is not None
@@ -96,7 +102,7 @@ class HubCore:
                 self.sessions += 1
                 return
             if self.session is None:
-                self.link.send(encode({"t": "nack", "code": "no_session",
+                self.link.send(encode({"t": "nack", "re": 0, "code": "no_session",
                                        "msg": "start with hello"}, "down"))
                 return
             msg = self.session.open(p)

@@ -61,6 +61,9 @@ class HubPeer:
     def ack_all(self):
         return self._locked(self.core.ack_all)
 
+    def lose_session(self):
+        return self._locked(self.core.lose_session)
+
     def restart(self):
         return self._locked(self.core.restart, _now())
 

@@ -214,3 +214,54 @@ def test_watchdog_is_fed_only_while_the_tasks_run(rig):
     assert wdt.feeds == n + 1
     term.board.advance(9000)                 # and nobody feeds it any more
     assert wdt.expired()
+
+
+def rate_one(term, peer, eid, button=0):
+    peer.invite(eid)
+    wait(shows(term, "请您对本次服务进行评价"))
+    presses(term, button, gap=1000)
+    wait(shows(term, "谢谢您的评价"))
+
+
+def test_nacks_from_the_hub(rig):
+    term, peer = rig
+    peer.auto_ack = False
+    rate_one(term, peer, "n1")
+    peer.wait(lambda: 1 in peer.events)
+    peer.send({"t": "nack", "seq": 1, "code": "busy"})          # try again later: kept
+    peer.wait(lambda: [s for s, _ in peer.deliveries].count(1) == 2, 15)
+    assert term.journal_depth() == 1
+    peer.send({"t": "nack", "seq": 1, "code": "not_invited", "perm": True})   # refused for good
+    wait(lambda: term.journal_depth() == 0)
+    assert term.terminal.link.stats["refused"] == 1
+    sessions = peer.sessions
+    peer.lose_session()                      # the hub forgot us: the next packet is refused
+    term.advance(31000)                      # the heartbeat is that packet
+    peer.wait(lambda: peer.sessions == sessions + 1)
+    peer.auto_ack = True
+    rate_one(term, peer, "n2")               # and the new session carries ratings
+    wait(lambda: term.journal_depth() == 0)
+    assert 2 in peer.events
+
+
+def test_duty_print_and_reboot_from_the_hub(rig):
+    term, peer = rig
+    mid = peer.send({"t": "duty", "st": "on", "win": "A01", "stf": "1001", "stn": "王芳"})
+    wait(shows(term, "当班工作人员", "王芳", "工号 1001"))
+    peer.send({"t": "duty", "st": "pause"})
+    wait(shows(term, "窗口暂停服务"))
+    peer.wait(lambda: mid in peer.acks)
+    mid = peer.send({"t": "print", "title": "评价二维码", "lines": ["办件流水号 CS-1"],
+                     "qr": "https://pj.example.cn/r/abc"})
+    peer.wait(lambda: mid in peer.acks)
+    data = bytes(term.board.printer.data)
+    assert "评价二维码".encode() in data and b"https://pj.example.cn/r/abc" in data
+    assert b"\x1d(k" in data and data.endswith(b"\x1dV\x42\x00")
+    term.board.printer.status = "paper_out"
+    mid = peer.send({"t": "print", "title": "评价二维码"})
+    peer.wait(lambda: any(n.get("re") == mid and n["code"] == "paper_out"
+                          for n in peer.nacks if isinstance(n, dict)))
+    mid = peer.send({"t": "reboot", "why": "update"})
+    peer.wait(lambda: mid in peer.acks)
+    wait(lambda: term.boots == 2 and term.terminal.boot == 2)
+    peer.wait(lambda: len(peer.hellos) == 2)
