@@ -36,9 +36,10 @@ BRIDGE_MS = 2
 
 
 class SimTerminal:
-    def __init__(self, device_id, key, flash_dir, serial=True, start=True):
+    def __init__(self, device_id, key, flash_dir, serial=True, start=True, mqtt=None):
         self.device_id = device_id
         self.key = key
+        self.mqtt = mqtt           # (hall, host, port): over a real broker instead of the pty
         self.flash_dir = flash_dir
         self.board = None
         self.terminal = None
@@ -76,7 +77,7 @@ class SimTerminal:
 
     def boot(self):
         def start():
-            self.board = SimBoard(self.flash_dir, self.device_id, self.key)
+            self.board = SimBoard(self.flash_dir, self.device_id, self.key, mqtt=self.mqtt)
             self.board.advance(self._offset)
             self.boots += 1
             self.crashed = None

@@ -42,6 +42,16 @@ REBOOT_DELAY_MS = 500
 JOURNAL_FILE = "/journal.bin"
 
 
+def make_transport(board, device_id, boot):
+    """MQTT when the board names a broker (board.mqtt = (hall, host, port)), else UART."""
+    mq = getattr(board, "mqtt", None)
+    if mq:
+        from firmware.app.mqtt_transport import MqttTransport
+        from firmware.net.mqtt_client import MQTTClient
+        return MqttTransport(MQTTClient(mq[0], device_id, mq[1], mq[2]))
+    return UartTransport(board.link, incarnation(boot, board.random_bytes(1)[0]))
+
+
 class Terminal:
     def __init__(self, board, transport=None):
         self.board = board
@@ -54,10 +64,10 @@ class Terminal:
         self.debounce = Debouncer(board.buttons.count, self.config.timeout("debounce_ms"))
         self.flow = Flow(self.config, self.guard)
         self.ui = Ui(board.display, self.config)
-        if transport is None:
-            transport = UartTransport(board.link, incarnation(self.boot, board.random_bytes(1)[0]))
-        self.transport = transport
         dev, key = board.identity()
+        if transport is None:
+            transport = make_transport(board, dev, self.boot)
+        self.transport = transport
         self.link = HubLink(dev, key, {"fw": FW_VERSION, "board": board.name,
                                        "caps": list(board.caps), "cv": self.config.ver},
                             self.journal, board.random_bytes)
@@ -81,6 +91,9 @@ class Terminal:
         """Release the files (a host stopping a simulated terminal; the device never does)."""
         self.journal.close()
         self.ui.canvas.font.close()
+        close = getattr(self.transport, "close", None)
+        if close is not None:
+            close()
 
     # -- one round of each task -----------------------------------------------
 

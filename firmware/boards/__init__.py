@@ -46,6 +46,9 @@ link                 byte stream to the hub (UART); never blocks:
 printer              ESC/POS printer: .write(data), .state() -> one of
                      protocol.catalogue.PRINTER_STATES ("none" if absent)
 
+mqtt                 None for a terminal on a serial line; (hall, broker host,
+                     port) for one that reaches the hub over Wi-Fi and MQTT
+
 Boards may add what only they have (Wi-Fi on the reference board); the app
 checks with getattr before using such an extra.
 """

@@ -54,7 +54,7 @@ HEIGHT = 240
 STRIP_ROWS = 8
 FS_ROOT = "/data"
 IDENTITY_FILE = "/identity.json"   # {"dev": "...", "key": "64 hex digits"}, written at provisioning
-WIFI_FILE = "/wifi.json"           # {"ssid": "...", "pw": "..."}, optional
+WIFI_FILE = "/wifi.json"           # optional: {"ssid", "pw", "hall", "broker", "port"}: link over MQTT
 
 # ILI9341 commands
 _SWRESET = 0x01
@@ -190,6 +190,11 @@ class Board:
         self.link = UartStream(HUB_UART, HUB_TX, HUB_RX, HUB_BAUD)
         self.printer = Printer()
         self._wlan = None
+        self.mqtt = None
+        w = self._wifi_config()
+        if w and w.get("broker"):
+            self.mqtt = (w["hall"], w["broker"], w.get("port", 1883))
+            self.wifi_connect()     # returns at once; the MQTT client retries until it is up
 
     def identity(self):
         with open(IDENTITY_FILE) as f:
@@ -219,13 +224,18 @@ class Board:
         machine.reset()
 
     # -- extras of this board --
+    def _wifi_config(self):
+        try:
+            with open(WIFI_FILE) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
     def wifi_connect(self):
         """Start joining the Wi-Fi named in /wifi.json; -> False if none configured.
         Returns at once; wifi_connected() says when it is up."""
-        try:
-            with open(WIFI_FILE) as f:
-                w = json.load(f)
-        except OSError:
+        w = self._wifi_config()
+        if w is None:
             return False
         self._wlan = network.WLAN(network.STA_IF)
         self._wlan.active(True)

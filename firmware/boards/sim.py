@@ -159,7 +159,7 @@ class SimBoard:
     name = "sim"
     caps = ("uart", "printer")
 
-    def __init__(self, fs_root, device_id, key, random_bytes=None, clock=None):
+    def __init__(self, fs_root, device_id, key, random_bytes=None, clock=None, mqtt=None):
         self.fs_root = fs_root.rstrip("/")
         try:
             os.mkdir(self.fs_root)
@@ -174,6 +174,7 @@ class SimBoard:
         self.buttons = SimButtons(self.ticks_ms)
         self.link = SimStream()
         self.printer = SimPrinter()
+        self.mqtt = mqtt         # (hall, host, port): link over MQTT instead of the stream
         self.wdt = None          # host: the SimWatchdog once the firmware made it
         self.resets = 0          # host: reset() calls
 
