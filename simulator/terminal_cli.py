@@ -1,6 +1,7 @@
 """`pingjia sim`: run N simulated terminals, each on its own pty serial port.
 
     pingjia sim --terminals 3 --serial --flash /tmp/sim [--micropython]
+    pingjia sim --terminals 3 --mqtt 127.0.0.1:1883 --hall hall-1 --flash /tmp/sim
     T0001 /dev/pts/7
     T0002 /dev/pts/8
     ...
@@ -78,6 +79,11 @@ def command(terms, line, out=sys.stdout):
 
 
 def _make(args, dev, key):
+    if args.mqtt:
+        from simulator.terminal import SimTerminal
+        host, _, port = args.mqtt.rpartition(":")
+        return SimTerminal(dev, key, os.path.join(args.flash, dev), serial=False,
+                           mqtt=(args.hall, host, int(port)))
     if args.micropython:
         from simulator.terminal_mp import MpTerminal
         return MpTerminal(dev, key)
@@ -86,8 +92,11 @@ def _make(args, dev, key):
 
 
 def run(args):
-    if not args.serial:
-        print("pingjia sim: only --serial links are built so far (MQTT: see firmware/net)",
+    if args.serial == bool(args.mqtt):
+        print("pingjia sim: give one of --serial or --mqtt HOST:PORT", file=sys.stderr)
+        return 2
+    if args.mqtt and (args.micropython or ":" not in args.mqtt or not args.hall):
+        print("pingjia sim: --mqtt wants HOST:PORT and --hall, and runs on CPython only",
               file=sys.stderr)
         return 2
     os.makedirs(args.flash, exist_ok=True)
@@ -96,7 +105,7 @@ def run(args):
     terms = {}
     for dev in ids:
         terms[dev] = _make(args, dev, keys[dev])
-        print(dev, terms[dev].port, flush=True)
+        print(dev, terms[dev].port or "mqtt://%s" % args.mqtt, flush=True)
     src = open(args.script) if args.script else sys.stdin
     try:
         for line in src:
@@ -118,6 +127,8 @@ def register(sub):
                                    "simulated board), each on a pty serial port")
     p.add_argument("--terminals", type=int, default=1, help="how many (default 1)")
     p.add_argument("--serial", action="store_true", help="link each to a pty serial port")
+    p.add_argument("--mqtt", metavar="HOST:PORT", help="link each through this MQTT broker")
+    p.add_argument("--hall", help="hall id of the MQTT topics (with --mqtt)")
     p.add_argument("--flash", default="sim-flash", help="directory holding each terminal's flash")
     p.add_argument("--prefix", default="T", help="device id prefix (default T -> T0001)")
     p.add_argument("--script", help="read commands from this file instead of stdin")

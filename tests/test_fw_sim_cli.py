@@ -37,3 +37,22 @@ def test_sim_runs_a_terminal_on_micropython(tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0].startswith("T0001 /dev/pts/")
     assert "暂无当班人员" in lines[1]
+
+
+def test_sim_over_mqtt(tmp_path, mosquitto):
+    script = tmp_path / "cmds.txt"
+    script.write_text("sleep 0.5\nshow T0001\nquit\n")
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--mqtt",
+                          "%s:%d" % (mosquitto.host, mosquitto.port), "--hall", "hall-1",
+                          "--flash", str(tmp_path / "flash"), "--script", str(script)],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "T0001 mqtt://%s:%d" % (mosquitto.host, mosquitto.port)
+    assert "暂无当班人员" in lines[1]
+
+
+def test_sim_refuses_unclear_links(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--flash", str(tmp_path)],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--serial or --mqtt" in out.stderr
