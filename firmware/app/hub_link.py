@@ -71,6 +71,10 @@ class HubLink:
     def online(self):
         return self.session is not None
 
+    def set_info(self, key, value):
+        """Change a field the next hello carries (e.g. cv after a new config)."""
+        self._info[key] = value
+
     def _next_mid(self):
         self._mid = (self._mid + 1) & 0x7FFFFFFF or 1
         return self._mid

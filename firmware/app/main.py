@@ -141,10 +141,15 @@ class Terminal:
             self.board.reset()
 
     def heartbeat_fields(self):
-        return {"up": self.clock.mt() // 1000, "heap": self.board.free_heap(),
-                "jd": self.journal.depth(), "lq": self.transport.quality(),
-                "pr": self.board.printer.state(), "scr": self.flow.state,
-                "ign": self.guard.ignored, "bt": self.boot}
+        hb = {"up": self.clock.mt() // 1000, "heap": self.board.free_heap(),
+              "jd": self.journal.depth(), "lq": self.transport.quality(),
+              "pr": self.board.printer.state(), "scr": self.flow.state,
+              "ign": self.guard.ignored, "bt": self.boot}
+        rssi = getattr(self.board, "rssi", None)    # boards on Wi-Fi
+        v = rssi() if rssi is not None else None
+        if v is not None:
+            hb["rssi"] = max(-127, min(0, v))
+        return hb
 
     # -- effects and hub messages ---------------------------------------------
 
@@ -190,7 +195,7 @@ class Terminal:
             self._run(self.flow.cancel(msg["eid"], now), now)
         elif t == "cfg":
             if self.config.apply(msg):
-                self.link._info["cv"] = self.config.ver
+                self.link.set_info("cv", self.config.ver)
                 self.board.display.backlight(self.config.bri)
                 self.guard.read_ms = self.config.timeout("read_ms")
                 self.debounce.debounce_ms = self.config.timeout("debounce_ms")
