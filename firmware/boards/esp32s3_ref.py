@@ -25,7 +25,6 @@ import time
 import machine
 import network
 
-from firmware.boards import Reset  # noqa: F401  (same names as every board module)
 from firmware.ui import panel
 
 # -- pin map (GPIO numbers) ---------------------------------------------------
