@@ -53,13 +53,16 @@ def make_transport(board, device_id, boot):
 
 
 class Terminal:
-    def __init__(self, board, transport=None):
+    def __init__(self, board, transport=None, journal_capacity=None):
         self.board = board
         fs = board.fs_root
         self.boot = next_boot_count(fs)
         self.clock = Clock(board.ticks_ms, self.boot)
         self.config = Config(fs)
-        self.journal = Journal(fs + JOURNAL_FILE)
+        if journal_capacity is None:
+            self.journal = Journal(fs + JOURNAL_FILE)
+        else:
+            self.journal = Journal(fs + JOURNAL_FILE, capacity_bytes=journal_capacity)
         self.guard = PressGuard(self.config.timeout("read_ms"))
         self.debounce = Debouncer(board.buttons.count, self.config.timeout("debounce_ms"))
         self.flow = Flow(self.config, self.guard)

@@ -54,8 +54,9 @@ class Rng:
 
 
 class Rig:
-    def __init__(self, flash, heap):
+    def __init__(self, flash, heap, journal_capacity=None):
         self.t = 1000
+        self.journal_capacity = journal_capacity
         self.flash = flash
         self.heap = heap
         self.peak_live = 0
@@ -73,7 +74,7 @@ class Rig:
 
     def boot(self):
         self.board = SimBoard(self.flash, "T1", KEY, random_bytes=self.rng.bytes, clock=self.clock)
-        self.term = Terminal(self.board)
+        self.term = Terminal(self.board, journal_capacity=self.journal_capacity)
         self.term.start()
 
     def reboot(self):
