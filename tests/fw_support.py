@@ -61,3 +61,12 @@ def invite(hall, cs, matter="社会保障卡补办", staff="王五"):
     inv = invitations.create(hall.db, "A01", cs, "M1", matter, staff_id="S1", staff_name=staff)
     hall.notify()
     return inv
+
+
+def invite_and_press(hall, cs, button, read_ms=2000, **kw):
+    """The hub invites case CS; once the terminal shows it, the citizen reads
+    for READ_MS and presses BUTTON."""
+    invite(hall, cs, **kw)
+    wait(lambda: cs in hall.term.texts())
+    hall.term.advance(read_ms)
+    hall.term.press(button)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fw_support import invite, query as count, real_hub, wait
+from fw_support import invite, invite_and_press, query as count, real_hub, wait
 from simulator.terminal import SimTerminal
 
 
@@ -21,17 +21,11 @@ def hall(tmp_path):
 def test_real_hub_invite_press_ack_and_bad_rating(hall):
     term = hall.term
     wait(lambda: "评价系统连接正常" in term.texts())
-    invite(hall, "C1")
-    wait(lambda: "社会保障卡补办" in term.texts())
-    term.advance(2000)
-    term.press(0)
+    invite_and_press(hall, "C1", 0)
     wait(lambda: count(hall.db_path, "SELECT COUNT(*) FROM ratings WHERE level = 5") == 1)
     wait(lambda: term.journal_depth() == 0)
     term.advance(4000)
-    invite(hall, "C2")
-    wait(lambda: "C2" in term.texts())
-    term.advance(2000)
-    term.press(4)
+    invite_and_press(hall, "C2", 4)
     wait(lambda: "请选择非常不满意的原因" in term.texts())
     term.advance(300)
     term.press(2)                                   # 108

@@ -4,7 +4,7 @@ MqttLink, SQLite). Rating, power cut with the rating owed, broker restart."""
 
 import pytest
 
-from fw_support import invite, query, wait
+from fw_support import invite, invite_and_press, query, wait
 from hub.ingest import Ingest
 from hub.services import terminals
 from hub.store import open_db
@@ -38,10 +38,7 @@ def hall(tmp_path, mosquitto):
 def test_rating_over_mqtt_survives_power_cut_and_broker_restart(hall):
     term = hall.term
     wait(lambda: "评价系统连接正常" in term.texts())
-    invite(hall, "W1")
-    wait(lambda: "W1" in term.texts())
-    term.advance(2000)
-    term.press(1)
+    invite_and_press(hall, "W1", 1)
     wait(lambda: query(hall.db_path, "SELECT COUNT(*) FROM ratings") == 1)
     wait(lambda: term.journal_depth() == 0)
 
