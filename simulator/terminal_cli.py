@@ -15,7 +15,7 @@ Then type commands on stdin (or give --script FILE with the same lines):
     quit
 --micropython runs each terminal's firmware on the real MicroPython
 WebAssembly port (simulator/terminal_mp.py; its flash lives in memory for
-the process's life) instead of CPython. Device keys: read from <flash>/keys.json ({"T0001": "64 hex digits", ...})
+the process's life) instead of CPython. --http PORT adds a small HTTP API (simulator/terminal_http.py). Device keys: read from <flash>/keys.json ({"T0001": "64 hex digits", ...})
 when it exists, otherwise made at random and written there, so the hub can
 be provisioned with the same keys.
 """
@@ -106,6 +106,11 @@ def run(args):
     for dev in ids:
         terms[dev] = _make(args, dev, keys[dev])
         print(dev, terms[dev].port or "mqtt://%s" % args.mqtt, flush=True)
+    server = None
+    if args.http is not None:
+        from simulator.terminal_http import serve
+        server = serve(terms, args.http)
+        print("http://127.0.0.1:%d/" % server.server_address[1], flush=True)
     src = open(args.script) if args.script else sys.stdin
     try:
         for line in src:
@@ -117,6 +122,8 @@ def run(args):
     except KeyboardInterrupt:
         pass
     finally:
+        if server is not None:
+            server.shutdown()
         for t in terms.values():
             t.close()
     return 0
@@ -132,6 +139,9 @@ def register(sub):
     p.add_argument("--flash", default="sim-flash", help="directory holding each terminal's flash")
     p.add_argument("--prefix", default="T", help="device id prefix (default T -> T0001)")
     p.add_argument("--script", help="read commands from this file instead of stdin")
+    p.add_argument("--http", type=int, metavar="PORT",
+                   help="also serve a tiny HTTP API on 127.0.0.1:PORT (0: any free port); "
+                        "see simulator/terminal_http.py")
     p.add_argument("--micropython", action="store_true",
                    help="run the firmware on real MicroPython (WebAssembly port) instead of CPython")
     p.set_defaults(run=run)

@@ -56,3 +56,37 @@ def test_sim_refuses_unclear_links(tmp_path):
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--flash", str(tmp_path)],
                          cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "--serial or --mqtt" in out.stderr
+
+
+def test_sim_http_api(tmp_path):
+    import urllib.request
+    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "sim", "--terminals", "2", "--serial",
+                             "--http", "0", "--flash", str(tmp_path / "flash")],
+                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline().strip() for _ in range(3)]
+        base = lines[2]
+        assert base.startswith("http://127.0.0.1:")
+
+        def call(path, method="GET"):
+            req = urllib.request.Request(base + path, method=method)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, r.headers["Content-Type"], r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers["Content-Type"], e.read()
+
+        status, _, body = call("")
+        assert status == 200 and sorted(json.loads(body)) == ["T0001", "T0002"]
+        status, _, body = call("T0002/screen")
+        assert status == 200 and "暂无当班人员" in json.loads(body)["texts"]
+        assert call("T0002/press/3", "POST")[0] == 200
+        assert call("T0002/press/9", "POST")[0] == 400
+        assert call("T0009/screen")[0] == 404
+        status, ctype, body = call("T0001/screen.png?scale=2")
+        assert status == 200 and ctype == "image/png" and body[:4] == b"\x89PNG"
+    finally:
+        proc.stdin.write("quit\n")
+        proc.stdin.close()
+        proc.wait(30)
+        proc.stdout.close()
