@@ -123,18 +123,22 @@ class Buttons:
     """Polled GPIO: take_edges() samples the pins (the app polls every ~20 ms,
     well inside a human press of 50+ ms) and reports level changes."""
 
-    def __init__(self):
+    def __init__(self, clock):
+        self._clock = clock     # the board's never-wrapping ticks: the app compares edge times with it
         self.count = len(BUTTON_PINS)
         self._pins = [machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in BUTTON_PINS]
         self._down = [False] * self.count
 
-    def take_edges(self, now=None):
+    def take_edges(self):
         out = []
+        now = None
         for i in range(self.count):
             d = self._pins[i].value() == 0
             if d != self._down[i]:
                 self._down[i] = d
-                out.append((i, d, now if now is not None else time.ticks_ms()))
+                if now is None:
+                    now = self._clock()
+                out.append((i, d, now))
         return out
 
 
@@ -185,7 +189,7 @@ class Board:
         self._last_raw = time.ticks_ms()
         self._ticks = 0
         self.display = Display()
-        self.buttons = Buttons()
+        self.buttons = Buttons(self.ticks_ms)
         self.link = UartStream(HUB_UART, HUB_TX, HUB_RX, HUB_BAUD)
         self.printer = Printer()
         self._wlan = None
