@@ -10,6 +10,7 @@ import json
 import os
 import queue
 import selectors
+import sqlite3
 import threading
 import time
 
@@ -18,6 +19,16 @@ from protocol.catalogue import DOWN
 from protocol.session import (
     Session, TerminalHandshake, _derive, _mac, hello_hash, open_plain, split,
 )
+
+def committed(db_path, sql, params=()):
+    """Rows of a query through a separate connection: only committed data is
+    visible, which is what an ack promises."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
 
 INFO = {"fw": "1.2.0", "board": "sim", "jd": 0, "caps": ["uart", "printer"]}
 

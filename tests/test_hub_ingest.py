@@ -1,7 +1,6 @@
 """The ingest path with a real peer (a terminal made of the protocol package)
 and a real SQLite file: handshake, rules, ack after commit, errors, floods."""
 
-import sqlite3
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hub.ingest import Ingest
 from hub.services import config, invitations, terminals
 from hub.store import open_db
+import hub_peer
 from hub_peer import Terminal
 from protocol.errors import ProtocolError
 
@@ -41,12 +41,7 @@ def invite(hub, cs="C1", window="A01", **kw):
 
 
 def committed(hub, sql, params=()):
-    """Read through a separate connection: only committed rows are visible."""
-    conn = sqlite3.connect(hub.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return hub_peer.committed(hub.db_path, sql, params)
 
 
 def test_handshake_pushes_time_config_and_marks_online(hub):

@@ -5,7 +5,6 @@ protocol.arq.Link over the pty master."""
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from hub.ingest import Ingest
 from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.serial_manager import SerialManager
-from hub_peer import PtyLink, Terminal
+from hub_peer import PtyLink, Terminal, committed
 from protocol.errors import ProtocolError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,11 +84,7 @@ def invite(hall, cs, window="A01"):
 
 
 def count(db_path, sql):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
+    return committed(db_path, sql)[0][0]
 
 
 def test_handshake_invite_rate_ack_over_a_serial_line(hall):
