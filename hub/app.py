@@ -103,7 +103,11 @@ class Hub:
         # puts ours back and raises the signal again: ours only sets _stop, so
         # control comes back here and stop() runs (the default SIGTERM action
         # would end the process before the ingest has committed what it holds).
-        self._server.run()
+        try:
+            self._server.run()
+        except SystemExit:      # uvicorn exits when it cannot bind; say why instead
+            if self._server.started:
+                raise
         if not self._server.started:
             raise OSError("the API could not listen on %s:%d (port in use?); set [api] port "
                           "in the config" % (self.cfg.api.host, self.cfg.api.port))

@@ -7,6 +7,7 @@ End to end: invitation through the API -> the terminal shows it -> a rating
 start (health says so, the hub retries and connects when it comes), and a
 clean stop on SIGTERM."""
 
+import json
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ from mqtt_broker import MosquittoBroker
 from protocol import topics
 
 HALL = "e2e-hall"
+PHONE = "13912345678"
 
 
 class RunningHub:
@@ -36,7 +38,7 @@ class RunningHub:
         self.dir = tmp_path
         self.port = free_port()
         cfg_text = (
-            '[hub]\ndata_dir = "data"\nlog_level = "info"\n'
+            '[hub]\ndata_dir = "data"\nlog_level = "debug"\n'
             '[hall]\ncode = "%s"\n'
             '[broker]\nport = %d\nretry_s = 1\n'
             '[serial]\nports = [%s]\ndiscover = []\nrescan_s = 1\n'
@@ -173,12 +175,13 @@ def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
         for t, window, level, labels in ((ser, "1", 5, [517]), (wifi, "2", 2, [213])):
             body = {"window": window, "case_serial": "CS-" + t.device_id, "visit": 1,
                     "matter_code": "M001", "matter_name": "个体工商户设立登记",
-                    "staff_id": "A0317", "staff_name": "李明"}
+                    "staff_id": "A0317", "staff_name": "李明", "contact": PHONE}
             r = hub.http.post("/api/v1/invitations", json=body)
             assert r.status_code == 201, r.text
             eid = r.json()["id"]
             inv = t.wait_for(lambda m: m["t"] == "inv" and m["eid"] == eid, timeout=10)
             assert inv["mn"] == "个体工商户设立登记" and inv["stn"] == "李明"
+            assert PHONE not in json.dumps(inv)       # the terminal never holds it
             t.send({"t": "ack", "re": inv["mid"]})
             hub.wait(lambda: hub.http.get("/api/v1/invitations/" + eid).json()["state"] == "shown",
                      "invitation shown")
@@ -227,3 +230,18 @@ def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
         os.close(master)
         os.close(slave)
     assert rc == 0, hub.log()
+    assert PHONE not in hub.log()                      # never logged, even at debug level
+
+
+def test_api_port_in_use_is_a_clear_error(tmp_path):
+    import socket
+    (tmp_path / "hub.toml").write_text('[hub]\ndata_dir = "data"\n[broker]\nenabled = false\n'
+                                       '[serial]\ndiscover = []\n', encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = pingjia("hub", "--port", str(port), cwd=str(tmp_path))
+    assert r.returncode == 4, r.stderr
+    assert "could not listen on 127.0.0.1:%d" % port in r.stderr
+    assert "[api] port" in r.stderr

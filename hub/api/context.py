@@ -51,6 +51,7 @@ class HubContext:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-db")
         self.components = {}
         self.started = time.time()
+        self._closed = False
 
     # -- health ---------------------------------------------------------------
 
@@ -103,6 +104,10 @@ class HubContext:
             self.ingest.notify()
 
     def close(self):
+        if self._closed:
+            return
+        self._closed = True
+
         def _close():
             db = getattr(self._local, "db", None)
             if db is not None:
