@@ -60,6 +60,10 @@ def _describe(err):
     field = _field_path(loc)
     kind = err.get("type", "")
     msg = err.get("msg", "invalid")
+    if loc == ("body",):
+        what = "is missing" if kind == "missing" else "must be a JSON object (%s)" % msg
+        return None, ("the request body %s; send a JSON object with the fields shown at /docs "
+                      "and Content-Type: application/json" % what)
     if kind == "missing":
         text = "%s %r is required; add it" % (where_word(where), field)
     elif kind in ("json_invalid", "model_attributes_type") or field in (None, ""):
