@@ -22,14 +22,8 @@ PYTEST_NO_TESTS = 5
 # -- demo ---------------------------------------------------------------------
 
 def _register_demo(sub):
-    p = sub.add_parser("demo", help="start the whole system: hub, simulated terminals, "
-                                    "simulated provincial platform")
-    p.set_defaults(run=_run_demo)
-
-
-def _run_demo(args):
-    print("demo: not yet assembled", file=sys.stderr)
-    return 2
+    from simulator.demo import register
+    register(sub)
 
 
 # -- test ---------------------------------------------------------------------

@@ -166,6 +166,11 @@ class SimBoard:
         except OSError:
             pass                 # exists already: a reboot over the same flash
         self._id = device_id
+        if isinstance(key, str):
+            key = bytes.fromhex(key)   # as `pingjia provision` prints it
+        if len(key) < 16:
+            raise ValueError("device key of %s must be at least 16 bytes (32 hex digits), got %d"
+                             % (device_id, len(key)))
         self._key = key
         self._random = random_bytes or _default_random
         self._clock = clock or _real_ms

@@ -1,0 +1,173 @@
+"""The pieces `pingjia demo` puts together: a hall (platform, broker, terminals, config)
+and the citizens standing at its windows."""
+
+import os
+import socket
+import time
+
+import httpx
+
+from firmware.app.flow import INVITE, LABELS
+from simulator.broker import MosquittoBroker
+from simulator.province.server import ProvincePlatform
+
+HALL_CODE = "demo-hall"
+# Weights of what a citizen presses: mostly content, sometimes not (DESIGN.md §3).
+CHOICES = ((0, 50), (1, 25), (2, 12), (3, 6), (4, 4), (None, 3))   # button 0 = 非常满意; None = walks away
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, proc, log_path, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the hub did not start (exit %s); its log: %s" % (proc.returncode, log_path))
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit("the hub did not answer at %s within %d s; its log: %s" % (url, timeout, log_path))
+
+
+class DemoHall:
+    def __init__(self, data, n_serial, n_mqtt, api_port):
+        self.data = data
+        os.makedirs(os.path.join(data, "screens"), exist_ok=True)
+        self.n_serial, self.n_mqtt = n_serial, n_mqtt
+        self.api_port = api_port or free_port()
+        self.api = "http://127.0.0.1:%d" % self.api_port
+        self.platform = None
+        self.broker = None
+        self.terminals = []
+        self.keys = {}
+        self.windows = []
+        self.token = None
+        self.config_path = os.path.join(data, "hub.toml")
+
+    def start_platform(self):
+        self.platform = ProvincePlatform(area_code="330100", port=0).start()
+
+    def start_broker(self):
+        self.broker = MosquittoBroker(os.path.join(self.data, "broker"))
+        self.broker.start()
+
+    def provision(self):
+        from hub.api.tokens import TokenStore
+        from hub.services import terminals
+        from hub.store import open_db
+        db = open_db(os.path.join(self.data, "hub.sqlite3"))
+        for i in range(self.n_serial + self.n_mqtt):
+            window = str(i + 1)
+            device = "T%04d" % (i + 1)
+            self.keys[device] = bytes.fromhex(terminals.provision(db, device, window, actor="demo"))
+            self.windows.append(window)
+        db.close()
+        self.token = TokenStore(os.path.join(self.data, "api-tokens.json")).create("demo-business-system")
+
+    def start_terminals(self):
+        from simulator.terminal import SimTerminal
+        for i, (device, key) in enumerate(sorted(self.keys.items())):
+            flash = os.path.join(self.data, "flash", device)
+            os.makedirs(flash, exist_ok=True)
+            if i < self.n_serial:
+                t = SimTerminal(device, key, flash)
+            else:
+                t = SimTerminal(device, key, flash, serial=False,
+                                mqtt=(HALL_CODE, self.broker.host, self.broker.port))
+            self.terminals.append(t)
+
+    def write_config(self):
+        ports = ", ".join('"%s"' % t.port for t in self.terminals if t.port)
+        text = """# Written by `pingjia demo`: the embedded defaults plus where the demo's parts listen.
+[hub]
+data_dir = "{data}"
+
+[hall]
+code = "{hall}"
+name = "演示政务服务大厅"
+
+[broker]
+host = "{bhost}"
+port = {bport}
+
+[serial]
+ports = [{ports}]
+discover = []
+
+[api]
+port = {api}
+
+[upstream]
+adapter = "zhejiang"
+url = "{province}/zj"
+area_code = "330100"
+dept_code = "001008001"
+
+[upstream.options]
+app_key = "hall-key"
+"""
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write(text.format(data=self.data, hall=HALL_CODE, bhost=self.broker.host, bport=self.broker.port,
+                                ports=ports, api=self.api_port, province=self.platform.url))
+
+    def close(self):
+        for t in self.terminals:
+            try:
+                t.close()
+            except Exception:  # a terminal that failed to boot has nothing to close
+                pass
+        if self.broker is not None:
+            self.broker.stop()
+        if self.platform is not None:
+            self.platform.stop()
+
+
+class Citizens:
+    """One citizen per window: reads the screen for a moment, then presses."""
+
+    def __init__(self, terminals, rnd):
+        self.terminals = terminals
+        self.rnd = rnd
+        self.plan = {}      # device -> (time, [buttons to press in turn])
+        self.seen = {}      # device -> screen last seen
+
+    def _choose(self):
+        total = sum(w for _b, w in CHOICES)
+        x = self.rnd.uniform(0, total)
+        for button, w in CHOICES:
+            x -= w
+            if x <= 0:
+                return button
+        return 0
+
+    def step(self):
+        now = time.monotonic()
+        for t in self.terminals:
+            try:
+                screen = t.screen
+            except Exception:  # mid-reboot
+                continue
+            if screen != self.seen.get(t.device_id):
+                self.seen[t.device_id] = screen
+                if screen == INVITE:
+                    button = self._choose()
+                    if button is not None:
+                        self.plan[t.device_id] = (now + self.rnd.uniform(1.5, 4.0), [button])
+                elif screen == LABELS:
+                    # Pick one reason (toggle the first), then done.
+                    self.plan[t.device_id] = (now + self.rnd.uniform(1.5, 3.0), [2, 3])
+                else:
+                    self.plan.pop(t.device_id, None)
+            due = self.plan.get(t.device_id)
+            if due and now >= due[0]:
+                buttons = due[1]
+                t.press(buttons.pop(0))
+                if buttons:
+                    self.plan[t.device_id] = (now + 0.8, buttons)
+                else:
+                    del self.plan[t.device_id]
