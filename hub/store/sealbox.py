@@ -5,15 +5,15 @@ only encrypted, decrypted only to send a reminder, and never logged or
 returned by list endpoints. The key is 32 random bytes in `contact.key` in
 the hub's data directory (mode 0600, created on first use).
 
-Cipher. With the `cryptography` package installed, AES-256-GCM (format byte
-2). It is not installed in this project's environment, so the default is
-format 1, an encrypt-then-MAC AEAD built from the standard library only:
+Cipher. With the `cryptography` package installed (a project dependency),
+AES-256-GCM (format byte 2). Without it, format 1, an encrypt-then-MAC AEAD
+built from the standard library only:
 keystream = HMAC-SHA256(k_enc, nonce || counter) blocks XORed with the
 plaintext (HMAC-SHA256 as a PRF in counter mode), then a 128-bit tag
 HMAC-SHA256(k_mac, format || nonce || aad || ciphertext); k_enc and k_mac are
 derived from the file key with distinct labels, the nonce is 16 random
-bytes. open() reads both formats, so installing `cryptography` later keeps
-old rows readable.
+bytes. open() reads both formats, so rows sealed before `cryptography` was
+installed stay readable (a format 2 row needs `cryptography`).
 """
 
 import hashlib
