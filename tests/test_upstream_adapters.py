@@ -8,8 +8,8 @@ from hypothesis import given, settings, strategies as st
 from hub.upstream import ConfigError, Outcome, make_adapter
 from hub.upstream.envelope import EnvelopeError, open_envelope, seal
 from simulator.province.server import ProvincePlatform
+from tests.upstream_support import SM4, adapter_config
 
-SM4 = "00112233445566778899aabbccddeeff"
 NOW = time.time()
 
 
@@ -21,12 +21,7 @@ def platform():
 
 
 def config(platform, adapter, **over):
-    cfg = {"adapter": adapter, "area_code": "330100", "dept_code": "D01",
-           "channels": {"terminal": 5, "qr": 3}, "timeout_s": 5}
-    if adapter == "zhejiang":
-        cfg.update(endpoint=platform.url + "/zj", app_key="hall-key")
-    else:
-        cfg.update(endpoint=platform.url + "/sd", app_mark="pingjia-hall", app_word="secret-word", sm4_key=SM4)
+    cfg = adapter_config(platform, adapter)
     cfg.update(over)
     return cfg
 

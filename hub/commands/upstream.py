@@ -55,6 +55,17 @@ def _adapter(cfg):
     return make_adapter(settings)
 
 
+class _NoUpstream(Exception):
+    pass
+
+
+def _require_adapter(cfg, why):
+    adapter = _adapter(cfg)
+    if adapter is None:
+        raise _NoUpstream("upstream.adapter is \"none\" in %s: %s" % (cfg.source, why))
+    return adapter
+
+
 @command("upstream status")
 def _status(args):
     from hub.upstream import outbox
@@ -99,13 +110,10 @@ def _period(since, until):
 def _reconcile(args):
     from hub.upstream.reconcile import KINDS, reconcile
     cfg = load_config(args)
-    adapter = _adapter(cfg)
-    if adapter is None:
-        return fail("upstream reconcile", "upstream.adapter is \"none\" in %s: nothing to compare with"
-                    % cfg.source, USAGE)
     try:
+        adapter = _require_adapter(cfg, "nothing to compare with")
         since, until = _period(args.since, args.until)
-    except ValueError as e:
+    except (ValueError, _NoUpstream) as e:
         return fail("upstream reconcile", str(e), USAGE)
     report = reconcile(open_store(cfg), adapter, since, until)
     table(["结果 result", "数量 count"], [[k, report["counts"][k]] for k in KINDS])
@@ -122,10 +130,10 @@ def _export(args):
     import calendar
     from hub.upstream.reconcile import export_month
     cfg = load_config(args)
-    adapter = _adapter(cfg)
-    if adapter is None:
-        return fail("upstream export", "upstream.adapter is \"none\" in %s: the file needs the province's "
-                    "field names" % cfg.source, USAGE)
+    try:
+        adapter = _require_adapter(cfg, "the file needs the province's field names")
+    except _NoUpstream as e:
+        return fail("upstream export", str(e), USAGE)
     try:
         year, month = (int(x) for x in args.month.split("-"))
         days = calendar.monthrange(year, month)[1]
@@ -143,10 +151,10 @@ def _run(args):
     import logging
     from hub.upstream.relay import Relay
     cfg = load_config(args)
-    adapter = _adapter(cfg)
-    if adapter is None:
-        return fail("upstream run", "upstream.adapter is \"none\" in %s: set the province first" % cfg.source,
-                    USAGE)
+    try:
+        adapter = _require_adapter(cfg, "set the province first")
+    except _NoUpstream as e:
+        return fail("upstream run", str(e), USAGE)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     open_store(cfg, must_exist=False).close()
     relay = Relay(cfg.db_path, adapter).start()
