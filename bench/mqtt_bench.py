@@ -156,13 +156,19 @@ def echo_paho(broker, n_terms, seconds, window, folder):
     c.connect(broker.host, broker.port)
     c.loop_start()
     subscribed.wait(10)
-    fleet = Fleet(broker, plain_keys(n_terms), folder)
     try:
-        return fleet.sustained(seconds, window, "bare paho echo")
+        return plain_fleet_run(broker, n_terms, seconds, window, folder, "bare paho echo")
     finally:
-        fleet.close()
         c.disconnect()
         c.loop_stop()
+
+
+def plain_fleet_run(broker, n_terms, seconds, window, folder, what):
+    fleet = Fleet(broker, plain_keys(n_terms), folder)
+    try:
+        return fleet.sustained(seconds, window, what)
+    finally:
+        fleet.close()
 
 
 class _EchoConn:
@@ -186,11 +192,9 @@ def echo_transport(broker, n_terms, seconds, window, folder):
     link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, client_id="bench-echo-link")
     link.start()
     link.wait_connected(10)
-    fleet = Fleet(broker, plain_keys(n_terms), folder)
     try:
-        return fleet.sustained(seconds, window, "transport alone")
+        return plain_fleet_run(broker, n_terms, seconds, window, folder, "transport alone")
     finally:
-        fleet.close()
         link.stop()
 
 
