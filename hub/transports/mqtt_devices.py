@@ -9,8 +9,9 @@ topics, so the rules can be read (and tested) in one place.
 - Availability: the retained state topic ("online" / "offline", the
   terminal's last will sets "offline") and liveness: any uplink (heartbeats
   included) marks the device seen. "offline", or silence for longer than
-  `stale_after_s` (a terminal whose will the broker has not sent yet, or
-  whose app hangs while its MQTT task still pings), closes the ingest
+  `stale_after_s` (default 120 s: four heartbeats at the firmware's default
+  30 s; catches a terminal whose app hangs while its MQTT task still pings,
+  or a will the broker has not sent yet), closes the ingest
   connection (`conn.close()`); the next uplink attaches a new one.
 - Bad input is counted per device and logged with the device name, never
   raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
@@ -43,7 +44,7 @@ class Device:
 
 
 class DeviceTable:
-    def __init__(self, ingest, send_for, stale_after_s=180.0, clock=time.monotonic):
+    def __init__(self, ingest, send_for, stale_after_s=120.0, clock=time.monotonic):
         self._ingest = ingest
         self._send_for = send_for          # device id -> send(packet) for the ingest
         self.stale_after_s = stale_after_s

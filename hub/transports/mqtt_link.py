@@ -57,7 +57,7 @@ def message_type(packet):
 
 class MqttLink:
     def __init__(self, ingest, hall, host="127.0.0.1", port=1883, client_id="pingjia-hub",
-                 username="", password="", keepalive=30, retry_s=5.0, stale_after_s=180.0,
+                 username="", password="", keepalive=30, retry_s=5.0, stale_after_s=120.0,
                  clock=time.monotonic):
         self.hall = topics.check_segment(hall, "hall id")
         self.host = host
