@@ -5,7 +5,7 @@ duplicate and delay bytes, but does not reorder them. Link turns it into an
 ordered message channel. It does no I/O and reads no clock: the owner feeds
 it bytes and the time, and writes out what it returns:
 
-    link = Link(incarnation)            # random 1..65535, new at every boot
+    link = Link(next_incarnation(boot_counter, random16))   # new at every boot
     link.start(now_ms)
     loop:
         link.receive(uart.read(), now_ms)   # whatever arrived, any size
@@ -17,8 +17,9 @@ it bytes and the time, and writes out what it returns:
 
 Frames are described in protocol/framing.py. The rules:
 
-Incarnations. Each end picks a non-zero random incarnation at boot and
-names it in src of every frame; dst names the peer's incarnation as known.
+Incarnations. Each end picks a new non-zero incarnation at boot (from a
+boot counter kept on flash: next_incarnation) and names it in src of every
+frame; dst names the peer's incarnation as known.
 DATA and ACK are taken only with src == known peer and dst == own
 incarnation; anything else (a peer that rebooted, or one still talking to
 our previous boot) is dropped, counted as stale, and answered with a SYN
@@ -33,7 +34,10 @@ in its original order), the event ("peer_reset", new) is emitted if there
 was a peer before, and the link is not connected until the peer proves it
 knows us: a SYNACK with dst == me, or a SYN with dst == me. Adopting a peer
 by its SYN therefore also starts our own SYN. Connecting emits ("up", peer).
-A SYN or SYNACK from the known peer changes no numbering.
+A SYN with dst 0 from the known peer, once it has shown it knows us, means
+it booted again with the same incarnation: it is adopted anew (numbering
+restarts, ("peer_reset", peer)). Any other SYN or SYNACK from the known peer
+changes no numbering.
 
 Data. At most `window` DATA frames are unacked (window < 128, so cumulative
 acks are unambiguous mod 256). Each DATA carries the cumulative ack. A
@@ -77,6 +81,24 @@ from protocol.framing import DATA, ACK, SYN, SYNACK, Deframer, build_frame
 _EVENTS_MAX = 16
 
 
+def next_incarnation(boot_counter, random16):
+    """-> the incarnation for this boot: 1..65535, never the last boot's.
+
+    boot_counter: the boot counter kept on flash, incremented and written
+    back before the link starts (so no two boots see the same value);
+    random16: 16 random bits. The high byte is the counter's low byte, so
+    consecutive boots always differ even with a poor random source; the low
+    byte is random, so terminals cloned from one flash image still differ.
+    """
+    if type(boot_counter) is not int or boot_counter < 0:
+        raise ValueError("boot_counter must be an int >= 0")
+    if type(random16) is not int or not 0 <= random16 <= 0xFFFF:
+        raise ValueError("random16 must be an int in 0..65535")
+    # 0 means "unknown peer": with a high byte of 0, use low byte 1 instead
+    # (still high byte 0, so still unlike the boot before, whose was 0xFF).
+    return ((boot_counter & 0xFF) << 8 | (random16 ^ random16 >> 8) & 0xFF) or 1
+
+
 class Link:
     def __init__(self, incarnation, window=8, rto_ms=250, max_queue=64,
                  max_payload=framing.MAX_PAYLOAD):
@@ -102,6 +124,7 @@ class Link:
         self._out = bytearray()
         self._peer = 0
         self._connected = False
+        self._known = False     # the peer has shown it knows our incarnation
         # Send side: _queue[0] has seq _base; _queue[:_nsent] are in flight.
         self._queue = []
         self._base = 0
@@ -225,7 +248,9 @@ class Link:
     def _on_frame(self, f, now):
         t = f.ftype
         if t == SYN:
-            changed = self._adopt(f.src)
+            # dst 0 from the peer that has shown it knows us: it booted again
+            # and picked the same incarnation; restart numbering or the link jams.
+            changed = self._adopt(f.src, f.dst == 0 and f.src == self._peer and self._known)
             self._emit(SYNACK, 0, 0)
             if f.dst == self.incarnation:
                 self._up()
@@ -244,6 +269,7 @@ class Link:
         if f.src != self._peer or f.dst != self.incarnation or not self._peer:
             self._stale(now)
             return
+        self._known = True
         self._on_ack(f.ack, now)
         if t == DATA:
             self._on_data(f)
@@ -278,13 +304,14 @@ class Link:
         if self._last_syn is None or now - self._last_syn >= self.rto_ms:
             self._send_syn(now)
 
-    def _adopt(self, src):
-        """Make src the peer; -> True if it was not already."""
-        if src == self._peer:
+    def _adopt(self, src, reset=False):
+        """Make src the peer (again if reset); -> True if anything changed."""
+        if src == self._peer and not reset:
             return False
         old = self._peer
         self._peer = src
         self._connected = False
+        self._known = False
         self._expect = 0
         self._ack_owed = False
         self._base = 0
@@ -296,6 +323,7 @@ class Link:
         return True
 
     def _up(self):
+        self._known = True
         if not self._connected:
             self._connected = True
             self._syn_at = None

@@ -109,9 +109,9 @@ def test_duplicate_syn_and_synack_from_the_known_peer_reset_nothing():
     exchange(a, b)
     a.send(b"m3")                              # in flight, unacked
     flight = a.outgoing()
-    a.receive(build_frame(SYN, B, A, 0, 0) + build_frame(SYN, B, 0, 0, 0)
-              + build_frame(SYNACK, B, A, 0, 0), 10)
-    assert types(a.outgoing()) == [SYNACK, SYNACK]
+    # (A SYN with dst 0 would say b rebooted: see the same-incarnation tests.)
+    a.receive(build_frame(SYN, B, A, 0, 0) + build_frame(SYNACK, B, A, 0, 0), 10)
+    assert types(a.outgoing()) == [SYNACK]
     assert a.take_events() == [] and a.connected and a.pending == 1
     b.receive(build_frame(SYN, A, B, 0, 0), 10)
     b.outgoing()
@@ -188,3 +188,61 @@ def test_sender_reboot_new_incarnation_is_delivered_exactly_once():
     assert a2.take_events() == [("up", B)] and b.take_events() == [("up", 0x4444)]
     b.receive(lost, 104)                        # the old boot's frames, late: stale
     assert b.take_delivered() == [] and b.stats["stale"] >= 1
+
+
+# -- a reboot that picks the same incarnation again ------------------------------
+
+def test_a_peer_rebooted_with_the_same_incarnation_is_a_reset_not_a_jam():
+    """1 in 65535 reboots picks the old incarnation: its SYN says dst 0 (it
+    does not know us), which the known peer must take as a reboot. Before,
+    the peer kept expecting seq 5 and dropped the new boot's seq 0 forever."""
+    a, b = connected_pair()
+    for i in range(5):
+        b.send(b"old%d" % i)
+        a.send(b"a%d" % i)
+    exchange(a, b, 10)
+    assert a.take_delivered() == [b"old%d" % i for i in range(5)]
+    b.take_delivered()
+    a.send(b"a5")                               # in flight when b reboots: never acked
+    a.outgoing()
+    b2 = Link(B)                                # b reboots, same incarnation
+    b2.start(100)
+    b2.send(b"new0")
+    b2.send(b"new1")
+    a.receive(b2.outgoing(), 101)
+    assert a.take_events() == [("peer_reset", B)] and not a.connected
+    exchange(a, b2, 102)
+    assert a.connected and b2.connected
+    assert a.take_events() == [("up", B)] and b2.take_events() == [("up", A)]
+    assert a.take_delivered() == [b"new0", b"new1"]
+    assert b2.take_delivered() == [b"a5"]       # what b's old boot never acked
+    assert a.stats["duplicates"] == 0 and a.stats["peer_resets"] == 1 and a.pending == 0
+
+
+def test_a_repeated_boot_syn_before_the_peer_proved_itself_resets_once():
+    """A line that delivers the boot SYN twice must not reset twice: until the
+    peer has shown it knows us, its SYN with dst 0 is the same boot's."""
+    a, b = Link(A), Link(B)
+    b.start(0)
+    syn = b.outgoing()
+    a.receive(syn + syn, 1)
+    assert a.take_events() == [] and a.stats["peer_resets"] == 0
+    exchange(a, b, 2)
+    assert a.connected and b.connected and a.take_events() == [("up", B)]
+    a.send(b"x")
+    exchange(a, b, 3)
+    assert b.take_delivered() == [b"x"]
+
+
+def test_next_incarnation_never_repeats_the_last_boot_and_is_never_0():
+    from protocol.arq import next_incarnation
+    for boot in range(0, 600, 7):
+        prev = {next_incarnation(boot - 1, r) for r in range(0, 0x10000, 251)} if boot else set()
+        for r in (0, 1, 0xFF, 0x100, 0xFFFF, boot * 977 & 0xFFFF):
+            inc = next_incarnation(boot, r)
+            assert 0 < inc <= 0xFFFF and inc not in prev
+            Link(inc)                            # a valid incarnation
+    assert len({next_incarnation(3, r) for r in range(256)}) == 256   # still random
+    for bad in ((-1, 0), (0, -1), (0, 0x10000), (True, 0), (1.0, 0)):
+        with pytest.raises(ValueError):
+            next_incarnation(*bad)

@@ -14,9 +14,11 @@ no more faults happen (latency and chunking go on).
 Each end is an application: it creates numbered messages at scheduled times,
 hands them to send() as back-pressure allows, and takes what is delivered at
 once (a real upper layer commits it). A reboot replaces the Link with one of
-a new incarnation; the application then sends again, in order, every message
-its peer has not received (as a terminal does from its flash journal), plus
-a few it has, as when the peer's application ack was lost.
+a new incarnation (or, with same_inc, the same one again: the 1 in 65535
+case that once jammed the link); the application then sends again, in order,
+every message its peer has not received (as a terminal does from its flash
+journal), plus a few it has, as when the peer's application ack was lost.
+Logs name boots by number (index into incs), since incarnations may repeat.
 """
 
 import struct
@@ -134,26 +136,29 @@ class Node:
         self.sim = sim
         self.name = name
         self.link_kw = link_kw
-        self.incs = []
+        self.incs = []        # incarnation per boot
         self.link = None
         self.plan = []        # [time, mid, body_len], creation schedule
         self.created = []     # mids created so far, in order
         self.lens = {}
         self.backlog = []     # mids waiting for send() to take them
-        self.sent_log = {}    # incarnation -> mids taken by send(), in order
-        self.rx = []          # (own inc, sender inc, mid) per delivery
+        self.sent_log = {}    # boot number -> mids taken by send(), in order
+        self.rx = []          # (own boot, sender boot, mid) per delivery
         self.rx_set = {}      # mid -> times delivered
-        self.events = []      # (own inc, event)
+        self.events = []      # (own boot, event)
         self.full = 0         # send() refusals (back-pressure seen)
 
     def boot(self, now):
         r = self.sim.rng
-        inc = r.between(1, 0xFFFF)
-        while inc in self.incs or inc in self.sim.other(self).incs:
+        if self.sim.same_inc and self.incs:
+            inc = self.incs[-1]
+        else:
             inc = r.between(1, 0xFFFF)
+            while inc in self.incs or inc in self.sim.other(self).incs:
+                inc = r.between(1, 0xFFFF)
         self.incs.append(inc)
         self.link = Link(inc, **self.link_kw)
-        self.sent_log[inc] = []
+        self.sent_log[len(self.incs) - 1] = []
         self.link.start(now)
 
     def reboot(self, now):
@@ -166,7 +171,7 @@ class Node:
         self.boot(now)
 
     def payload(self, mid):
-        return struct.pack(">HI", self.link.incarnation, mid) + body(mid, self.lens[mid])
+        return struct.pack(">HI", len(self.incs) - 1, mid) + body(mid, self.lens[mid])
 
     def step(self, now, chan_in):
         link = self.link
@@ -183,18 +188,18 @@ class Node:
             if not link.send(self.payload(self.backlog[0])):
                 self.full += 1
                 break
-            self.sent_log[link.incarnation].append(self.backlog.pop(0))
+            self.sent_log[len(self.incs) - 1].append(self.backlog.pop(0))
         for ev in link.take_events():
-            self.events.append((link.incarnation, ev))
+            self.events.append((len(self.incs) - 1, ev))
         self.take()
 
     def take(self):
-        me = self.link.incarnation
+        me = len(self.incs) - 1
         peer = self.sim.other(self)
         for p in self.link.take_delivered():
             assert len(p) >= 6, "short payload delivered"
             src, mid = struct.unpack(">HI", p[:6])
-            assert src in peer.incs, "message from unknown incarnation %d" % src
+            assert src < len(peer.incs), "message from unknown boot %d" % src
             assert mid in peer.lens, "message %d never created" % mid
             assert p[6:] == body(mid, peer.lens[mid]), "message %d corrupted" % mid
             self.rx.append((me, src, mid))
@@ -207,13 +212,15 @@ class Sim:
     seed: PRNG seed; n_msgs: messages per end; faults: per-mille rates;
     clean_at: time faults stop; reboots: [(time, 0 or 1)]; span: messages
     are created at random times in [0, span]; big: per mille of messages
-    with a body of up to max_payload bytes.
+    with a body of up to max_payload bytes; same_inc: a reboot keeps the
+    incarnation.
     """
 
     def __init__(self, seed, n_msgs=50, faults=None, clean_at=0, reboots=(),
                  span=2000, lat_min=1, lat_max=20, big=20, link_kw=None,
-                 piece_max=200, chunk_max=64):
+                 piece_max=200, chunk_max=64, same_inc=False):
         self.rng = Rng(seed)
+        self.same_inc = same_inc
         kw = {"window": 8, "rto_ms": 100, "max_queue": 16}
         if link_kw:
             kw.update(link_kw)
@@ -304,10 +311,10 @@ class Sim:
         dups = 0
         for k in (0, 1):
             sender, recv = self.nodes[k], self.nodes[1 - k]
-            for s in sender.incs:
+            for s in range(len(sender.incs)):
                 sent = sender.sent_log[s]
                 covered = 0
-                for r in recv.incs:
+                for r in range(len(recv.incs)):
                     got = [m for (ri, si, m) in recv.rx if ri == r and si == s]
                     if not got:
                         continue
@@ -321,7 +328,7 @@ class Sim:
                     # No gap: a new receiver starts no later than the last one stopped.
                     assert i <= covered, "pair %d<-%d: skipped %r" % (r, s, sent[covered:i])
                     covered = max(covered, i + len(got))
-                if s == sender.incs[-1] and self.done():
+                if s == len(sender.incs) - 1 and self.done():
                     assert covered == len(sent), "final incarnation %d: %d of %d delivered" % (
                         s, covered, len(sent))
             for m in sender.created:
@@ -337,6 +344,6 @@ class Sim:
                 assert ev[0] in ("up", "peer_reset") and ev[1] in sender.incs, ev
             if self.done():
                 assert recv.link.peer == sender.incs[-1]
-                ups = [ev for (own, ev) in recv.events if own == recv.incs[-1] and ev[0] == "up"]
+                ups = [ev for (own, ev) in recv.events if own == len(recv.incs) - 1 and ev[0] == "up"]
                 assert ups and ups[-1][1] == sender.incs[-1], recv.events
         return dups

@@ -51,6 +51,18 @@ def run_link(name, kw, exactly_once):
     return delivered, dups
 
 
+def same_incarnation_reboots(seed):
+    """Both ends reboot mid-stream and keep their incarnation (the 1 in 65535
+    case): each boot SYN (dst 0) must reset the peer, or the run never ends."""
+    sim = linksim.Sim(seed, n_msgs=40, faults=FAULTS, clean_at=2500, span=2000,
+                      reboots=[(900, 1), (1600, 0)], same_inc=True)
+    finish = sim.run(2500 + 60000)
+    sim.check()
+    a, b = sim.nodes
+    assert b.link.stats["peer_resets"] == 1, "reincarnation seed %d: %r" % (seed, b.link.stats)
+    print("reincarnation seed=%d t=%d delivered=%d" % (seed, finish, len(a.rx) + len(b.rx)))
+
+
 def deframer_garbage(seed):
     """Frames mixed with garbage, flips and cuts: exactly the intact ones come out."""
     r = linksim.Rng(seed)
@@ -132,6 +144,8 @@ def main(rounds=1):
         total += d
         dups += u
         runs += 1
+    for r in range(rounds):
+        same_incarnation_reboots(2000 + r)
     frames = bad = 0
     for seed in range(5 * rounds):
         f, b = deframer_garbage(seed)
