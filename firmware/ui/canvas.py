@@ -16,19 +16,19 @@ two Chinese characters, at spaces between ASCII words, inside an ASCII word
 only when the word alone is wider than the line, and never with closing
 punctuation at the start of a line. `text_box` draws wrapped text in a box
 and ends the last line with an ellipsis when the text does not fit, so no
-string ever leaves its box or the screen.
+string ever leaves its box or the screen. Breaking works on character
+offsets (firmware/ui/wrap.py), so measuring and drawing wrapped text makes
+no garbage beyond the strings drawn.
 """
 
 import framebuf
+
+from firmware.ui.wrap import LineBreaker
 
 LEFT = 0
 CENTER = 1
 RIGHT = 2
 ELLIPSIS = "\u2026"
-# Must not start a line (stay with the character before them).
-_CLOSING = "，。、；：？！）》」』〉】”’…·,.;:?!)]}%"
-# Must not end a line (go with the character after them).
-_OPENING = "（《「『〈【“‘([{"
 # Nibble -> byte with every bit doubled: expands a glyph row for scale 2.
 _DOUBLE = bytes((0x00, 0x03, 0x0C, 0x0F, 0x30, 0x33, 0x3C, 0x3F,
                  0xC0, 0xC3, 0xCC, 0xCF, 0xF0, 0xF3, 0xFC, 0xFF))
@@ -49,6 +49,10 @@ class Canvas:
         self.bg = 0x0000
         self.regions = []
         self.drawn = []
+        # Layouts screens computed once and keep for the canvas's life, under
+        # keys of their own (the reason-labels pages: screens.label_pages).
+        self.memo = {}
+        self._breaker = LineBreaker(font.char_width)
         # A glyph scaled by 2 (32x32), rebuilt for each character drawn at scale 2.
         self._g2 = bytearray(128)
         self._fb2 = framebuf.FrameBuffer(self._g2, 32, 32, framebuf.MONO_HLSB)
@@ -97,51 +101,30 @@ class Canvas:
         """Longest prefix of TEXT that, with an ellipsis after it, fits LIMIT px (scale 1)."""
         cw = self.font.char_width
         limit -= cw(ELLIPSIS)
-        w = 0
-        for i, ch in enumerate(text):
+        w = i = 0
+        for ch in text:
             w += cw(ch)
             if w > limit:
                 return text[:i] + ELLIPSIS
+            i += 1
         return text + ELLIPSIS
 
-    def wrap(self, text, max_w, scale=1):
-        """TEXT broken into lines no wider than MAX_W pixels (see the module docstring)."""
+    def _limit(self, max_w, scale):
         limit = max_w // scale
         if limit < 16:
             raise ValueError("a line must hold at least one Chinese character (%d px at "
                              "scale %d), got %d px" % (16 * scale, scale, max_w))
-        lines = []
-        for para in text.split("\n"):
-            self._wrap_paragraph(para, limit, lines)
-        return lines
+        return limit
 
-    def _wrap_paragraph(self, para, limit, lines):
-        cw = self.font.char_width
-        cur, cur_w = "", 0
-        for tok in _tokens(para):
-            if tok == " ":
-                if cur:
-                    cur, cur_w = cur + " ", cur_w + 8
-                continue
-            tw = 0
-            for ch in tok:
-                tw += cw(ch)
-            if cur_w + tw <= limit:
-                cur, cur_w = cur + tok, cur_w + tw
-                continue
-            if cur.rstrip(" "):
-                lines.append(cur.rstrip(" "))
-            cur, cur_w = "", 0
-            if tw <= limit:
-                cur, cur_w = tok, tw
-                continue
-            for ch in tok:  # a token wider than a whole line: break it anywhere
-                w = cw(ch)
-                if cur_w + w > limit and cur:
-                    lines.append(cur)
-                    cur, cur_w = "", 0
-                cur, cur_w = cur + ch, cur_w + w
-        lines.append(cur.rstrip(" "))
+    def wrap(self, text, max_w, scale=1):
+        """TEXT broken into lines no wider than MAX_W pixels (see the module docstring)."""
+        n = self._breaker.run(text, self._limit(max_w, scale))
+        sp = self._breaker.spans
+        return [text[sp[2 * k]:sp[2 * k + 1]] for k in range(n)]
+
+    def line_count(self, text, max_w, scale=1):
+        """How many lines `wrap` would make of TEXT, without making them."""
+        return self._breaker.run(text, self._limit(max_w, scale))
 
     # ------------------------------------------------------------ drawing
     def text(self, text, x, y, c=1, scale=1):
@@ -150,6 +133,12 @@ class Canvas:
         c=1 sets the glyph's pixels, c=0 clears them (text over a filled area).
         Glyph pixels outside the screen are clipped by framebuf.
         """
+        width = self._blit(text, x, y, c, scale)
+        self.drawn.append((x, y, text, width, self.font.height * scale))
+        return width
+
+    def _blit(self, text, x, y, c, scale):
+        """TEXT's glyphs into the framebuffer, not recorded in `drawn`; -> width."""
         x0 = x
         font = self.font
         blit = self.fb.blit
@@ -169,9 +158,7 @@ class Canvas:
             else:
                 blit(src, x, y, 1, self._inverse)
             x += w * scale
-        width = x - x0
-        self.drawn.append((x0, y, text, width, self.font.height * scale))
-        return width
+        return x - x0
 
     def text_in(self, text, x, y, w, c=1, scale=1, align=LEFT):
         """One line of TEXT in the box [x, x+w), cut with an ellipsis if too wide."""
@@ -189,21 +176,22 @@ class Canvas:
 
         When the text needs more lines, the last line shown ends with an ellipsis.
         """
-        lines = self.wrap(text, w, scale)
-        if len(lines) > max_lines:
-            lines = lines[:max_lines]
-            lines[-1] = self._cut(lines[-1], w // scale)
+        n = self._breaker.run(text, self._limit(w, scale))
+        shown = min(n, max_lines)
+        sp = self._breaker.spans
         step = self.line_height(scale, gap)
-        for i, line in enumerate(lines):
-            self.text_in(line, x, y + i * step, w, c, scale, align)
-        return len(lines)
+        for k in range(shown):
+            line = text[sp[2 * k]:sp[2 * k + 1]]
+            if k == shown - 1 and n > shown:
+                line = self._cut(line, w // scale)
+            self.text_in(line, x, y + k * step, w, c, scale, align)
+        return shown
 
     def bold(self, text, x, y, c=1):
         """TEXT drawn twice, one pixel apart: heavier strokes at scale 1. Returns width + 1."""
-        w = self.text(text, x, y, c)
-        self.text(text, x + 1, y, c)
-        self.drawn.pop()
-        self.drawn[-1] = (x, y, text, w + 1, self.font.height)  # recorded once
+        w = self._blit(text, x, y, c, 1)
+        self._blit(text, x + 1, y, c, 1)
+        self.drawn.append((x, y, text, w + 1, self.font.height))  # recorded once
         return w + 1
 
 
@@ -220,37 +208,3 @@ def _double(pool, base, out):
         out[o + 4] = hi  # the same pixels again, one row down
         out[o + 5] = lo
         o += 6 if i & 1 else 2  # BASE is even: odd i is a row's right byte
-
-
-def _tokens(text):
-    """Unbreakable pieces of TEXT: ASCII words, single other characters, spaces,
-    with closing punctuation glued to what precedes it and opening punctuation
-    to what follows it."""
-    out = []
-    pending = ""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == " ":
-            tok = " "
-            i += 1
-        elif "!" <= ch <= "~" and ch not in _CLOSING and ch not in _OPENING:
-            j = i + 1
-            while j < n and "!" <= text[j] <= "~" and text[j] not in _OPENING:
-                j += 1
-            tok = text[i:j]
-            i = j
-        else:
-            tok = ch
-            i += 1
-        if tok in _OPENING:
-            pending += tok
-            continue
-        if tok != " " and tok[0] in _CLOSING and out and out[-1] != " " and not pending:
-            out[-1] += tok
-            continue
-        out.append(pending + tok)
-        pending = ""
-    if pending:
-        out.append(pending)
-    return out

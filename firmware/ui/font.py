@@ -72,6 +72,7 @@ class Font:
         self._nblocks = nblocks
         self._blockbuf = bytearray(4 * self._block)
         self._narrow = bytearray(16)
+        self._wide = bytearray(32)
         self.pool = bytearray(32 * cache_size)
         mv = memoryview(self.pool)
         self.frames = [framebuf.FrameBuffer(mv[32 * i:32 * (i + 1)], 16, 16, framebuf.MONO_HLSB)
@@ -86,7 +87,8 @@ class Font:
         self._f.close()
 
     def _find(self, cp):
-        """(width, offset) of codepoint CP's bitmap in the file, or None."""
+        """Where codepoint CP's bitmap is in the file, or None: its offset times
+        two, plus one if it is 16 px wide (one int: no tuple per lookup)."""
         keys = self._keys
         lo, hi = 0, self._nblocks - 1
         if cp < _u16(keys, 0):
@@ -108,7 +110,7 @@ class Font:
             got = _u16(buf, 4 * mid)
             if got == cp:
                 slot = _u16(buf, 4 * mid + 2)
-                return (16 if slot & 0x8000 else 8), self._bits_off + 16 * (slot & 0x7FFF)
+                return 2 * (self._bits_off + 16 * (slot & 0x7FFF)) + (slot >> 15)
             if got < cp:
                 lo = mid + 1
             else:
@@ -118,23 +120,31 @@ class Font:
     def _load(self, cp):
         """Read CP's bitmap from flash into the next slot; return the slot."""
         self.misses += 1
-        found = self._find(cp) or self._find(REPLACEMENT)
-        width, off = found
+        found = self._find(cp)
+        if found is None:
+            found = self._find(REPLACEMENT)
+        width = 16 if found & 1 else 8
         slot = self._next
         self._next = (slot + 1) % len(self._slot_cp)
         old = self._slot_cp[slot]
         if old >= 0:
             del self._slots[old]
-        self._f.seek(off)
+        self._f.seek(found >> 1)
         base = 32 * slot
         pool = self.pool
+        # Read into a buffer made once and copy: a memoryview slice of the
+        # pool per miss would be garbage, and a screen of reason labels
+        # misses the cache some 80 times per draw.
         if width == 16:
-            self._f.readinto(memoryview(pool)[base:base + 32])
+            buf = self._wide
+            self._f.readinto(buf)
+            for r in range(32):
+                pool[base + r] = buf[r]
         else:
-            narrow = self._narrow
-            self._f.readinto(narrow)
+            buf = self._narrow
+            self._f.readinto(buf)
             for r in range(16):
-                pool[base + 2 * r] = narrow[r]
+                pool[base + 2 * r] = buf[r]
                 pool[base + 2 * r + 1] = 0
         self._slot_cp[slot] = cp
         self.widths[slot] = width

@@ -12,7 +12,10 @@ down; `show` does it for you).
     invitation  matter, serial, staff_id, staff_name, seconds,
                 names (optional {level: name}, default protocol.domain's)
     labels      level (2 or 1), labels [(code, text), ...], cursor (index into
-                labels), checked (codes), other (bool), names (optional)
+                labels), checked (codes), other (bool), hint (optional:
+                "need_label" or "too_many", shown instead of the count),
+                lsv (optional: label set version, for the page cache), names
+                (optional)
     thanks      level (optional: the level just given), names (optional)
     paused      window (optional), until (optional "14:00"), message (optional)
     error       message, code
@@ -92,24 +95,48 @@ _TEXT_W = t.WIDTH - _TEXT_X - 12
 _ROW_PAD = 5
 
 
-def _row_height(cv, text):
-    lines = min(2, len(cv.wrap(text, _TEXT_W)))
+def _row_height(lines):
     return 2 * _ROW_PAD + lines * 16 + (lines - 1) * 4
 
 
-def label_pages(cv, labels):
-    """Indices of LABELS on each page, filling the list area top to bottom."""
-    pages, page, used = [], [], 0
+def _layout(cv, labels, level=None, lsv=None):
+    """The page layout of LABELS: (lines, starts), kept in cv.memo per level.
+
+    lines[i] is label i's row in lines of text (1 or 2); starts holds the
+    index of each page's first label (pages fill the list area top to
+    bottom). Wrapping every label to measure it is the costly part, so it is
+    done once, the first time a level's labels are shown; later redraws (a
+    button press each) reuse it. Kept: a bytearray and a short list of ints
+    per level, and the label list it was made from, to check a hit: the same
+    label set version (lsv) with equal labels. A new label set from the hub
+    replaces the entry.
+    """
+    key = ("labels", level)
+    hit = cv.memo.get(key)
+    if hit is not None and hit[0] == lsv and (hit[1] is labels or hit[1] == labels):
+        hit[1] = labels
+        return hit[2], hit[3]
+    lines = bytearray(len(labels))
+    starts = [0]
     room = _LIST_BOTTOM - _LIST_TOP
-    for i, (_, text) in enumerate(labels):
-        h = _row_height(cv, _s(text))
-        if page and used + h > room:
-            pages.append(page)
-            page, used = [], 0
-        page.append(i)
+    used = 0
+    for i in range(len(labels)):
+        n = min(2, cv.line_count(_s(labels[i][1]), _TEXT_W))
+        lines[i] = n
+        h = _row_height(n)
+        if i and used + h > room:
+            starts.append(i)
+            used = 0
         used += h
-    pages.append(page)
-    return pages
+    cv.memo[key] = [lsv, labels, lines, starts]
+    return lines, starts
+
+
+def label_pages(cv, labels, level=None, lsv=None):
+    """Indices of LABELS on each page, filling the list area top to bottom."""
+    lines, starts = _layout(cv, labels, level, lsv)
+    ends = starts[1:] + [len(labels)]
+    return [list(range(a, b)) for a, b in zip(starts, ends)]
 
 
 def labels(cv, d):
@@ -117,35 +144,46 @@ def labels(cv, d):
     items = d.get("labels") or []
     cursor = d.get("cursor") or 0
     checked = d.get("checked") or ()
-    pages = label_pages(cv, items)
+    level = d.get("level")
+    lines, starts = _layout(cv, items, level, d.get("lsv"))
     page_no = 0
-    for n, page in enumerate(pages):
-        if cursor in page:
-            page_no = n
-    level_name = _names(d).get(d.get("level"), "")
-    w.title_bar(cv, t.T_REASONS % level_name,
-                "%d/%d" % (page_no + 1, len(pages)) if len(pages) > 1 else "")
+    if 0 <= cursor < len(items):
+        while page_no + 1 < len(starts) and starts[page_no + 1] <= cursor:
+            page_no += 1
+    pages = len(starts)
+    w.title_bar(cv, t.T_REASONS % _names(d).get(level, ""),
+                "%d/%d" % (page_no + 1, pages) if pages > 1 else "")
     y = _LIST_TOP
-    for i in pages[page_no]:
+    end = starts[page_no + 1] if page_no + 1 < pages else len(items)
+    for i in range(starts[page_no], end):
         code, text = items[i]
-        h = _row_height(cv, _s(text))
+        h = _row_height(lines[i])
         if i == cursor:
             cv.region(0, y, t.WIDTH, h, t.WHITE, t.NAVY)
         cv.text("\u2611" if code in checked else "\u2610", _BOX_X, y + _ROW_PAD)
         cv.text_box(_s(text), _TEXT_X, y + _ROW_PAD, _TEXT_W, 2)
         y += h
-    count = len([c for c, _ in items if c in checked])
-    if d.get("other"):
-        status = t.T_SELECTED_OTHER % count
-    elif count:
-        status = t.T_SELECTED % count
-    else:
-        status = t.T_REASON_HINT
-    cv.text_in(status, t.MARGIN, 193, t.WIDTH - 2 * t.MARGIN)
+    cv.text_in(_label_status(d, items, checked), t.MARGIN, 193, t.WIDTH - 2 * t.MARGIN)
     top = 212
     for i, role in enumerate(d.get("roles") or t.LABEL_ROLES):
         x, tw = w.tile(cv, i, top, t.HEIGHT - top, t.WHITE, t.NAVY)
         cv.text_in(role, x, top + 6, tw, align=CENTER)
+
+
+def _label_status(d, items, checked):
+    """The line under the list: a hint the flow raised, or what is chosen so far."""
+    count = 0
+    for code, _ in items:
+        if code in checked:
+            count += 1
+    hint = t.LABEL_HINTS.get(d.get("hint"))
+    if hint:
+        return hint % count if "%d" in hint else hint
+    if d.get("other"):
+        return t.T_SELECTED_OTHER % count
+    if count:
+        return t.T_SELECTED % count
+    return t.T_REASON_HINT
 
 
 def thanks(cv, d):

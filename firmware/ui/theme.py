@@ -51,6 +51,12 @@ T_REASONS = "请选择%s的原因"
 T_REASON_HINT = "可多选，至少选择一项"
 T_SELECTED = "已选 %d 项"
 T_SELECTED_OTHER = "已选 %d 项，含其他原因"
+# Hints the flow raises on the labels screen (flow.py `hint`), shown in the
+# status line; %d is the number chosen (for too_many: the most allowed).
+LABEL_HINTS = {
+    "need_label": "请至少选择一项原因，或按“其他”",
+    "too_many": "最多可选 %d 项",
+}
 LABEL_ROLES = ("上移", "下移", "选择", "完成", "其他")
 T_THANKS = "谢谢您的评价"
 T_YOUR_RATING = "您的评价：%s"

@@ -39,20 +39,25 @@ def tile(cv, i, y, h, fg, bg):
 def tile_label(cv, text, x, y, w, max_lines=2):
     """Bold text centred in a tile; a long name goes on two lines, split after
     two characters when both halves fit (非常/满意, 基本/满意, 非常/不满意)."""
+    step = cv.line_height(1, 2)
     if cv.width_of(text) + 1 <= w:
-        lines = [text]
+        _bold_centred(cv, text, x, w, y + (max_lines - 1) * step // 2)
     elif cv.width_of(text[:2]) + 1 <= w and cv.width_of(text[2:]) + 1 <= w:
-        lines = [text[:2], text[2:]]
+        top = y + (max_lines - 2) * step // 2
+        _bold_centred(cv, text[:2], x, w, top)
+        _bold_centred(cv, text[2:], x, w, top + step)
     else:
         lines = cv.wrap(text, w - 1)
         if len(lines) > max_lines:
             lines = lines[:max_lines]
             lines[-1] = cv.fit(lines[-1] + "\u2026", w - 1)
-    step = cv.line_height(1, 2)
-    top = y + (max_lines - len(lines)) * step // 2
-    for k, line in enumerate(lines):
-        lw = cv.width_of(line) + 1
-        cv.bold(line, x + (w - lw) // 2, top + k * step)
+        top = y + (max_lines - len(lines)) * step // 2
+        for k in range(len(lines)):
+            _bold_centred(cv, lines[k], x, w, top + k * step)
+
+
+def _bold_centred(cv, line, x, w, y):
+    cv.bold(line, x + (w - cv.width_of(line) - 1) // 2, y)
 
 
 def face(cv, cx, cy, r, level):
