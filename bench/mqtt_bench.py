@@ -136,15 +136,26 @@ class Fleet:
                 self.proc.wait()
 
 
-def plain_keys(n):
-    return {"E%03d" % i: None for i in range(n)}
+_runs = [0]
+
+
+def run_tag(letter):
+    """A fresh name per run: devices and servers of one run never meet the
+    persistent sessions (and queued packets) of an earlier one."""
+    _runs[0] += 1
+    return "%s%d" % (letter, _runs[0])
+
+
+def plain_keys(n, tag):
+    return {"%s-%03d" % (tag, i): None for i in range(n)}
 
 
 def echo_paho(broker, n_terms, seconds, window, folder):
     """Round-trip ceiling: a bare paho client answers each uplink on the down
     topic at QoS 1 — the hub's MQTT shape with no hub work at all."""
     subscribed = threading.Event()
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-echo", clean_session=False)
+    tag = run_tag("E")
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-" + tag, clean_session=False)
     c.max_inflight_messages_set(200)
     c.on_subscribe = lambda *a: subscribed.set()
     c.on_connect = lambda cl, *a: cl.subscribe([(t, 1) for t in topics.hub_subscriptions(HALL)])
@@ -157,14 +168,14 @@ def echo_paho(broker, n_terms, seconds, window, folder):
     c.loop_start()
     subscribed.wait(10)
     try:
-        return plain_fleet_run(broker, n_terms, seconds, window, folder, "bare paho echo")
+        return plain_fleet_run(broker, n_terms, seconds, window, folder, "bare paho echo", tag)
     finally:
         c.disconnect()
         c.loop_stop()
 
 
-def plain_fleet_run(broker, n_terms, seconds, window, folder, what):
-    fleet = Fleet(broker, plain_keys(n_terms), folder)
+def plain_fleet_run(broker, n_terms, seconds, window, folder, what, tag):
+    fleet = Fleet(broker, plain_keys(n_terms, tag), folder)
     try:
         return fleet.sustained(seconds, window, what)
     finally:
@@ -189,11 +200,12 @@ class EchoIngest:
 
 def echo_transport(broker, n_terms, seconds, window, folder):
     from hub.transports.mqtt_link import MqttLink
-    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, client_id="bench-echo-link")
+    tag = run_tag("L")
+    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     try:
-        return plain_fleet_run(broker, n_terms, seconds, window, folder, "transport alone")
+        return plain_fleet_run(broker, n_terms, seconds, window, folder, "transport alone", tag)
     finally:
         link.stop()
 
@@ -205,10 +217,12 @@ def hub_runs(broker, n_terms, seconds, window, rate, folder):
     from hub.transports.mqtt_link import MqttLink
     path = os.path.join(folder, "hub.db")
     db = open_db(path)
-    keys = {"B%03d" % i: terminals.provision(db, "B%03d" % i, "W%03d" % i) for i in range(n_terms)}
+    tag = run_tag("H")
+    keys = {"%s-%03d" % (tag, i): terminals.provision(db, "%s-%03d" % (tag, i), "W%03d" % i)
+            for i in range(n_terms)}
     ingest = Ingest(path, hall=HALL, flood_rate=1000, flood_burst=1000)
     ingest.start()
-    link = MqttLink(ingest, HALL, broker.host, broker.port, client_id="bench-hub")
+    link = MqttLink(ingest, HALL, broker.host, broker.port, client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     fleet = None
