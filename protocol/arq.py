@@ -5,7 +5,8 @@ duplicate and delay bytes, but does not reorder them. Link turns it into an
 ordered message channel. It does no I/O and reads no clock: the owner feeds
 it bytes and the time, and writes out what it returns:
 
-    link = Link(next_incarnation(boot_counter, random16))   # new at every boot
+    link = Link(next_incarnation(boot_counter, random16),   # new at every boot
+                rto_ms=rto_for(baud, window, max_payload))
     link.start(now_ms)
     loop:
         link.receive(uart.read(), now_ms)   # whatever arrived, any size
@@ -44,8 +45,10 @@ acks are unambiguous mod 256). Each DATA carries the cumulative ack. A
 receiver delivers the expected seq only, counts and drops duplicates and
 out-of-order frames, and acks in every receive() call that brought DATA
 (piggybacked on DATA it sends in that call, or one ACK). If the oldest unacked
-frame has waited rto_ms, all unacked frames are sent again (go back N), for
-as long as it takes: the queue (max_queue messages) is the back-pressure.
+frame has waited the current timeout, all unacked frames are sent again (go
+back N) and the timeout doubles, up to rto_max_ms (16 x rto_ms unless given);
+progress brings it back to rto_ms. This goes on for as long as it takes:
+the queue (max_queue messages) is the back-pressure.
 Messages queued before the link is up go once it is up. A receiver whose
 upper layer has not taken max_queue delivered messages stops accepting new
 DATA (the sender retransmits later), so no buffer here grows without bound.
@@ -77,31 +80,16 @@ the Deframer's counters (protocol/framing.py).
 
 from protocol import framing
 from protocol.framing import DATA, ACK, SYN, SYNACK, Deframer, build_frame
+# Re-exported: the owner picks both before building a Link.
+from protocol.linkparams import next_incarnation, rto_for  # noqa: F401
 
 _EVENTS_MAX = 16
-
-
-def next_incarnation(boot_counter, random16):
-    """-> the incarnation for this boot: 1..65535, never the last boot's.
-
-    boot_counter: the boot counter kept on flash, incremented and written
-    back before the link starts (so no two boots see the same value);
-    random16: 16 random bits. The high byte is the counter's low byte, so
-    consecutive boots always differ even with a poor random source; the low
-    byte is random, so terminals cloned from one flash image still differ.
-    """
-    if type(boot_counter) is not int or boot_counter < 0:
-        raise ValueError("boot_counter must be an int >= 0")
-    if type(random16) is not int or not 0 <= random16 <= 0xFFFF:
-        raise ValueError("random16 must be an int in 0..65535")
-    # 0 means "unknown peer": with a high byte of 0, use low byte 1 instead
-    # (still high byte 0, so still unlike the boot before, whose was 0xFF).
-    return ((boot_counter & 0xFF) << 8 | (random16 ^ random16 >> 8) & 0xFF) or 1
+RTO_BACKOFF_MAX = 16   # default rto_max_ms, in multiples of rto_ms
 
 
 class Link:
     def __init__(self, incarnation, window=8, rto_ms=250, max_queue=64,
-                 max_payload=framing.MAX_PAYLOAD):
+                 max_payload=framing.MAX_PAYLOAD, rto_max_ms=None):
         if type(incarnation) is not int or not 0 < incarnation <= 0xFFFF:
             raise ValueError("incarnation must be an int in 1..65535")
         if type(window) is not int or not 0 < window < 128:
@@ -112,9 +100,15 @@ class Link:
             raise ValueError("max_queue must be a positive int")
         if type(max_payload) is not int or not 0 <= max_payload <= framing.MAX_PAYLOAD:
             raise ValueError("max_payload must be 0..%d" % framing.MAX_PAYLOAD)
+        if rto_max_ms is None:
+            rto_max_ms = RTO_BACKOFF_MAX * rto_ms
+        if type(rto_max_ms) is not int or rto_max_ms < rto_ms:
+            raise ValueError("rto_max_ms must be an int >= rto_ms")
         self.incarnation = incarnation
         self.window = window
         self.rto_ms = rto_ms
+        self.rto_max_ms = rto_max_ms
+        self._rto = rto_ms    # current timeout: doubles on expiry, base on progress
         self.max_queue = max_queue
         self.max_payload = max_payload
         self._deframer = Deframer(max_payload)
@@ -211,7 +205,9 @@ class Link:
             for i in range(self._nsent):
                 self._emit_data(i)
             self._stats["retransmits"] += self._nsent
-            self._rto_at = now_ms + self.rto_ms
+            # Back off: a peer that is gone or slow is not flooded with copies.
+            self._rto = min(2 * self._rto, self.rto_max_ms)
+            self._rto_at = now_ms + self._rto
         self._pump()
 
     def next_timeout(self, now_ms):
@@ -282,6 +278,7 @@ class Link:
         del self._queue[:n]
         self._base = ack
         self._nsent -= n
+        self._rto = self.rto_ms
         self._rto_at = now + self.rto_ms if self._nsent else None
 
     def _on_data(self, f):
@@ -317,6 +314,7 @@ class Link:
         self._base = 0
         self._nsent = 0
         self._rto_at = None
+        self._rto = self.rto_ms
         if old:
             self._stats["peer_resets"] += 1
             self._event("peer_reset", src)

@@ -16,10 +16,27 @@ from arq_helpers import A, B, frames_of, types, exchange, connected_pair
     ((0,), {}), ((0x10000,), {}), ((True,), {}), ((1.0,), {}),
     ((1,), {"window": 0}), ((1,), {"window": 128}), ((1,), {"rto_ms": 0}),
     ((1,), {"max_queue": 0}), ((1,), {"max_payload": 2049}),
+    ((1,), {"rto_ms": 100, "rto_max_ms": 99}), ((1,), {"rto_max_ms": 1.5}),
 ])
 def test_constructor_refuses_bad_settings(args, kw):
     with pytest.raises(ValueError):
         Link(*args, **kw)
+
+
+def test_rto_for_covers_a_window_of_largest_frames_each_way():
+    from protocol.arq import rto_for
+    from protocol.framing import max_wire_len
+    for baud in (9600, 19200, 57600, 115200, 921600):
+        for window, payload in ((8, 2048), (1, 2048), (8, 256), (4, 0)):
+            rto = rto_for(baud, window, payload)
+            both_ways_ms = 2 * window * max_wire_len(payload) * 10 * 1000 / baud
+            assert both_ways_ms * 1.2 + 100 <= rto <= both_ways_ms * 1.3 + 101
+            Link(1, window=window, rto_ms=rto, max_payload=payload)
+    assert rto_for(9600) > 2 * 2200 * 8 and rto_for(115200) > 2 * 1400   # the old 250 ms did not
+    assert rto_for(115200) == 3692 and rto_for(9600) == 43205           # as PROTOCOL.md 6.4 says
+    for bad in ((0,), (9600.0,), (9600, 0), (9600, 128), (9600, 8, 2049)):
+        with pytest.raises(ValueError):
+            rto_for(*bad)
 
 
 def test_send_refuses_oversize_and_takes_any_bytes_like():

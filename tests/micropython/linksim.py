@@ -147,6 +147,7 @@ class Node:
         self.rx_set = {}      # mid -> times delivered
         self.events = []      # (own boot, event)
         self.full = 0         # send() refusals (back-pressure seen)
+        self.dead = False     # powered off: reads, writes and runs nothing
 
     def boot(self, now):
         r = self.sim.rng
@@ -268,22 +269,35 @@ class Sim:
         """
         while not self.done():
             assert self.now <= limit, "not done by t=%d: %s" % (self.now, self.summary())
-            now = self.now
-            while self.reboots and self.reboots[0][0] <= now:
-                self.nodes[self.reboots.pop(0)[1]].reboot(now)
-            if now >= self.clean_at:
-                for c in self.chans:
-                    c.clean = True
-            for k in (0, 1):
-                self.nodes[k].step(now, self.chans[1 - k])
-            for k in (0, 1):
-                self.chans[k].write(now, self.nodes[k].link.outgoing())
-            self.now = self._next(now)
+            self._tick()
         return self.now
+
+    def advance(self, until):
+        """Run to time `until`, done or not (for a peer that never answers)."""
+        while self.now < until:
+            self._tick()
+
+    def _tick(self):
+        now = self.now
+        while self.reboots and self.reboots[0][0] <= now:
+            self.nodes[self.reboots.pop(0)[1]].reboot(now)
+        if now >= self.clean_at:
+            for c in self.chans:
+                c.clean = True
+        for k in (0, 1):
+            if not self.nodes[k].dead:
+                self.nodes[k].step(now, self.chans[1 - k])
+        for k in (0, 1):
+            out = self.nodes[k].link.outgoing()
+            if not self.nodes[k].dead:
+                self.chans[k].write(now, out)
+        self.now = self._next(now)
 
     def _next(self, now):
         cand = []
         for node in self.nodes:
+            if node.dead:
+                continue
             t = node.link.next_timeout(now)
             if t is not None:
                 cand.append(now + t)
