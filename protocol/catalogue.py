@@ -17,7 +17,7 @@ from protocol import domain
 from protocol.errors import BAD_LABEL, NEED_LABEL, MISSING
 from protocol.fields import (
     INT, TEXT, TOKEN, NAME, HEX, BOOL, ENUM, INTS, TOKENS, TEXTS, OBJ, I31, I53,
-    check_int, check_text, check_token, check_list, fail,
+    check_int, check_text, check_token, check_list, fail, write_value,
 )
 
 UP = "up"        # terminal -> hub
@@ -31,6 +31,12 @@ DUTY_STATES = ("on", "off", "pause")
 MAX_LABELS_PER_RATING = 8
 MAX_LABELS_IN_SET = 64
 MAX_LABEL_TEXT = 24
+# 64 labels of 24 characters would be about 5 KB, over a packet. The set's
+# compact JSON is capped instead, so that a cfg with the label set, ver, hall,
+# win and bri always fits in one sealed packet (2048 bytes, the worst case is
+# checked in tests/test_codec.py); txt and tmo may need a cfg of their own.
+# The national set (40 labels) is 1531 bytes.
+MAX_LABEL_SET_BYTES = 1792
 
 
 def _label_set(field, v):
@@ -47,7 +53,18 @@ def _label_set(field, v):
         if code in seen:
             fail(f, "label code %d appears twice" % code)
         seen.add(code)
-    return {"v": v["v"], "l": items}
+    out = {"v": v["v"], "l": items}
+    size = _json_len(out)
+    if size > MAX_LABEL_SET_BYTES:
+        fail(field, "label set is %d bytes as JSON, the limit is %d: shorten the label texts "
+             "or remove labels" % (size, MAX_LABEL_SET_BYTES))
+    return out
+
+
+def _json_len(v):
+    parts = []
+    write_value(v, parts)
+    return len("".join(parts).encode())
 
 
 def _text_map(field, v):

@@ -77,9 +77,25 @@ def encode(msg, direction=None):
     out.append("}")
     body = "".join(out).encode()
     if len(body) > MAX_PACKET:
-        raise ProtocolError(TOO_LARGE, "message is %d bytes, the limit is %d" % (len(body), MAX_PACKET),
-                            mtype=m["t"], mid=m.get("mid"))
+        raise too_large(m, "message is %d bytes" % len(body), MAX_PACKET)
     return body
+
+
+def too_large(msg, what, limit):
+    """-> the too_large ProtocolError for a checked message, naming its largest
+    field (other than t and mid) as the one to shrink or send on its own."""
+    key, size = None, -1
+    for k in msg:
+        if k != "t" and k != "mid":
+            part = []
+            write_value(msg[k], part)
+            n = len("".join(part).encode())
+            if n > size:
+                key, size = k, n
+    detail = "%s, the limit is %d" % (what, limit)
+    if key is not None:
+        detail += "; its largest field %s is %d bytes: shorten it or send it in a message of its own" % (key, size)
+    return ProtocolError(TOO_LARGE, detail, key, msg.get("t"), msg.get("mid"))
 
 
 def decode(body, direction=None):

@@ -15,7 +15,7 @@ A terminal that is told `no_session` starts a new handshake.
 """
 
 from protocol import PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, MAX_PACKET
-from protocol.codec import encode, decode
+from protocol.codec import encode, decode, check, too_large
 from protocol.catalogue import UP, DOWN
 from protocol.crypto import hmac_sha256, sha256, equal
 from protocol.errors import (
@@ -90,8 +90,8 @@ class Session:
     def seal(self, msg):
         body = encode(msg, self._send_dir)
         if len(body) + SEAL_LEN > MAX_PACKET:
-            raise ProtocolError("too_large", "sealed packet would exceed %d bytes" % MAX_PACKET,
-                                mtype=msg.get("t"))
+            raise too_large(check(msg), "sealed packet would be %d bytes" % (len(body) + SEAL_LEN),
+                            MAX_PACKET)
         return body + b"~" + self.tag.encode() + _mac(self._send_key, body)
 
     def open(self, packet):

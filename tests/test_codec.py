@@ -145,3 +145,48 @@ def test_encode_refuses_what_decode_would_refuse():
 def test_typical_rating_is_small():
     wire = encode(dict(RATING, dt=1795356323123, bt=12, lsv=1))
     assert len(wire) < 200, len(wire)
+
+
+# -- size of cfg and its label set --------------------------------------------------
+
+def _worst_cfg_without_ls():
+    """A cfg with every field but ls, txt and tmo at its largest bytes."""
+    astral = "\U00020000"                     # 4 bytes of UTF-8 each, the most a character takes
+    return {"t": "cfg", "mid": 2147483647, "ver": 2147483647, "hall": astral * 32,
+            "win": "W" * 16, "bri": 100}
+
+
+def test_a_cfg_with_any_accepted_label_set_fits_a_sealed_packet():
+    from protocol.catalogue import MAX_LABEL_SET_BYTES
+    from protocol.session import SEAL_LEN
+    rest = encode(_worst_cfg_without_ls(), "down")
+    # The label set goes in as ,"ls":{...}: 6 bytes plus its own JSON.
+    assert len(rest) + 6 + MAX_LABEL_SET_BYTES + SEAL_LEN <= MAX_PACKET
+
+
+def test_the_national_label_set_fits_with_every_other_small_field():
+    from protocol import domain
+    from protocol.catalogue import MAX_LABELS_IN_SET, MAX_LABEL_TEXT
+    ls = domain.national_label_set()
+    assert len(ls["l"]) <= MAX_LABELS_IN_SET
+    assert max(len(t) for _c, t in ls["l"]) <= MAX_LABEL_TEXT      # the longest is 18
+    wire = encode(dict(_worst_cfg_without_ls(), ls=ls), "down")
+    assert decode(wire, "down")["ls"] == ls
+
+
+def test_a_label_set_over_its_byte_limit_says_what_to_shorten():
+    ls = {"v": 2, "l": [[100 + i, "办" * 24] for i in range(64)]}    # about 5 KB
+    with pytest.raises(ProtocolError) as err:
+        encode({"t": "cfg", "mid": 1, "ver": 2, "ls": ls}, "down")
+    assert err.value.code == "bad_value" and err.value.field == "ls"
+    assert "1792" in str(err.value) and "shorten" in str(err.value)
+
+
+def test_too_large_names_the_largest_field():
+    msg = {"t": "cfg", "mid": 1, "ver": 2, "hall": "大厅",
+           "txt": {"t%d" % i: "谢谢您的评价" * 20 for i in range(30)}}
+    with pytest.raises(ProtocolError) as err:
+        encode(msg, "down")
+    e = err.value
+    assert (e.code, e.field, e.mtype, e.mid) == ("too_large", "txt", "cfg", 1)
+    assert "cfg.txt:" in str(e) and "largest field txt" in str(e)

@@ -121,3 +121,25 @@ def test_seal_is_found_only_after_a_json_object():
 def test_nonces_must_be_eight_bytes():
     with pytest.raises(ValueError):
         TerminalHandshake("W1", KEY, os.urandom(4), INFO)
+
+
+def test_seal_too_large_names_the_field_to_shrink():
+    from protocol import MAX_PACKET, domain
+    from protocol.codec import encode
+    _, hub = handshake()
+    ls = domain.national_label_set()               # 1531 bytes as JSON
+    msg = {"t": "cfg", "mid": 5, "ver": 3, "ls": ls, "txt": {"thanks": "谢谢" * 60}}
+    for n in range(60, 200):                       # a body that fits, but not with its seal
+        msg["txt"] = {"thanks": "谢谢", "bye": "再见" * 30, "x": "好" * (n % 120)}
+        size = len(encode(msg, "down"))
+        if MAX_PACKET - SEAL_LEN < size <= MAX_PACKET:
+            break
+    else:
+        raise AssertionError("no size found")
+    with pytest.raises(ProtocolError) as err:
+        hub.seal(msg)
+    e = err.value
+    assert (e.code, e.field, e.mtype, e.mid) == ("too_large", "ls", "cfg", 5)
+    assert "largest field ls" in str(e)
+    del msg["txt"]
+    hub.seal(msg)                                  # the label set alone goes through
