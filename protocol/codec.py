@@ -13,15 +13,19 @@ from protocol.catalogue import MESSAGES, COMMON, UP, DOWN, BOTH
 from protocol.errors import (
     ProtocolError, MALFORMED, TOO_LARGE, MISSING, UNKNOWN_TYPE, WRONG_DIRECTION,
 )
-from protocol.fields import check_field, write_value, quote
+from protocol.fields import check_field, write_value, quote, I31
+
+# Journal events: answered by seq, which names the record in the terminal's journal.
+JOURNAL_TYPES = ("rating", "timeout")
 
 
 def _check(raw, direction):
     """Check a parsed object against the catalogue; returns the clean message."""
     mtype = raw.get("t")
-    mid = raw.get("mid")
-    if type(mid) is not int:
-        mid = None
+    # Kept on an error only when valid, so a receiver can put them in a nack
+    # as they are: mid as re, and a journal event's seq as seq.
+    mid = _valid_id(raw.get("mid"), 0)
+    seq = _valid_id(raw.get("seq"), 1) if mtype in JOURNAL_TYPES else None
     try:
         out = {}
         for key, kind, required, a, b in COMMON:
@@ -50,7 +54,12 @@ def _check(raw, direction):
         if e.mtype is None and type(mtype) is str:
             e.mtype = mtype
         e.mid = mid
+        e.seq = seq
         raise
+
+
+def _valid_id(v, lo):
+    return v if type(v) is int and lo <= v <= I31 else None
 
 
 def check(msg, direction=None):

@@ -27,16 +27,20 @@ class ProtocolError(ValueError):
     """Raised for anything received or about to be sent that breaks the protocol.
 
     `mtype` and `mid` are filled in when the decoder got far enough to know
-    them, so the receiver can answer with a `nack` that names the message.
+    them, so the receiver can answer with a `nack` that names the message;
+    `mid` only when it is a valid id (0..2**31-1, fit for nack.re), and `seq`
+    only for a journal event (rating, timeout) with a valid seq (1..2**31-1),
+    so the nack can name the journal record.
     """
 
-    def __init__(self, code, detail, field=None, mtype=None, mid=None):
+    def __init__(self, code, detail, field=None, mtype=None, mid=None, seq=None):
         super().__init__(code, detail, field)
         self.code = code
         self.detail = detail
         self.field = field
         self.mtype = mtype
         self.mid = mid
+        self.seq = seq
 
     def __str__(self):
         where = self.field

@@ -92,6 +92,47 @@ def test_unknown_type_keeps_the_mid_for_the_nack():
     assert err.value.code == "unknown_type" and err.value.mid == 41
 
 
+def test_an_out_of_range_mid_is_not_kept_so_the_nack_encodes():
+    with pytest.raises(ProtocolError) as err:
+        decode(body(**dict(RATING, mid=-4)))
+    assert err.value.code == "bad_value" and err.value.field == "mid"
+    assert err.value.mid is None and err.value.seq == 7
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["rating", "timeout", "ack", "inv", "hologram"]),
+       st.one_of(st.integers(-2 ** 40, 2 ** 40), st.sampled_from([0, 1, 2 ** 31 - 1, 2 ** 31, -1]),
+                 st.none(), st.booleans(), st.text(max_size=3), st.floats(allow_nan=False)),
+       st.one_of(st.integers(-2 ** 40, 2 ** 40), st.sampled_from([0, 1, 2 ** 31 - 1, 2 ** 31]),
+                 st.none(), st.booleans(), st.text(max_size=3)),
+       st.booleans())
+def test_any_refused_message_gives_ids_a_nack_can_carry(mtype, mid, seq, break_it):
+    """Whatever mid and seq a bad packet holds, the error keeps them only when
+    a nack can name them: nack(re=e.mid, seq=e.seq) always encodes."""
+    raw = dict(RATING, t=mtype)
+    for k, v in (("mid", mid), ("seq", seq)):
+        if v is not None:
+            raw[k] = v
+        else:
+            raw.pop(k, None)
+    if break_it:
+        raw["lv"] = "five"
+    try:
+        decode(body(**raw), "up")
+        return
+    except ProtocolError as e:
+        err = e
+    valid_mid = type(mid) is int and 0 <= mid <= 2 ** 31 - 1
+    assert err.mid == (mid if valid_mid else None)
+    valid_seq = type(seq) is int and 1 <= seq <= 2 ** 31 - 1 and mtype in ("rating", "timeout")
+    assert err.seq == (seq if valid_seq else None)
+    nack = {"t": "nack", "code": err.code, "msg": str(err)[:160], "perm": True}
+    if err.seq is not None:
+        nack["seq"] = err.seq
+    nack["re"] = err.mid if err.mid is not None else 0
+    assert decode(encode(nack, "down"), "down")["code"] == err.code
+
+
 @pytest.mark.parametrize("raw, code, field", [
     (b'{"t":"rating"', "malformed", None),
     (b'\xff\xfe{}', "malformed", None),
