@@ -40,8 +40,12 @@ MAX_LABEL_SET_BYTES = 1792
 
 
 def _label_set(field, v):
-    check_int(field + ".v", v.get("v"), 0, I31)
-    items = check_list(field + ".l", v.get("l"), MAX_LABELS_IN_SET)
+    for k in ("v", "l"):
+        if k not in v:
+            fail(field + "." + k, "the label set needs %s" % ("its version v" if k == "v" else
+                 "its labels l, a list of [code, text]"), MISSING)
+    check_int(field + ".v", v["v"], 0, I31)
+    items = check_list(field + ".l", v["l"], MAX_LABELS_IN_SET)
     seen = set()
     for i in range(len(items)):
         f = "%s.l[%d]" % (field, i)

@@ -9,7 +9,7 @@ identical on CPython and MicroPython (only `"` and `\\` ever need escaping).
 from protocol.errors import ProtocolError, BAD_TYPE, BAD_VALUE
 
 INT = "int"        # JSON integer within [a, b]
-TEXT = "text"      # human text, a..b characters, no control characters
+TEXT = "text"      # human text, a..b characters, no C0/C1 control characters
 TOKEN = "token"    # ASCII identifier, a..b characters from TOKEN_CHARS
 NAME = "name"      # device or window id, a..b characters from NAME_CHARS: safe as an MQTT topic level
 HEX = "hex"        # lowercase hexadecimal, exactly a characters
@@ -69,7 +69,9 @@ def check_text(field, v, lo, hi):
         fail(field, "must be %d to %d characters long, got %d" % (lo, hi, n))
     for ch in v:
         o = ord(ch)
-        if o < 32 or o == 127 or 0xD800 <= o <= 0xDFFF:
+        # C0, DEL and C1 controls (U+0080..U+009F: invisible, and some
+        # displays or printers act on them), and lone surrogates.
+        if o < 32 or 127 <= o <= 159 or 0xD800 <= o <= 0xDFFF:
             fail(field, "contains control character U+%04X; remove it" % o)
     return v
 

@@ -163,6 +163,31 @@ def test_bad_messages_get_a_named_error(raw, code, field):
     assert str(err.value)
 
 
+@pytest.mark.parametrize("ch", ["\x80", "\x85", "\x9b", "\x9f"])
+def test_text_refuses_c1_controls_like_c0(ch):
+    for raw in (body(t="cancel", mid=1, eid="E1", why="撤回" + ch),
+                body(t="cfg", mid=1, ver=1, ls={"v": 1, "l": [[510, "好" + ch]]})):
+        with pytest.raises(ProtocolError) as err:
+            decode(raw, "down")
+        assert err.value.code == "bad_value" and "U+%04X" % ord(ch) in str(err.value)
+    with pytest.raises(ProtocolError):
+        encode({"t": "print", "mid": 2, "title": "回执", "lines": ["第一行", ch]}, "down")
+    # Just outside the range: DEL's neighbour ~ and the first printable after C1.
+    assert decode(body(t="cancel", mid=1, eid="E1", why="~\xa0é"), "down")["why"] == "~\xa0é"
+
+
+@pytest.mark.parametrize("ls, field, code", [
+    ({"l": [[510, "好"]]}, "ls.v", "missing_field"),
+    ({"v": 1}, "ls.l", "missing_field"),
+    ({"v": None, "l": []}, "ls.v", "bad_type"),
+    ({"v": 1, "l": None}, "ls.l", "bad_type"),
+])
+def test_label_set_missing_parts_are_missing_not_mistyped(ls, field, code):
+    with pytest.raises(ProtocolError) as err:
+        decode(body(t="cfg", mid=1, ver=1, ls=ls), "down")
+    assert (err.value.code, err.value.field, err.value.mid) == (code, field, 1)
+
+
 def test_oversized_packet_is_refused_before_parsing():
     with pytest.raises(ProtocolError) as err:
         decode(b"{" + b" " * MAX_PACKET + b"}")
