@@ -82,6 +82,11 @@ BAD = [
                                        "jd": 0, "dn": DN.hex()})),
     ("nonce in upper case", jbody({"t": "hello", "mid": 1, "dev": "W12", "fw": "1", "board": "b", "pv": 1,
                                     "jd": 0, "dn": DN.hex().upper()})),
+    ("C1 control character (U+0085) in matter name", jbody(dict(INVITE, mn="个体\u0085工商户"))),
+    ("C1 control character (U+009B) in a label text", jbody({"t": "cfg", "mid": 19, "ver": 5,
+                                                             "ls": {"v": 1, "l": [[510, "一窗\u009b受理"]]}})),
+    ("label set without its version", jbody({"t": "cfg", "mid": 19, "ver": 5, "ls": {"l": [[510, "一窗受理"]]}})),
+    ("mid out of range", jbody(dict(INVITE, mid=-4))),
 ]
 
 
