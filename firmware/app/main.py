@@ -28,7 +28,7 @@ from firmware.app.config import Config
 from firmware.app.flow import Flow, IDLE
 from firmware.app.hub_link import HubLink
 from firmware.app.ui import Ui
-from firmware.app.uart_transport import UartTransport, incarnation
+from firmware.app.uart_transport import UartTransport, random16
 from firmware.journal import Journal, JournalFull
 from protocol.codec import encode
 
@@ -43,13 +43,15 @@ JOURNAL_FILE = "/journal.bin"
 
 
 def make_transport(board, device_id, boot):
-    """MQTT when the board names a broker (board.mqtt = (hall, host, port)), else UART."""
+    """MQTT when the board names a broker (board.mqtt = (hall, host, port)), else
+    UART. `boot` was written to flash already (next_boot_count), so the UART
+    link's incarnation is new at every boot."""
     mq = getattr(board, "mqtt", None)
     if mq:
         from firmware.app.mqtt_transport import MqttTransport
         from firmware.net.mqtt_client import MQTTClient
         return MqttTransport(MQTTClient(mq[0], device_id, mq[1], mq[2]))
-    return UartTransport(board.link, incarnation(boot, board.random_bytes(1)[0]))
+    return UartTransport(board.link, boot, random16(board.random_bytes))
 
 
 class Terminal:

@@ -7,26 +7,34 @@ One transport interface, shared with the MQTT transport, for app/hub_link:
                     whatever was in flight is gone, start a new session)
   send(packet)      -> False when the queue is full (offer it again later)
   connected, quality() (percent of frames that went through the first time)
+
+Link settings follow PROTOCOL.md §6.4: the incarnation comes from the boot
+counter (next_incarnation), which the terminal has already incremented and
+written to flash before it makes this transport, so a reboot never reuses
+the last boot's incarnation; the retransmission timeout comes from the
+line speed (rto_for), so a window of 2 KB frames at the board's baud rate is
+not sent again before it can have been acked.
 """
 
+from protocol import framing
 from protocol.arq import Link
+from protocol.linkparams import next_incarnation, rto_for
 
 
-def incarnation(boot_count, rnd):
-    """The link's incarnation: new at every boot, as protocol/arq.py asks.
-
-    The high byte is the boot counter's low byte, so two consecutive boots
-    never share an incarnation even with a weak random source; the low byte
-    is random, so two terminals booted alike rarely match.
-    """
-    inc = ((boot_count & 0xFF) << 8) | (rnd & 0xFF)
-    return inc or 1
+def random16(random_bytes):
+    """16 random bits from the board's source (board.random_bytes)."""
+    b = random_bytes(2)
+    return b[0] << 8 | b[1]
 
 
 class UartTransport:
-    def __init__(self, stream, inc, window=8, rto_ms=250):
+    def __init__(self, stream, boot, rnd16, window=8, max_payload=framing.MAX_PAYLOAD):
+        """stream: the board's link (read/write, .baud its line speed in bit/s);
+        boot: this boot's number from the flash counter; rnd16: 16 random bits."""
         self._stream = stream
-        self.link = Link(inc, window=window, rto_ms=rto_ms)
+        self.link = Link(next_incarnation(boot, rnd16), window=window,
+                         rto_ms=rto_for(stream.baud, window, max_payload),
+                         max_payload=max_payload)
 
     @property
     def connected(self):

@@ -43,6 +43,8 @@ buttons              .count  (5: buttons 0..4 from left to right)
 link                 byte stream to the hub (UART); never blocks:
                      .read() -> bytes (b"" when nothing arrived)
                      .write(data) queues bytes for the line
+                     .baud  line speed, bit/s (8N1): the link's retransmission
+                            timeout is computed from it (protocol rto_for)
 printer              ESC/POS printer: .write(data), .state() -> one of
                      protocol.catalogue.PRINTER_STATES ("none" if absent)
 

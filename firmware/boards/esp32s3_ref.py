@@ -145,6 +145,7 @@ class Buttons:
 class UartStream:
     def __init__(self, uart_id, tx, rx, baud):
         self._u = machine.UART(uart_id, baudrate=baud, tx=tx, rx=rx, rxbuf=4096, txbuf=4096)
+        self.baud = baud
 
     def read(self):
         n = self._u.any()

@@ -100,9 +100,13 @@ class SimButtons:
 
 
 class SimStream:
-    """Byte stream: the firmware reads what the host fed, the host drains what it wrote."""
+    """Byte stream: the firmware reads what the host fed, the host drains what it wrote.
 
-    def __init__(self):
+    `baud` is the line speed the firmware assumes (the reference board's hub
+    UART); a pty carries the bytes at any speed, so nothing here paces them."""
+
+    def __init__(self, baud=115200):
+        self.baud = baud
         self._rx = bytearray()
         self._tx = bytearray()
 
