@@ -91,7 +91,9 @@ def test_fifty_terminals_invited_rate_and_are_acked_after_commit(hall_factory):
 
 def rate_until_acked(t, eid, cs, seqs, timeout=80.0):
     """A terminal's journal: each rating is resent until the hub acks it; a
-    no_session answer (the hub lost the session) means a new handshake."""
+    no_session nack (the hub lost the session; it names no seq, since it
+    cannot open the packet) means a new handshake, as firmware/app/hub_link
+    does."""
     deadline = time.monotonic() + timeout
     for seq in seqs:
         while True:
@@ -102,7 +104,8 @@ def rate_until_acked(t, eid, cs, seqs, timeout=80.0):
                     t.handshake(timeout=1.0)
                     continue
                 t.rating(eid, "%s-%d" % (cs, seq), seq=seq)
-                answer = t.answer_for(seq, timeout=1.0)
+                answer = t.wait_for(lambda m: m["t"] in ("ack", "nack") and (
+                    m.get("seq") == seq or m.get("code") == "no_session"), timeout=1.0)
             except AssertionError:          # no answer in time, or client offline
                 time.sleep(0.05)
                 continue
