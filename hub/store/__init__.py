@@ -5,7 +5,8 @@
 
 Tables by module: schema_terminals (windows, terminals, duty),
 schema_invitations, schema_ratings (ratings, timeouts), schema_outbox
-(outbox, audit), schema_config (config_versions); migrations.py orders them.
+(outbox, audit), schema_config (config_versions), schema_links (link_boots);
+migrations.py orders them.
 """
 
 from hub.store.db import open_db, tx, data_dir, db_path, pragma  # noqa: F401

@@ -7,7 +7,7 @@ are never edited once released: a change is a new step appended to STEPS.
 """
 
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
-from hub.store import schema_indexes, schema_terminals
+from hub.store import schema_indexes, schema_links, schema_terminals
 
 
 def _script(sql):
@@ -31,6 +31,7 @@ STEPS = (
     (4, "outbox, audit", _script(schema_outbox.SQL)),
     (5, "config versions", _config),
     (6, "indexes for rating rules", _script(schema_indexes.SQL)),
+    (7, "serial link boot counters", _script(schema_links.SQL)),
 )
 LATEST = STEPS[-1][0]
 

@@ -11,6 +11,13 @@ closed (the terminal shows offline), and opened again with exponential
 backoff (backoff_min .. backoff_max seconds) for as long as the hub runs;
 when it returns, the terminal's link and handshake start over.
 
+Link settings (PROTOCOL.md §6.4): every open takes a new incarnation from
+the line's boot counter in the database (serial_boot.py), so neither a
+reopen nor a hub restart repeats the last one on that line; the
+retransmission timeout is rto_for(baudrate, window) unless rto_ms is given,
+so a window of 2 KB frames at the line's speed is not resent before its ack
+can have come back.
+
 send() is called from other threads (the writer's ack callbacks): packets
 wait in a bounded queue and a pipe wakes the port's thread. If that queue
 overflows (a terminal that stopped reading), the oldest packet is dropped
@@ -26,7 +33,9 @@ import time
 
 import serial
 
+from hub.transports.serial_boot import incarnation_for
 from protocol.arq import Link
+from protocol.linkparams import rto_for
 
 log = logging.getLogger("hub.serial")
 
@@ -36,14 +45,14 @@ READ_CHUNK = 4096
 
 class SerialPort:
     def __init__(self, ingest, path, baudrate=115200, backoff_min=0.2, backoff_max=5.0,
-                 window=8, rto_ms=300):
+                 window=8, rto_ms=None):
         self.ingest = ingest
         self.path = path
         self.baudrate = baudrate
         self.backoff_min = backoff_min
         self.backoff_max = backoff_max
         self.window = window
-        self.rto_ms = rto_ms
+        self.rto_ms = rto_for(baudrate, window) if rto_ms is None else rto_ms
         self.state = "closed"
         self.last_error = None
         self.stats = {"opens": 0, "open_failures": 0, "vanished": 0, "bytes_in": 0,
@@ -134,9 +143,9 @@ class SerialPort:
         self.state = "retrying"
 
     def _serve(self, port):
-        now = _ms()
-        link = Link(int.from_bytes(os.urandom(2), "big") | 1, window=self.window,
+        link = Link(incarnation_for(self.ingest, self.path), window=self.window,
                     rto_ms=self.rto_ms, max_queue=256)
+        now = _ms()
         with self._pending_lock:
             self._pending.clear()     # packets of a former session are void
         self.conn = self.ingest.attach("serial", self.path, self._send)
