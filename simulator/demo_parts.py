@@ -130,16 +130,18 @@ app_key = "hall-key"
 class Citizens:
     """One citizen per window: reads the screen for a moment, then presses."""
 
-    def __init__(self, terminals, rnd):
+    def __init__(self, terminals, rnd, walk_away=True, read_s=(1.5, 4.0)):
         self.terminals = terminals
         self.rnd = rnd
+        self.walk_away = walk_away
+        self.read_s = read_s
         self.plan = {}      # device -> (time, [buttons to press in turn])
         self.seen = {}      # device -> screen last seen
 
     def _choose(self):
-        total = sum(w for _b, w in CHOICES)
-        x = self.rnd.uniform(0, total)
-        for button, w in CHOICES:
+        choices = [(b, w) for b, w in CHOICES if b is not None or self.walk_away]
+        x = self.rnd.uniform(0, sum(w for _b, w in choices))
+        for button, w in choices:
             x -= w
             if x <= 0:
                 return button
@@ -157,10 +159,10 @@ class Citizens:
                 if screen == INVITE:
                     button = self._choose()
                     if button is not None:
-                        self.plan[t.device_id] = (now + self.rnd.uniform(1.5, 4.0), [button])
+                        self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [button])
                 elif screen == LABELS:
                     # Pick one reason (toggle the first), then done.
-                    self.plan[t.device_id] = (now + self.rnd.uniform(1.5, 3.0), [2, 3])
+                    self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [2, 3])
                 else:
                     self.plan.pop(t.device_id, None)
             due = self.plan.get(t.device_id)
