@@ -23,6 +23,7 @@ no garbage beyond the strings drawn.
 
 import framebuf
 
+from firmware.ui.utf8 import Codepoints
 from firmware.ui.wrap import LineBreaker
 
 LEFT = 0
@@ -52,7 +53,8 @@ class Canvas:
         # Layouts screens computed once and keep for the canvas's life, under
         # keys of their own (the reason-labels pages: screens.label_pages).
         self.memo = {}
-        self._breaker = LineBreaker(font.char_width)
+        self._chars = Codepoints()   # text as code points (utf8.py says why)
+        self._breaker = LineBreaker(font.width, self._chars)
         # A glyph scaled by 2 (32x32), rebuilt for each character drawn at scale 2.
         self._g2 = bytearray(128)
         self._fb2 = framebuf.FrameBuffer(self._g2, 32, 32, framebuf.MONO_HLSB)
@@ -99,14 +101,15 @@ class Canvas:
 
     def _cut(self, text, limit):
         """Longest prefix of TEXT that, with an ellipsis after it, fits LIMIT px (scale 1)."""
-        cw = self.font.char_width
-        limit -= cw(ELLIPSIS)
-        w = i = 0
-        for ch in text:
-            w += cw(ch)
+        width = self.font.width
+        limit -= width(0x2026)
+        n = self._chars.load(text)
+        cps = self._chars.cps
+        w = 0
+        for k in range(n):
+            w += width(cps[k])
             if w > limit:
-                return text[:i] + ELLIPSIS
-            i += 1
+                return text[:k] + ELLIPSIS
         return text + ELLIPSIS
 
     def _limit(self, max_w, scale):
@@ -143,8 +146,10 @@ class Canvas:
         font = self.font
         blit = self.fb.blit
         widths, frames = font.widths, font.frames
-        for ch in text:
-            slot = font.slot(ch)
+        n = self._chars.load(text)
+        cps = self._chars.cps
+        for k in range(n):
+            slot = font.slot(cps[k])
             w = widths[slot]
             if scale == 1:
                 src = frames[slot]
@@ -162,8 +167,10 @@ class Canvas:
 
     def text_in(self, text, x, y, w, c=1, scale=1, align=LEFT):
         """One line of TEXT in the box [x, x+w), cut with an ellipsis if too wide."""
-        text = self.fit(text, w, scale)
         tw = self.width_of(text, scale)
+        if tw > w:
+            text = self._cut(text, w // scale)
+            tw = self.width_of(text, scale)
         if align == CENTER:
             x += (w - tw) // 2
         elif align == RIGHT:

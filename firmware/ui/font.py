@@ -20,6 +20,8 @@ text comes from the hub and must not crash the screen.
 
 import framebuf
 
+from firmware.ui.utf8 import Codepoints
+
 MAGIC = b"PJF1"
 REPLACEMENT = 0xFFFD
 _HEADER = 64
@@ -82,6 +84,8 @@ class Font:
         self._slots = {}  # codepoint -> slot
         self._next = 0
         self.misses = 0  # glyphs read from flash, for tests and benchmarks
+        # Text is measured by code point, never by iterating the str (utf8.py says why).
+        self.chars = Codepoints()
 
     def close(self):
         self._f.close()
@@ -185,13 +189,20 @@ class Font:
         """True if the font draws CH itself (not as the replacement box)."""
         return self._find(ord(ch)) is not None
 
-    def char_width(self, ch):
-        if " " <= ch <= "~":  # ASCII is always 8 px: no flash read to measure it
+    def width(self, cp):
+        """Width in pixels of code point CP."""
+        if 32 <= cp <= 126:  # ASCII is always 8 px: no flash read to measure it
             return 8
-        return self.widths[self.slot(ch)]
+        return self.widths[self.slot(cp)]
+
+    def char_width(self, ch):
+        return self.width(ord(ch))
 
     def text_width(self, text, scale=1):
+        chars = self.chars
+        n = chars.load(text)
+        cps = chars.cps
         w = 0
-        for ch in text:
-            w += self.char_width(ch)
+        for k in range(n):
+            w += self.width(cps[k])
         return w * scale

@@ -11,11 +11,15 @@ them, and the invitation wraps the matter name on every countdown redraw. On
 MicroPython a string per token and a growing string per line made a screen
 allocate tens of KB of garbage; here one pass over the characters keeps a
 few integers and writes each line as a (start, end) pair of character
-indices into one list that is reused from call to call.
+indices into one list that is reused from call to call. Characters are read
+as code points (firmware/ui/utf8.py): iterating a str would intern each
+character on MicroPython for good.
 """
 
-_CLOSING = "，。、；：？！）》」』〉】”’…·,.;:?!)]}%"   # must not start a line
-_OPENING = "（《「『〈【“‘([{"                        # must not end a line
+from firmware.ui.utf8 import Codepoints, codepoint_tuple
+
+_CLOSING = codepoint_tuple("，。、；：？！）》」』〉】”’…·,.;:?!)]}%")  # must not start a line
+_OPENING = codepoint_tuple("（《「『〈【“‘([{")                       # must not end a line
 
 _SPACE = 0
 _WORD = 1
@@ -29,39 +33,38 @@ class LineBreaker:
     k < n. `spans` is reused by the next run: read it before calling again.
     """
 
-    def __init__(self, char_width):
-        self.cw = char_width
+    def __init__(self, width, codepoints=None):
+        self.cw = width           # code point -> pixels
+        self.chars = codepoints or Codepoints()
         self.spans = []
 
     def run(self, text, limit):
         self.n = 0
-        self.text = text
         self.limit = limit
         self._paragraph_start(0)
-        i = 0
         word = -1                 # start of the ASCII word being read, or -1
         cw = self.cw
-        for ch in text:
+        n = self.chars.load(text)
+        cps = self.chars.cps
+        for i in range(n):
+            c = cps[i]
             if word >= 0:
-                if "!" <= ch <= "~" and ch not in _OPENING:
-                    i += 1
+                if 33 <= c <= 126 and c not in _OPENING:
                     continue
-                self._raw(word, i, 8 * (i - word), _WORD, ch)
+                self._raw(word, i, 8 * (i - word), _WORD, c)
                 word = -1
-            if ch == "\n":
+            if c == 10:           # "\n"
                 self._paragraph_end(i)
                 self._paragraph_start(i + 1)
-            elif ch == " ":
-                self._raw(i, i + 1, 8, _SPACE, ch)
-            elif "!" <= ch <= "~" and ch not in _CLOSING and ch not in _OPENING:
+            elif c == 32:
+                self._raw(i, i + 1, 8, _SPACE, c)
+            elif 33 <= c <= 126 and c not in _CLOSING and c not in _OPENING:
                 word = i
             else:
-                self._raw(i, i + 1, cw(ch), _CHAR, ch)
-            i += 1
+                self._raw(i, i + 1, cw(c), _CHAR, c)
         if word >= 0:
-            self._raw(word, i, 8 * (i - word), _WORD, "")
-        self._paragraph_end(i)
-        self.text = None
+            self._raw(word, n, 8 * (n - word), _WORD, 0)
+        self._paragraph_end(n)
         return self.n // 2
 
     # -- tokens: words, single characters, spaces, with punctuation glued on
@@ -74,13 +77,13 @@ class LineBreaker:
         self.cur_e = self.cur_ns = i
         self.cur_w = 0
 
-    def _raw(self, a, b, w, kind, ch):
-        if kind == _CHAR and ch in _OPENING:
+    def _raw(self, a, b, w, kind, c):
+        if kind == _CHAR and c in _OPENING:
             if self.pend < 0:
                 self.pend, self.pend_w = a, 0
             self.pend_w += w
             return
-        if kind == _CHAR and ch in _CLOSING and self.tok >= 0 and not self.tok_space \
+        if kind == _CHAR and c in _CLOSING and self.tok >= 0 and not self.tok_space \
                 and self.pend < 0:
             self.tok_e = self.tok_ns = b
             self.tok_w += w
@@ -131,22 +134,21 @@ class LineBreaker:
         if tw <= limit:
             self.cur, self.cur_e, self.cur_ns, self.cur_w = a, b, self.tok_ns, tw
             return
-        # A token wider than a whole line: break it anywhere. Rare (a long
-        # serial number), so slicing it here costs nothing in the common case.
+        # A token wider than a whole line (a long serial number): break it anywhere.
         self.cur, self.cur_w = -1, 0
-        k = a
         cw = self.cw
-        for ch in self.text[a:b]:
-            w = cw(ch)
+        cps = self.chars.cps
+        for k in range(a, b):
+            c = cps[k]
+            w = cw(c)
             if self.cur_w + w > limit and self.cur >= 0:
                 self._emit(self.cur, k)
                 self.cur, self.cur_w = -1, 0
             if self.cur < 0:
                 self.cur = self.cur_ns = k
             self.cur_w += w
-            k += 1
-            if ch != " ":
-                self.cur_ns = k
+            if c != 32:
+                self.cur_ns = k + 1
         self.cur_e = b
 
     def _emit(self, s, e):
