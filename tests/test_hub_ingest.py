@@ -199,6 +199,26 @@ def test_config_push_reaches_online_terminal(hub):
     assert t.wait_for(lambda m: m["t"] == "cfg")["txt"] == {"welcome": "您好"}
 
 
+def test_config_too_large_for_one_packet_arrives_as_two_cfg_of_one_version(hub):
+    t = connect(hub)
+    t.wait_for(lambda m: m["t"] == "cfg")
+    texts = {"k%d" % i: "请您对本次服务进行评价" * 4 for i in range(6)}
+    ver = config.push(hub.db, texts=texts, timeouts={"rate": 45})["version"]
+    hub.notify()
+    parts = [t.wait_for(lambda m: m["t"] == "cfg") for _ in range(2)]
+    assert [m["ver"] for m in parts] == [ver, ver] and parts[0]["mid"] != parts[1]["mid"]
+    merged = {}
+    for m in parts:
+        merged.update(m)
+    assert merged["txt"] == texts and merged["tmo"] == {"rate": 45}
+    assert len(merged["ls"]["l"]) == 40 and merged["win"] == "A01"
+    for m in parts:
+        t.send({"t": "ack", "re": m["mid"]})
+    t.send({"t": "hb", "up": 5, "heap": 1, "jd": 0})
+    hub.writer.call(lambda db: None)
+    assert terminals.get(hub.db, "T1")["config_version"] == ver
+
+
 def test_flood_from_one_terminal_does_not_stop_another(hub):
     noisy, calm = connect(hub, "T1"), connect(hub, "T2")
     hb = noisy.session.seal({"t": "hb", "up": 1, "heap": 1, "jd": 0})

@@ -203,3 +203,40 @@ def test_config_push_versions_and_checks_labels(db):
     v3 = config.push(db, labels=[[510, "好"], [210, "差"], [110, "很差"]])
     assert v3["label_set"] == {"v": 3, "l": [[510, "好"], [210, "差"], [110, "很差"]]}
     assert [c["version"] for c in config.versions(db)] == [1, 2, 3]
+
+
+def _labels(n, text):
+    """N labels spread over levels 5..1 (the bad levels keep some), each TEXT."""
+    return [[(5 - i % 5) * 100 + 10 + i // 5, text] for i in range(n)]
+
+
+def test_config_push_names_the_field_hall_it_must_fix(db):
+    with pytest.raises(HubError) as e:                     # a C1 control in a label
+        config.push(db, labels=[[510, "好"], [210, "差\x85"], [110, "很差"]])
+    assert e.value.code == "bad_request" and e.value.field == "labels"
+    with pytest.raises(HubError) as e:                     # ... and in a text
+        config.push(db, texts={"thanks": "谢谢\x9b"})
+    assert e.value.field == "texts" and "thanks" in e.value.message
+    with pytest.raises(HubError) as e:                     # over the 1792-byte label set cap
+        config.push(db, labels=_labels(64, "服务态度需要进一步改进和提高"))
+    assert e.value.field == "labels" and "1792" in e.value.message
+    with pytest.raises(HubError) as e:                     # texts that fit no packet at all
+        config.push(db, texts={"k%d" % i: "请" * 120 for i in range(32)})
+    assert e.value.field == "texts" and "too large" in e.value.message
+    assert config.current(db)["version"] == 1               # nothing of it was saved
+
+
+def test_config_too_large_for_one_cfg_is_split_by_the_largest_field(db):
+    texts = {"k%d" % i: "请您对本次服务进行评价" * 4 for i in range(6)}
+    cur = config.push(db, texts=texts, timeouts={"rate": 60})
+    msgs = config.parts(cur, "政务服务大厅", "A01")
+    assert len(msgs) == 2 and {m["ver"] for m in msgs} == {cur["version"]}
+    # The national label set (1531 bytes) is the largest field: it goes alone.
+    assert {"t": "cfg", "ver": cur["version"], "ls": cur["label_set"]} in msgs
+    merged = {}
+    for m in msgs:
+        merged.update(m)
+    assert merged["ls"] == cur["label_set"] and merged["tmo"] == {"rate": 60}
+    assert merged["hall"] == "政务服务大厅" and merged["win"] == "A01"
+    small = config.parts(config.push(db, texts={"thanks": "谢谢"}), "大厅", "A01")
+    assert len(small) == 1 and small[0]["txt"] == {"thanks": "谢谢"}

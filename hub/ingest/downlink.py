@@ -8,7 +8,8 @@ first). deliver() runs again (cfg and duty only when they changed) whenever a se
 calls Ingest.notify() / deliver_pending(): new invitations go out at once, an
 invitation cancelled or expired while on the terminal gets a `cancel`.
 
-An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
+A configuration too large for one sealed packet goes as several `cfg` of the
+same ver (services/config.parts). An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
 invitation shown, the configuration applied (handlers.on_ack). The
 invitations sent in this session are remembered, so each goes once per
 session; after a reconnect the still-queued ones go again (the terminal
@@ -16,9 +17,13 @@ knows them by eid).
 """
 
 import collections
+import logging
 import threading
 
 from hub.services import config, duty, invitations, terminals, timesync
+from protocol.errors import ProtocolError
+
+log = logging.getLogger("hub.ingest")
 
 MAX_OUTSTANDING = 256
 # Shown on the terminal when an invitation is withdrawn.
@@ -71,6 +76,22 @@ class Downlink:
             msg["stf"], msg["stn"] = state[1], state[2]
         self.conn.send_msg(msg)
 
+    def _send_cfg(self, cfg, window):
+        """The version in as many cfg messages (same ver) as it needs to fit
+        sealed packets (config.parts). One that cannot be sent at all (a
+        hall name the protocol refuses, say) is logged and counted, and the
+        rest of the delivery goes on."""
+        conn, ingest = self.conn, self.conn.ingest
+        try:
+            msgs = config.parts(cfg, ingest.hall, window)
+        except ProtocolError as e:
+            conn.count("cfg_unsendable")
+            log.error("%r: configuration version %d cannot be sent: %s", conn, cfg["version"], e)
+            return
+        for m in msgs:
+            m["mid"] = self._next_mid("cfg", cfg["version"])
+            conn.send_msg(m)
+
     def deliver(self):
         conn, ingest = self.conn, self.conn.ingest
         dev = conn.device_id
@@ -91,8 +112,7 @@ class Downlink:
             window, cfg, pending, states, on_duty = ingest.read(read)
             if cfg["version"] != self._cfg_sent:
                 self._cfg_sent = cfg["version"]
-                mid = self._next_mid("cfg", cfg["version"])
-                conn.send_msg(config.message(cfg, mid, ingest.hall, window))
+                self._send_cfg(cfg, window)
             self._send_duty(window, on_duty)
             for eid, state in states.items():
                 if state in WHY:

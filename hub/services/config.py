@@ -6,15 +6,38 @@ simply gets the newest version in one `cfg` message. The label set is
 checked by the wire's own rules (protocol.catalogue), plus: every code's
 first digit is its level, and each bad level (2, 1) keeps at least one
 label, because a bad rating needs a reason.
+
+One version may need more than one `cfg` on the wire: the label set is
+capped (protocol.catalogue.MAX_LABEL_SET_BYTES) so that it always fits one
+sealed packet with the small fields, but texts and timeouts can push a cfg
+over 2048 bytes. parts() then moves the field the encoder names as the
+largest (too_large, e.field) into a cfg of its own with the same `ver`, as
+PROTOCOL.md (cfg) says; a terminal applies the fields each cfg carries.
+push() refuses a version that cannot be sent that way even with the longest
+hall name and window number, naming the field to shorten.
 """
 
 from hub.errors import HubError
 from hub.services import audit
 from hub.services.common import dumps, loads, now_ms, row
 from hub.store import tx
-from protocol import domain
-from protocol.codec import check
-from protocol.errors import ProtocolError
+from protocol import MAX_PACKET, domain
+from protocol.catalogue import DOWN
+from protocol.codec import encode, too_large
+from protocol.errors import TOO_LARGE, ProtocolError
+from protocol.session import SEAL_LEN
+
+# Wire keys of a cfg and the names hall IT uses for them (API fields, CLI options).
+HUB_FIELDS = {"ls": "labels", "txt": "texts", "tmo": "timeouts", "bri": "brightness",
+              "hall": "hall", "win": "window", "ver": "version"}
+# Fields that may travel in a cfg of their own.
+SPLITTABLE = ("ls", "txt", "tmo")
+# The largest mid, hall name (32 characters of 3 UTF-8 bytes) and window
+# number (16 characters) a cfg may carry: push() checks with these, so every
+# terminal of any hall can be sent the version.
+MAX_MID = 2147483647
+WORST_HALL = "\u5385" * 32
+WORST_WINDOW = "W" * 16
 
 
 def _decode(r):
@@ -50,6 +73,48 @@ def message(cfg, mid, hall=None, window=None):
     if cfg.get("brightness") is not None:
         m["bri"] = cfg["brightness"]
     return m
+
+
+def _fit(msg):
+    """Raise too_large (naming the largest field) if MSG sealed would exceed
+    one packet: the test Session.seal makes, without a session."""
+    body = encode(msg, DOWN)
+    if len(body) + SEAL_LEN > MAX_PACKET:
+        raise too_large(msg, "sealed cfg would be %d bytes" % (len(body) + SEAL_LEN), MAX_PACKET)
+
+
+def parts(cfg, hall=None, window=None):
+    """-> the cfg messages (without mid) that carry configuration CFG: one
+    when it fits a sealed packet, else the largest field split off into a
+    cfg of the same ver, again until each fits. Raises ProtocolError (a bad
+    field, or too_large when a field cannot fit even alone)."""
+    todo, done = [message(cfg, MAX_MID, hall, window)], []
+    while todo:
+        m = todo.pop(0)
+        try:
+            _fit(m)
+        except ProtocolError as e:
+            rest = [k for k in SPLITTABLE if k in m]
+            if e.code != TOO_LARGE or e.field not in rest or len(rest) < 2:
+                raise
+            alone = {"t": "cfg", "mid": MAX_MID, "ver": m["ver"], e.field: m.pop(e.field)}
+            todo[:0] = [m, alone]
+            continue
+        del m["mid"]
+        done.append(m)
+    return done
+
+
+def refusal(e):
+    """A ProtocolError about a configuration -> the HubError hall IT sees,
+    naming the field by its hub name (labels, texts, timeouts, ...)."""
+    key = (e.field or "").split(".")[0]
+    field = HUB_FIELDS.get(key, key or None)
+    if e.code == TOO_LARGE:
+        return HubError("bad_request", "configuration refused: %s is too large to send to a "
+                        "terminal (%s); shorten it" % (field, e.detail), field=field)
+    return HubError("bad_request", "configuration refused: %s (%s)" % (e.detail, e.field),
+                    field=field)
 
 
 def _check_labels(labels):
@@ -88,10 +153,9 @@ def push(db, labels=None, texts=None, timeouts=None, brightness=None, note="",
                "timeouts": cur["timeouts"] if timeouts is None else timeouts,
                "brightness": cur["brightness"] if brightness is None else brightness}
         try:
-            check(message(new, 1), "down")
+            parts(new, WORST_HALL, WORST_WINDOW)
         except ProtocolError as e:
-            raise HubError("bad_request", "configuration refused: %s" % e.detail,
-                           field=(e.field or "").split(".")[0] or None)
+            raise refusal(e) from None
         db.execute("INSERT INTO config_versions (version, label_set, texts, timeouts, brightness, "
                    "note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (ver, dumps(label_set), dumps(new["texts"]), dumps(new["timeouts"]),
