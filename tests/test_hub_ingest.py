@@ -296,3 +296,22 @@ def test_invitation_expiring_on_the_terminal_is_withdrawn(hub):
     cancel = t.wait_for(lambda m: m["t"] == "cancel", timeout=5)
     assert cancel == {"t": "cancel", "mid": cancel["mid"], "eid": inv["eid"], "why": "评价已过期"}
     assert invitations.get(hub.db, inv["eid"])["state"] == "expired"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(max_size=200), min_size=1, max_size=4),
+       c1=st.text(alphabet=st.characters(min_codepoint=0x80, max_codepoint=0x9F), min_size=1))
+def test_a_nack_reaches_the_terminal_whatever_its_detail_quotes(hub, texts, c1):
+    """An error detail may quote any character of a bad packet, C1 controls
+    included: the nack still encodes, sealed and plain, and says the rest."""
+    t = connect(hub)
+    texts = texts + [c1 + "第三方" + c1]
+    for i, text in enumerate(texts):
+        t.conn.nack(None, "malformed", text, seq=i + 1, count=False)
+        t.conn.nack(None, "malformed", text, seq=i + 1, plain=True, count=False)
+        for _ in range(2):
+            m = t.wait_for(lambda m: m["t"] == "nack" and m.get("seq") == i + 1)
+            assert m["msg"] == "".join(
+                c for c in text if c >= " " and not "\x7f" <= c <= "\x9f"
+                and not "\ud800" <= c <= "\udfff")[:160]
+    assert m["msg"] == "第三方"

@@ -196,8 +196,7 @@ class Connection:
     def nack(self, re, code, text, seq=None, perm=None, plain=False, count=True):
         if count:
             self.count(code)
-        text = "".join(c for c in text if " " <= c != "\x7f" and not "\ud800" <= c <= "\udfff")
-        msg = {"t": "nack", "code": code, "msg": text[:MAX_NACK_TEXT],
+        msg = {"t": "nack", "code": code, "msg": nack_text(text),
                "perm": code in PERMANENT if perm is None else perm}
         if seq is not None:
             msg["seq"] = seq
@@ -223,6 +222,14 @@ class Connection:
             self.closed = True
             self.session = None
         self.ingest.unregister(self)
+
+
+def nack_text(text):
+    """TEXT as a nack's msg always encodes: without what a protocol text
+    refuses (C0, DEL, C1 controls U+0080..U+009F, lone surrogates; an error
+    detail may quote them from the bad packet), at most MAX_NACK_TEXT long."""
+    return "".join(c for c in text if not (c < " " or "\x7f" <= c <= "\x9f"
+                                           or "\ud800" <= c <= "\udfff"))[:MAX_NACK_TEXT]
 
 
 def _journal_seq(body):
