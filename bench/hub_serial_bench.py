@@ -5,7 +5,9 @@ on a pseudo-terminal queues N ratings at once (a journal replay after an
 outage); the hub (Ingest + SerialPort, pyserial on the pty's slave side)
 stores each in a group commit and acks it. A pty moves bytes as fast as
 the CPU does and ignores the baud rate, so the terminal's writes are paced
-to baud/10 bytes/s (8N1: 10 bits a byte), as on a real UART.
+to baud/10 bytes/s (8N1: 10 bits a byte), as on a real UART. Both ends
+use the retransmission timeout of the line speed (rto_for), as the firmware
+and the hub's SerialPort do.
 
 Utilisation = bytes the terminal put on the line per second ÷ (baud/10),
 measured from its first rating byte to the last app-level ack. Goal ≥ 90 %.
@@ -28,6 +30,7 @@ from hub.services import invitations, terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
 from hub.transports.serial_port import SerialPort  # noqa: E402
 from hub_peer import PtyLink, Terminal  # noqa: E402
+from protocol.linkparams import rto_for  # noqa: E402
 
 
 def run(n, baud):
@@ -45,7 +48,8 @@ def run(n, baud):
     ingest.start()
     port = SerialPort(ingest, os.ttyname(slave), baudrate=baud).start()
     term = Terminal("T1", key)
-    term.link = PtyLink(master, term.inbox.put, bytes_per_s=baud / 10)
+    # Both ends time out as the firmware and the hub do: rto_for the line speed.
+    term.link = PtyLink(master, term.inbox.put, bytes_per_s=baud / 10, rto_ms=rto_for(baud))
     term.out = term.link.send
     try:
         term.handshake(timeout=10)
