@@ -10,7 +10,9 @@ one fsync instead of N (DESIGN.md §6: ~6,000 single-row commits/s against
 ~190,000 rows/s in batches of 100).
 
 A job that raises is rolled back alone (its savepoint) and gets the error;
-the batch still commits. If the commit itself fails, every job of the batch
+the batch still commits. The writer's connection carries `db.job_is_atomic`
+so that services called from a job (hub.services.journal) need no savepoint
+of their own: the job's savepoint already makes each of them all-or-nothing. If the commit itself fails, every job of the batch
 gets the error and nothing of it is acked: terminals send it again.
 """
 
@@ -19,7 +21,7 @@ import logging
 import threading
 import time
 
-from hub.store import open_db, tx
+from hub.store import open_db
 
 log = logging.getLogger("hub.ingest.writer")
 
@@ -44,6 +46,7 @@ class Writer:
             return
         # Open (and migrate) here so that a bad path fails the caller, not the thread.
         db = open_db(self.db_path)
+        db.job_is_atomic = True   # every job runs in its own savepoint (see _commit)
         self._stopping = False
         self._thread = threading.Thread(target=self._run, args=(db,), name="hub-writer", daemon=True)
         self._thread.start()
@@ -113,13 +116,22 @@ class Writer:
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, _done in batch:
+                # One fixed savepoint name: the three statements stay in
+                # sqlite3's statement cache (hub.store.tx draws a random name,
+                # i.e. a fresh prepare and an os.urandom per savepoint).
+                conn.execute("SAVEPOINT writer_job")
                 try:
-                    with tx(db):
-                        results.append((fn(db), None))
+                    result = fn(db)
                 except Exception as e:  # one bad job must not sink the batch
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK TO SAVEPOINT writer_job")
+                        conn.execute("RELEASE SAVEPOINT writer_job")
                     self.stats["failed_jobs"] += 1
                     log.warning("writer job failed: %s: %s", type(e).__name__, e)
                     results.append((None, e))
+                    continue
+                conn.execute("RELEASE SAVEPOINT writer_job")
+                results.append((result, None))
             conn.execute("COMMIT")
         except Exception as e:
             self.stats["failed_commits"] += 1

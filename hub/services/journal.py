@@ -1,7 +1,8 @@
 """Journal events from terminals (ratings, timeouts): the hub's rules on them.
 
 Called by the ingest's group-commit writer inside its transaction; each
-call is atomic (a savepoint) and returns what to answer the terminal. The
+call is atomic (the writer's savepoint per job, or a transaction of its own
+when called outside the writer) and returns what to answer the terminal. The
 rating's own checks (level 1..5, labels of its level, a reason for a bad
 rating) were done by the codec before this; a rating that fails them is
 nacked and never reaches here.
@@ -20,6 +21,7 @@ Choices (the rating is never dropped):
   stored and forwarded with a hub flag, acked.
 """
 
+import contextlib
 import sqlite3
 import uuid
 
@@ -38,9 +40,25 @@ def rating_id(device_id, seq):
     return "%s:%d" % (device_id, seq)
 
 
+@contextlib.contextmanager
+def _atomic(db):
+    """One rating/timeout is atomic. In the group-commit writer the job already
+    runs in a savepoint of its own (`db.job_is_atomic`, hub.ingest.writer),
+    so a second one per rating would only cost statements; anywhere else
+    (tests, the CLI) it is an ordinary hub.store.tx."""
+    if getattr(db, "job_is_atomic", False):
+        yield db
+    else:
+        with tx(db):
+            yield db
+
+
 def _invitation_for(db, device_id, window, eid):
     """The invitation `eid` if it was meant for this terminal, else None."""
-    inv = row(db, "SELECT * FROM invitations WHERE eid = ?", (eid,))
+    return _meant_for(row(db, "SELECT * FROM invitations WHERE eid = ?", (eid,)), device_id, window)
+
+
+def _meant_for(inv, device_id, window):
     if inv is None:
         return None
     if inv["device_id"] == device_id or (inv["device_id"] is None and inv["window"] == window):
@@ -48,7 +66,31 @@ def _invitation_for(db, device_id, window, eid):
     return None
 
 
-def _hub_flags(db, device_id, msg, inv):
+# Everything record_rating reads, in one statement (it runs once per rating on
+# the writer's thread, where the GIL makes each statement count): the stored
+# rating of the same id (dup), the terminal's window, the invitation, the
+# previous rating of the same boot (burst), and whether the invitation's visit
+# already has an accepted rating (duplicate_visit; the partial index ratings_visit).
+_READ_RATING = (
+    "SELECT old.status, term.window, inv.eid, inv.device_id, inv.window, inv.case_serial, "
+    "inv.visit, inv.state, inv.staff_id, inv.channel, "
+    "(SELECT mono_ms FROM ratings WHERE device_id = ?2 AND boot_counter = ?4 AND seq < ?5 "
+    " ORDER BY seq DESC LIMIT 1), "
+    "EXISTS (SELECT 1 FROM ratings WHERE case_serial = inv.case_serial AND visit = inv.visit "
+    " AND status = 'accepted' AND visit IS NOT NULL) "
+    "FROM (SELECT 1) LEFT JOIN ratings AS old ON old.rating_id = ?1 "
+    "LEFT JOIN terminals AS term ON term.device_id = ?2 "
+    "LEFT JOIN invitations AS inv ON inv.eid = ?3")
+_INV_COLUMNS = ("eid", "device_id", "window", "case_serial", "visit", "state", "staff_id", "channel")
+
+_INSERT_RATING = (
+    "INSERT INTO ratings (rating_id, uuid, device_id, seq, eid, case_serial, visit, window, "
+    "staff_id, level, labels, other, label_set_version, display_press_ms, device_time, "
+    "mono_ms, boot_counter, origin, fraud_terminal, fraud_hub, channel, status, "
+    "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _hub_flags(msg, inv, prev_mono):
     flags = []
     if inv is None:
         flags.append("no_case")
@@ -59,48 +101,40 @@ def _hub_flags(db, device_id, msg, inv):
             flags.append("late")
     if msg["dp"] < FAST_PRESS_MS:
         flags.append("fast_press")
-    if "bt" in msg:
-        prev = row(db, "SELECT mono_ms FROM ratings WHERE device_id = ? AND boot_counter = ? "
-                       "AND seq < ? ORDER BY seq DESC LIMIT 1", (device_id, msg["bt"], msg["seq"]))
-        if prev and prev["mono_ms"] is not None and 0 <= msg["mt"] - prev["mono_ms"] < BURST_MS:
-            flags.append("burst")
+    if "bt" in msg and prev_mono is not None and 0 <= msg["mt"] - prev_mono < BURST_MS:
+        flags.append("burst")
     return flags
 
 
 def record_rating(db, device_id, msg, now=None):
     """Store a checked `rating` message -> {rating_id, dup, status, flags}."""
     rid = rating_id(device_id, msg["seq"])
-    old = row(db, "SELECT status, fraud_hub FROM ratings WHERE rating_id = ?", (rid,))
-    if old is not None:
-        return {"rating_id": rid, "dup": True, "status": old["status"], "flags": None}
-    t = now_ms(now)
-    with tx(db):
-        term = row(db, "SELECT window FROM terminals WHERE device_id = ?", (device_id,))
-        window = term["window"] if term else None
-        inv = _invitation_for(db, device_id, window, msg["eid"])
-        flags = _hub_flags(db, device_id, msg, inv)
+    conn = db.conn
+    with _atomic(db):
+        r = conn.execute(_READ_RATING, (rid, device_id, msg["eid"], msg.get("bt"),
+                                        msg["seq"])).fetchone()
+        if r[0] is not None:
+            return {"rating_id": rid, "dup": True, "status": r[0], "flags": None}
+        t = now_ms(now)
+        window = r[1]
+        inv = _meant_for(dict(zip(_INV_COLUMNS, r[2:10])) if r[2] is not None else None,
+                         device_id, window)
+        flags = _hub_flags(msg, inv, r[10])
         visit = inv["visit"] if inv else None
         status = ACCEPTED
-        if inv is not None and (inv["state"] == "rated" or row(
-                db, "SELECT 1 FROM ratings WHERE case_serial = ? AND visit = ? "
-                    "AND status = 'accepted' AND visit IS NOT NULL",   # the partial unique index
-                (inv["case_serial"], visit))):
+        if inv is not None and (inv["state"] == "rated" or r[11]):
             status = REFUSED
             flags.append("duplicate_visit")
-        db.conn.execute(
-            "INSERT INTO ratings (rating_id, uuid, device_id, seq, eid, case_serial, visit, window, "
-            "staff_id, level, labels, other, label_set_version, display_press_ms, device_time, "
-            "mono_ms, boot_counter, origin, fraud_terminal, fraud_hub, channel, status, "
-            "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (rid, uuid.uuid4().hex, device_id, msg["seq"], msg["eid"],
-             inv["case_serial"] if inv else msg["cs"], visit,
-             inv["window"] if inv else window, inv["staff_id"] if inv else None,
-             msg["lv"], dumps(msg.get("lb", [])), 1 if msg.get("oth") else 0, msg.get("lsv"),
-             msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
-             dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
+        conn.execute(_INSERT_RATING, (
+            rid, uuid.uuid4().hex, device_id, msg["seq"], msg["eid"],
+            inv["case_serial"] if inv else msg["cs"], visit,
+            inv["window"] if inv else window, inv["staff_id"] if inv else None,
+            msg["lv"], dumps(msg.get("lb", [])), 1 if msg.get("oth") else 0, msg.get("lsv"),
+            msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
+            dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
         if status == ACCEPTED:
-            db.conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
-                            "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
+            conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
+                         "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
             if inv is not None:
                 _close_invitation(db, inv["eid"], "rated", t, rid)
         else:
@@ -112,11 +146,12 @@ def record_rating(db, device_id, msg, now=None):
 def _close_invitation(db, eid, state, t, rid=None):
     """Close an invitation; a late rating also closes an expired/cancelled one,
     unless the visit was re-invited meanwhile (then it stays as it was)."""
+    # Always inside _atomic: a statement that fails a constraint is undone
+    # alone by SQLite (ON CONFLICT ABORT), so no savepoint of its own is needed.
     try:
-        with tx(db):
-            db.execute("UPDATE invitations SET state = ?, closed_at = ?, "
-                       "rating_id = COALESCE(?, rating_id) WHERE eid = ? AND state != 'rated'",
-                       (state, t, rid, eid))
+        db.conn.execute("UPDATE invitations SET state = ?, closed_at = ?, "
+                        "rating_id = COALESCE(?, rating_id) WHERE eid = ? AND state != 'rated'",
+                        (state, t, rid, eid))
     except sqlite3.IntegrityError:
         pass
 
@@ -127,7 +162,7 @@ def record_timeout(db, device_id, msg, now=None):
     if row(db, "SELECT 1 FROM timeouts WHERE event_id = ?", (eid_,)):
         return {"event_id": eid_, "dup": True, "known": None}
     t = now_ms(now)
-    with tx(db):
+    with _atomic(db):
         term = row(db, "SELECT window FROM terminals WHERE device_id = ?", (device_id,))
         inv = _invitation_for(db, device_id, term["window"] if term else None, msg["eid"])
         db.execute("INSERT INTO timeouts (event_id, device_id, seq, eid, case_serial, device_time, "

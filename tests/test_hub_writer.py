@@ -1,0 +1,59 @@
+"""The group-commit writer: one failing job is rolled back alone, the rest of
+its batch is stored, and a rating recorded in a job is all-or-nothing (the
+journal relies on the writer's savepoint per job instead of its own)."""
+
+import threading
+
+from hub.ingest.writer import Writer
+from hub.services import invitations, journal, terminals
+from hub.store import open_db
+
+T0 = 1_700_000_000_000
+
+
+def rating(seq, eid, cs="C1"):
+    return {"t": "rating", "seq": seq, "eid": eid, "cs": cs, "lv": 5, "dp": 3000,
+            "mt": 10_000 * seq, "org": "live"}
+
+
+def test_a_failing_job_is_undone_alone_and_its_batch_commits(tmp_path):
+    path = tmp_path / "hub.db"
+    db = open_db(path)
+    terminals.provision(db, "T1", "A01")
+    inv = invitations.create(db, "A01", "C1", "M100", "营业执照办理", visit=1, now=T0,
+                             staff_id="S01", staff_name="张三")
+    db.conn.close()
+    w = Writer(path)
+    gate = threading.Event()
+    results = {}
+
+    def keep(name):
+        return lambda result, error: results.__setitem__(name, (result, error))
+
+    def broken(db):
+        # The whole rating (row, outbox entry, invitation closed) is written,
+        # then the job fails: none of it may stay.
+        journal.record_rating(db, "T1", rating(1, inv["eid"]), now=T0)
+        raise RuntimeError("job fails after its writes")
+
+    w.start()
+    w.submit(lambda db: gate.wait(5))          # hold the writer so the next three share a batch
+    w.submit(lambda db: journal.record_rating(db, "T1", rating(2, "no-such"), now=T0), keep("a"))
+    w.submit(broken, keep("broken"))
+    w.submit(lambda db: journal.record_rating(db, "T1", rating(3, "no-such-2"), now=T0), keep("b"))
+    gate.set()
+    w.stop()
+    assert w.stats["failed_jobs"] == 1 and w.stats["failed_commits"] == 0
+    assert isinstance(results["broken"][1], RuntimeError)
+    assert results["a"][0]["flags"] == ["no_case"] and results["b"][0]["dup"] is False
+    db = open_db(path)
+    stored = [r[0] for r in db.conn.execute("SELECT rating_id FROM ratings ORDER BY seq")]
+    assert stored == ["T1:2", "T1:3"]
+    assert [r[0] for r in db.conn.execute("SELECT ref FROM outbox WHERE kind = 'rating' "
+                                          "ORDER BY ref")] == ["T1:2", "T1:3"]
+    state = db.conn.execute("SELECT state, rating_id FROM invitations WHERE eid = ?",
+                            (inv["eid"],)).fetchone()
+    assert state[0] != "rated" and state[1] is None
+    # The same rating sent again after the failure is stored normally.
+    assert journal.record_rating(db, "T1", rating(1, inv["eid"]), now=T0)["status"] == "accepted"
+    db.conn.close()
