@@ -219,6 +219,31 @@ def test_config_too_large_for_one_packet_arrives_as_two_cfg_of_one_version(hub):
     assert terminals.get(hub.db, "T1")["config_version"] == ver
 
 
+def test_split_config_taken_in_part_is_sent_again_at_the_next_session(hub):
+    texts = {"k%d" % i: "请您对本次服务进行评价" * 4 for i in range(6)}
+    ver = config.push(hub.db, texts=texts)["version"]
+
+    def session(cv):
+        t = Terminal.direct(hub, "T1", hub.keys["T1"], info=dict(fw="1", board="b", jd=0, cv=cv))
+        t.handshake()
+        t.wait_for(lambda m: m["t"] == "time")
+        return t
+
+    t = session(1)
+    first, second = (t.wait_for(lambda m: m["t"] == "cfg") for _ in range(2))
+    t.send({"t": "ack", "re": first["mid"]})         # applied one part, then lost the line
+    t.conn.close()
+    t = session(ver)                                  # its cv names the version all the same
+    again = [t.wait_for(lambda m: m["t"] == "cfg") for _ in range(2)]
+    assert sorted(again[0].keys() | again[1].keys()) == sorted(first.keys() | second.keys())
+    for m in again:
+        t.send({"t": "ack", "re": m["mid"]})
+    t.conn.close()
+    t = session(ver)                                  # now it has all: nothing again
+    with pytest.raises(AssertionError):
+        t.wait_for(lambda m: m["t"] == "cfg", timeout=0.3)
+
+
 def test_flood_from_one_terminal_does_not_stop_another(hub):
     noisy, calm = connect(hub, "T1"), connect(hub, "T2")
     hb = noisy.session.seal({"t": "hb", "up": 1, "heap": 1, "jd": 0})

@@ -46,6 +46,7 @@ class Ingest:
         self.writer = Writer(db_path, max_batch)
         self.counters = ErrorCounters()
         self.unknown_devices = {}      # device id -> hellos refused
+        self.cfg_owed = {}             # device id -> (cfg ver, mids of parts not acked)
         self._reader = None
         self._read_lock = threading.Lock()
         self._conns_lock = threading.Lock()

@@ -9,7 +9,9 @@ calls Ingest.notify() / deliver_pending(): new invitations go out at once, an
 invitation cancelled or expired while on the terminal gets a `cancel`.
 
 A configuration too large for one sealed packet goes as several `cfg` of the
-same ver (services/config.parts). An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
+same ver (services/config.parts). Until every part is acked the ingest keeps
+it in cfg_owed: a terminal that took only some parts (and reports that ver
+as its `cv`) gets all of them again at its next session. An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
 invitation shown, the configuration applied (handlers.on_ack). The
 invitations sent in this session are remembered, so each goes once per
 session; after a reconnect the still-queued ones go again (the terminal
@@ -57,6 +59,11 @@ class Downlink:
         dev, now, label = conn.device_id, ingest.now_ms(), "%s:%s" % (conn.transport, conn.label)
         with self._lock:
             self._cfg_sent = hello.get("cv")
+            owed = ingest.cfg_owed.get(dev)
+            if owed is not None and owed[0] == self._cfg_sent:
+                # It took part of a split version and then lost us: its cv
+                # names the version, but some fields never arrived.
+                self._cfg_sent = None
             self._duty_sent = None
             self._on_terminal = {}
         ingest.writer.submit(lambda db: terminals.on_hello(db, dev, hello, label, now))
@@ -88,9 +95,31 @@ class Downlink:
             conn.count("cfg_unsendable")
             log.error("%r: configuration version %d cannot be sent: %s", conn, cfg["version"], e)
             return
+        mids = set()
         for m in msgs:
             m["mid"] = self._next_mid("cfg", cfg["version"])
+            mids.add(m["mid"])
+        if len(msgs) > 1:
+            ingest.cfg_owed[conn.device_id] = (cfg["version"], mids)
+        else:
+            ingest.cfg_owed.pop(conn.device_id, None)
+        for m in msgs:
             conn.send_msg(m)
+
+    def cfg_acked(self, mid, version):
+        """The terminal acked cfg MID of VERSION -> True once it has every
+        part of that version (then a later hello's cv can be trusted)."""
+        owed = self.conn.ingest.cfg_owed
+        dev = self.conn.device_id
+        with self._lock:
+            parts = owed.get(dev)
+            if parts is None or parts[0] != version:
+                return True
+            parts[1].discard(mid)
+            if parts[1]:
+                return False
+            del owed[dev]
+            return True
 
     def deliver(self):
         conn, ingest = self.conn, self.conn.ingest

@@ -68,7 +68,7 @@ def on_ack(conn, msg):
     dev, now = conn.device_id, conn.ingest.now_ms()
     if kind == "inv":
         conn.ingest.writer.submit(lambda db: invitations.mark_shown(db, ref, dev, now))
-    elif kind == "cfg":
+    elif kind == "cfg" and conn.downlink.cfg_acked(msg.get("re"), ref):
         conn.ingest.writer.submit(lambda db: terminals.set_config_applied(db, dev, ref))
 
 
