@@ -13,15 +13,27 @@ def sha256(data):
     return hashlib.sha256(data).digest()
 
 
-def hmac_sha256(key, msg):
+def hmac_key(key):
+    """key -> its two padded blocks (RFC 2104 K^ipad, K^opad), built once per
+    key: a session MACs every packet with the same key, and on the hub the
+    byte-by-byte XOR cost more than the two hashes."""
     if len(key) > _BLOCK:
         key = sha256(key)
     key = bytes(key) + bytes(_BLOCK - len(key))
-    inner = hashlib.sha256(bytes([b ^ 0x36 for b in key]))
+    return bytes([b ^ 0x36 for b in key]), bytes([b ^ 0x5C for b in key])
+
+
+def hmac_with(pads, msg):
+    """HMAC-SHA256 of msg under a key prepared by hmac_key."""
+    inner = hashlib.sha256(pads[0])
     inner.update(msg)
-    outer = hashlib.sha256(bytes([b ^ 0x5C for b in key]))
+    outer = hashlib.sha256(pads[1])
     outer.update(inner.digest())
     return outer.digest()
+
+
+def hmac_sha256(key, msg):
+    return hmac_with(hmac_key(key), msg)
 
 
 def equal(a, b):

@@ -17,7 +17,7 @@ A terminal that is told `no_session` starts a new handshake.
 from protocol import PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, MAX_PACKET
 from protocol.codec import encode, decode, check, too_large
 from protocol.catalogue import UP, DOWN
-from protocol.crypto import hmac_sha256, sha256, equal
+from protocol.crypto import hmac_key, hmac_sha256, hmac_with, sha256, equal
 from protocol.errors import (
     ProtocolError, AUTH_FAILED, BAD_SEAL, NO_SESSION, VERSION,
 )
@@ -54,7 +54,11 @@ def packet_tag(packet):
 
 
 def _mac(key, body):
-    return hmac_sha256(key, body)[:MAC_HEX // 2].hex().encode()
+    return _mac_with(hmac_key(key), body)
+
+
+def _mac_with(pads, body):
+    return hmac_with(pads, body)[:MAC_HEX // 2].hex().encode()
 
 
 def _derive(key, dn, hn):
@@ -86,13 +90,16 @@ class Session:
         else:
             self._send_key, self._recv_key = down_key, up_key
             self._send_dir, self._recv_dir = DOWN, UP
+        # Padded HMAC keys, once per session instead of once per packet.
+        self._send_pads = hmac_key(self._send_key)
+        self._recv_pads = hmac_key(self._recv_key)
 
     def seal(self, msg):
         body = encode(msg, self._send_dir)
         if len(body) + SEAL_LEN > MAX_PACKET:
             raise too_large(check(msg), "sealed packet would be %d bytes" % (len(body) + SEAL_LEN),
                             MAX_PACKET)
-        return body + b"~" + self.tag.encode() + _mac(self._send_key, body)
+        return body + b"~" + self.tag.encode() + _mac_with(self._send_pads, body)
 
     def open(self, packet):
         """Sealed packet -> checked message. ProtocolError names what failed."""
@@ -102,7 +109,7 @@ class Session:
         if tag != self.tag:
             raise ProtocolError(NO_SESSION, "packet belongs to session %s, the current one is %s; start a new handshake"
                                 % (tag, self.tag))
-        if not equal(_mac(self._recv_key, body), mac):
+        if not equal(_mac_with(self._recv_pads, body), mac):
             raise ProtocolError(BAD_SEAL, "seal does not verify: wrong device key or damaged packet")
         return decode(body, self._recv_dir)
 
