@@ -51,8 +51,11 @@ class Ui:
                               "staff_name": inv["stn"], "seconds": a["secs"]}
 
     def _labels(self, a):
+        # lsv keys the screen's page layout cache (screens.label_pages): a
+        # redraw after a button press then draws only the visible rows.
         return "labels", {"level": a["level"], "labels": a["items"], "cursor": a["cursor"],
-                          "checked": a["chosen"]}
+                          "checked": a["chosen"], "other": bool(a.get("other")),
+                          "hint": a.get("hint"), "lsv": self.config.lsv}
 
     def _thanks(self, a):
         return "thanks", {"level": a.get("level")}
