@@ -12,8 +12,13 @@ def now_ms(now=None):
     return int(time.time() * 1000) if now is None else int(now)
 
 
+# One encoder for every call: json.dumps with non-default options builds a
+# new JSONEncoder each time (a stored rating makes three of these calls).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value):
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def loads(text, default=None):
