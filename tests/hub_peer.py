@@ -57,10 +57,18 @@ class Terminal:
         return self._mid
 
     def recv(self, timeout=5.0):
-        packet = self.inbox.get(timeout=timeout)
-        if split(packet)[1] is None:
-            return open_plain(packet, DOWN)
-        return self.session.open(packet)
+        end = time.monotonic() + timeout
+        while True:
+            packet = self.inbox.get(timeout=max(0.0, end - time.monotonic()))
+            tag = split(packet)[1]
+            if tag is None:
+                return open_plain(packet, DOWN)
+            if self.session is None or tag != self.session.tag:
+                # Sealed for a session this terminal no longer has (the hub
+                # answered an old one late): a terminal drops it, as the
+                # firmware does, instead of failing.
+                continue
+            return self.session.open(packet)
 
     def wait_for(self, pred, timeout=5.0):
         """The first message (already seen or arriving) that pred accepts."""
