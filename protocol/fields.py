@@ -67,12 +67,28 @@ def check_text(field, v, lo, hi):
     n = len(v)
     if n < lo or n > hi:
         fail(field, "must be %d to %d characters long, got %d" % (lo, hi, n))
-    for ch in v:
-        o = ord(ch)
-        # C0, DEL and C1 controls (U+0080..U+009F: invisible, and some
-        # displays or printers act on them), and lone surrogates.
-        if o < 32 or 127 <= o <= 159 or 0xD800 <= o <= 0xDFFF:
-            fail(field, "contains control character U+%04X; remove it" % o)
+    # C0, DEL and C1 controls (U+0080..U+009F: invisible, and some displays
+    # or printers act on them), and lone surrogates. Checked on the UTF-8
+    # bytes: on MicroPython `for ch in text` keeps every distinct character
+    # it yields in the heap for good, a slow leak over a terminal's life.
+    try:
+        b = v.encode("utf-8")
+    except UnicodeError:                 # CPython: a lone surrogate
+        fail(field, "contains a lone surrogate; send text as valid UTF-8")
+    n = len(b)
+    i = 0
+    while i < n:
+        c = b[i]
+        if c < 32 or c == 127:
+            fail(field, "contains control character U+%04X; remove it" % c)
+        if i + 1 < n:
+            d = b[i + 1]
+            if c == 0xC2 and d <= 0x9F:                      # U+0080..U+009F
+                fail(field, "contains control character U+%04X; remove it" % d)
+            if c == 0xED and d >= 0xA0 and i + 2 < n:        # U+D800..U+DFFF
+                fail(field, "contains control character U+%04X; remove it"
+                     % (0xD000 | ((d & 0x3F) << 6) | (b[i + 2] & 0x3F)))
+        i += 1
     return v
 
 

@@ -256,3 +256,15 @@ def test_too_large_names_the_largest_field():
     e = err.value
     assert (e.code, e.field, e.mtype, e.mid) == ("too_large", "txt", "cfg", 1)
     assert "cfg.txt:" in str(e) and "largest field txt" in str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FFFF), max_size=30))
+def test_text_check_on_utf8_bytes_refuses_exactly_the_control_characters(text):
+    from protocol.fields import check_text
+    bad = [c for c in text if ord(c) < 32 or 127 <= ord(c) <= 159 or 0xD800 <= ord(c) <= 0xDFFF]
+    if bad:
+        with pytest.raises(ProtocolError):
+            check_text("f", text, 0, 100)
+    else:
+        assert check_text("f", text, 0, 100) == text
