@@ -4,8 +4,7 @@ and nothing half-stored (hypothesis over invitation bodies and query strings).""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from api_support import Api, make_config
-from hub.services import terminals
+from api_support import anyio_backend, api  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 
@@ -14,19 +13,6 @@ FIELDS = ("window", "case_serial", "visit", "matter_code", "matter_name", "staff
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10, 5000), st.floats(allow_nan=False, allow_infinity=False),
                    st.text(max_size=140), st.lists(st.integers(), max_size=3),
                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-async def api(tmp_path):
-    a = Api(make_config(tmp_path))
-    a.db_call(terminals.provision, "T-12", "12")
-    yield a
-    await a.aclose()
 
 
 def count_invitations(api):

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from api_support import Api, make_config
+from api_support import anyio_backend, api  # noqa: F401 (fixtures)
 from hub.services import terminals
 
 pytestmark = pytest.mark.anyio
@@ -14,19 +14,6 @@ pytestmark = pytest.mark.anyio
 INV = {"window": "12", "case_serial": "SZ20240611000123", "visit": 1,
        "matter_code": "11440300MB2C92102X4442111003000", "matter_name": "个体工商户设立登记",
        "staff_id": "A0317", "staff_name": "李明", "applicant_kind": "person"}
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-async def api(tmp_path):
-    a = Api(make_config(tmp_path))
-    a.db_call(terminals.provision, "T-12", "12")
-    yield a
-    await a.aclose()
 
 
 def assert_error(r, status, code, field=None, words=()):
