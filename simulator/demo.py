@@ -21,14 +21,11 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 
 import httpx
 
-from simulator.demo_parts import Citizens, DemoHall, wait_http
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from simulator.demo_parts import Citizens, DemoHall
 MATTERS = (
     ("330100001000", "个体工商户设立登记"),
     ("330100002000", "企业投资项目备案（基本建设类）"),
@@ -60,15 +57,8 @@ def run(args):
     hall = DemoHall(data, args.serial_terminals, args.mqtt_terminals, args.api_port)
     hub = None
     try:
-        hall.start_platform()
-        hall.start_broker()
-        hall.provision()
-        hall.start_terminals()
-        hall.write_config()
-        log = open(os.path.join(data, "hub.log"), "w")
-        hub = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", hall.config_path],
-                               cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        wait_http(hall.api + "/api/v1/health", hub, os.path.join(data, "hub.log"))
+        hall.start()
+        hub = hall.start_hub()
         _banner(hall)
         return _loop(hall, hub, args, rnd)
     except KeyboardInterrupt:

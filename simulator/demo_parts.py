@@ -3,6 +3,8 @@ and the citizens standing at its windows."""
 
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
@@ -11,6 +13,7 @@ from firmware.app.flow import INVITE, LABELS
 from simulator.broker import MosquittoBroker
 from simulator.province.server import ProvincePlatform
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HALL_CODE = "demo-hall"
 # Weights of what a citizen presses: mostly content, sometimes not (DESIGN.md §3).
 CHOICES = ((0, 50), (1, 25), (2, 12), (3, 6), (4, 4), (None, 3))   # button 0 = 非常满意; None = walks away
@@ -48,6 +51,23 @@ class DemoHall:
         self.windows = []
         self.token = None
         self.config_path = os.path.join(data, "hub.toml")
+
+    def start(self):
+        """Everything but the hub: province, broker, keys, terminals, the hub's config."""
+        self.start_platform()
+        self.start_broker()
+        self.provision()
+        self.start_terminals()
+        self.write_config()
+
+    def start_hub(self):
+        """`pingjia hub` on this hall's config, in its own process, once it answers."""
+        log_path = os.path.join(self.data, "hub.log")
+        with open(log_path, "a") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", self.config_path],
+                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        wait_http(self.api + "/api/v1/health", proc, log_path)
+        return proc
 
     def start_platform(self):
         self.platform = ProvincePlatform(area_code="330100", port=0).start()

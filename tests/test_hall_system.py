@@ -8,24 +8,12 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import httpx
 
-from simulator.demo_parts import Citizens, DemoHall, wait_http
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from simulator.demo_parts import Citizens, DemoHall
 SERIAL, MQTT = 4, 50
-
-
-def start_hub(hall):
-    log = open(os.path.join(hall.data, "hub.log"), "a")
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", hall.config_path],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    wait_http(hall.api + "/api/v1/health", proc, log.name)
-    return proc
 
 
 def stored(hall):
@@ -63,12 +51,8 @@ def test_fifty_mqtt_and_four_serial_terminals_through_a_hub_kill_9(tmp_path):
     hall = DemoHall(str(tmp_path), SERIAL, MQTT, api_port=0)
     hub = None
     try:
-        hall.start_platform()
-        hall.start_broker()
-        hall.provision()
-        hall.start_terminals()
-        hall.write_config()
-        hub = start_hub(hall)
+        hall.start()
+        hub = hall.start_hub()
         client = httpx.Client(base_url=hall.api, headers={"Authorization": "Bearer " + hall.token}, timeout=30)
         citizens = Citizens(hall.terminals, random.Random(5), walk_away=False, read_s=(0.2, 1.5))
 
@@ -81,7 +65,7 @@ def test_fifty_mqtt_and_four_serial_terminals_through_a_hub_kill_9(tmp_path):
         # Citizens keep pressing while the hub is dead: their ratings wait in the
         # terminals' journals (serial) and the broker's persistent session (MQTT).
         run_citizens(citizens, lambda: False, 5)
-        hub = start_hub(hall)
+        hub = hall.start_hub()
         serials += invite_every_window(client, hall, 2)
         total = len(serials)
         done = run_citizens(citizens, lambda: stored(hall) >= total, 240)
