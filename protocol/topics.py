@@ -31,6 +31,25 @@ def qos_for(mtype):
     return QOS.get(mtype, QOS_DEFAULT)
 
 
+_TYPE_PREFIX = b'{"t":"'
+
+
+def message_type(packet):
+    """The `t` of a packet (sealed or plain) without decoding it: the codec
+    always writes `t` first. None if the packet does not start that way.
+    Both ends use it to pick a packet's QoS."""
+    if not packet.startswith(_TYPE_PREFIX):
+        return None
+    n = len(_TYPE_PREFIX)
+    end = packet.find(b'"', n, n + 17)
+    if end < 0:
+        return None
+    try:
+        return bytes(packet[n:end]).decode()
+    except UnicodeError:
+        return None
+
+
 def check_segment(name, what):
     """Hall and device ids become topic levels: no / + # or spaces."""
     if type(name) is not str or not 1 <= len(name) <= 32:

@@ -12,13 +12,7 @@ next poll, so the app sees packets in its own task, never inside the client's.
 
 import asyncio
 
-
-def message_type(packet):
-    """The `t` of an encoded message (sealed or not): the codec writes it first."""
-    if packet[:6] != b'{"t":"':
-        return None
-    end = packet.find(b'"', 6)
-    return packet[6:end].decode() if end > 6 else None
+from protocol.topics import message_type
 
 
 class MqttTransport:

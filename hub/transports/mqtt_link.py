@@ -37,22 +37,11 @@ import paho.mqtt.client as mqtt
 
 from hub.transports.mqtt_devices import BAD_TOPIC, DeviceTable
 from protocol import topics
+from protocol.topics import message_type  # tests and the test fleet import it from here too
 
 log = logging.getLogger("pingjia.mqtt")
 
-_TYPE_PREFIX = b'{"t":"'
 INTERNAL = "(internal)"
-
-
-def message_type(packet):
-    """The `t` of a packet (sealed or plain) without decoding it: the codec
-    always writes `t` first. None if the packet does not start that way."""
-    if not packet.startswith(_TYPE_PREFIX):
-        return None
-    end = packet.find(b'"', len(_TYPE_PREFIX), len(_TYPE_PREFIX) + 17)
-    if end < 0:
-        return None
-    return packet[len(_TYPE_PREFIX):end].decode("ascii", "replace")
 
 
 class MqttLink:
