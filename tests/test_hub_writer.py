@@ -1,6 +1,9 @@
 """The group-commit writer: one failing job is rolled back alone, the rest of
 its batch is stored, and a rating recorded in a job is all-or-nothing (the
-journal relies on the writer's savepoint per job instead of its own)."""
+journal relies on the writer for that instead of a savepoint of its own).
+The writer runs a batch without savepoints first and, when a job raises,
+runs it again with one savepoint per job: the jobs before the failing one
+must be stored once, not twice and not lost."""
 
 import threading
 
@@ -44,6 +47,7 @@ def test_a_failing_job_is_undone_alone_and_its_batch_commits(tmp_path):
     gate.set()
     w.stop()
     assert w.stats["failed_jobs"] == 1 and w.stats["failed_commits"] == 0
+    assert w.stats["rerun_batches"] == 1
     assert isinstance(results["broken"][1], RuntimeError)
     assert results["a"][0]["flags"] == ["no_case"] and results["b"][0]["dup"] is False
     db = open_db(path)

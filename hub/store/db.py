@@ -56,6 +56,9 @@ def open_db(path, migrate=True):
                            "directory on a local disk" % (path, mode))
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    # Savepoints (hub.store.tx, the writer's guarded run) journal the pages
+    # they touch: in memory, not in a temp file per statement journal.
+    conn.execute("PRAGMA temp_store=MEMORY")
     if migrate:
         from hub.store.migrations import migrate as run_migrations
         run_migrations(db)
