@@ -85,7 +85,7 @@ class FleetTerminal:
         self.sent_at[self.seq] = time.perf_counter()
         self.send({"t": "rating", "seq": self.seq, "eid": "bench-" + self.dev,
                    "cs": "%s-%d" % (self.dev, self.seq), "lv": 5, "dp": 2500,
-                   "mt": self.seq * 1000, "org": "live"})
+                   "mt": self.seq * 1000, "bt": 1, "org": "live"})
 
 
 async def fleet_main(host, port, keys_path):

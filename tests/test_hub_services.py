@@ -240,3 +240,15 @@ def test_config_too_large_for_one_cfg_is_split_by_the_largest_field(db):
     assert merged["hall"] == "政务服务大厅" and merged["win"] == "A01"
     small = config.parts(config.push(db, texts={"thanks": "谢谢"}), "大厅", "A01")
     assert len(small) == 1 and small[0]["txt"] == {"thanks": "谢谢"}
+
+
+def test_burst_is_within_one_boot_only(db):
+    """The burst flag compares with the terminal's previous rating (by seq) of
+    the same boot: after a reboot the monotonic clock starts again."""
+    terminals.provision(db, "T1", "A01")
+    a, b, c = invite(db, cs="C1"), invite(db, cs="C2"), invite(db, cs="C3")
+    journal.record_rating(db, "T1", rating(1, a["eid"], bt=1, mt=90000))
+    r = journal.record_rating(db, "T1", rating(2, b["eid"], cs="C2", bt=2, mt=90500))
+    assert "burst" not in r["flags"]
+    r = journal.record_rating(db, "T1", rating(3, c["eid"], cs="C3", bt=2, mt=91000))
+    assert "burst" in r["flags"]

@@ -78,13 +78,15 @@ def _meant_for(inv, device_id, window):
 # Everything record_rating reads, in one statement (it runs once per rating on
 # the writer's thread, where the GIL makes each statement count): the stored
 # rating of the same id (dup), the terminal's window, the invitation, the
-# previous rating of the same boot (burst), and whether the invitation's visit
+# previous rating of the terminal when it is of the same boot (burst: journal
+# seqs only grow across boots, so the one before by seq is the only candidate;
+# filtering on boot_counter in the WHERE walked every earlier row), and whether the invitation's visit
 # already has an accepted rating (duplicate_visit; the partial index ratings_visit).
 _READ_RATING = (
     "SELECT old.status, term.window, inv.eid, inv.device_id, inv.window, inv.case_serial, "
     "inv.visit, inv.state, inv.staff_id, inv.channel, "
-    "(SELECT mono_ms FROM ratings WHERE device_id = ?2 AND boot_counter = ?4 AND seq < ?5 "
-    " ORDER BY seq DESC LIMIT 1), "
+    "(SELECT CASE WHEN boot_counter IS ?4 THEN mono_ms END FROM ratings "
+    " WHERE device_id = ?2 AND seq < ?5 ORDER BY seq DESC LIMIT 1), "
     "EXISTS (SELECT 1 FROM ratings WHERE case_serial = inv.case_serial AND visit = inv.visit "
     " AND status = 'accepted' AND visit IS NOT NULL) "
     "FROM (SELECT 1) LEFT JOIN ratings AS old ON old.rating_id = ?1 "
