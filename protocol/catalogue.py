@@ -37,6 +37,9 @@ MAX_LABEL_TEXT = 24
 # checked in tests/test_codec.py); txt and tmo may need a cfg of their own.
 # The national set (40 labels) is 1531 bytes.
 MAX_LABEL_SET_BYTES = 1792
+# Seqs one ack names besides its seq: 1 + 31 ten-digit seqs stay under 400
+# bytes sealed, and a terminal's decoded list under 1 KB of heap.
+MAX_MORE_ACKS = 31
 
 
 def _label_set(field, v):
@@ -94,6 +97,32 @@ def _one_of_re_seq(m):
         fail("re", "an %s must name what it answers: give re (the message id) or seq (the journal sequence)" % m["t"], MISSING)
 
 
+def _ack_rules(m):
+    _one_of_re_seq(m)
+    if "more" in m and "seq" not in m:
+        fail("more", "an ack's more lists further journal seqs and needs seq", MISSING)
+
+
+def acked_seqs(ack):
+    """The journal seqs an `ack` message answers: seq, then more (none for an
+    ack of a mid)."""
+    if "seq" not in ack:
+        return []
+    return [ack["seq"]] + list(ack.get("more", ()))
+
+
+def ack_messages(seqs):
+    """Acks answering journal SEQS, 1 + MAX_MORE_ACKS seqs each, in order."""
+    step = 1 + MAX_MORE_ACKS
+    out = []
+    for i in range(0, len(seqs), step):
+        msg = {"t": "ack", "seq": seqs[i]}
+        if len(seqs) > i + 1:
+            msg["more"] = list(seqs[i + 1:i + step])
+        out.append(msg)
+    return out
+
+
 def _rating_rules(m):
     level = m["lv"]
     for code in m.get("lb", ()):
@@ -143,7 +172,10 @@ MESSAGES = {
         ("re", INT, False, 0, I31),
         ("seq", INT, False, 1, I31),
         ("dup", BOOL, False, None, None),  # already stored before: still done
-    ), False, _one_of_re_seq),
+        # Further journal seqs stored by the same commit: one ack per terminal
+        # per group commit instead of one per record (a journal replay).
+        ("more", INTS, False, MAX_MORE_ACKS, (1, I31)),
+    ), False, _ack_rules),
     "nack": (BOTH, (
         ("re", INT, False, 0, I31),
         ("seq", INT, False, 1, I31),

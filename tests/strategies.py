@@ -71,8 +71,8 @@ def message(draw, mtype):
     for key, kind, required, a, b in fields:
         if required or draw(st.booleans()):
             msg[key] = draw(value(kind, a, b))
-    if mtype in ("ack", "nack") and "re" not in msg and "seq" not in msg:
-        msg["seq"] = draw(st.integers(1, F.I31))
+    if mtype in ("ack", "nack") and "seq" not in msg and ("re" not in msg or "more" in msg):
+        msg["seq"] = draw(st.integers(1, F.I31))     # (an ack's more needs seq)
     if mtype == "rating":
         level = msg["lv"]
         codes = [c for c, _ in domain.NATIONAL_LABELS if c // 100 == level]
