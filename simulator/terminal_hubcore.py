@@ -10,6 +10,7 @@ I/O: the owner feeds it bytes with the time and writes out what it returns
 """
 
 from protocol.arq import Link
+from protocol.catalogue import ack_messages
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.session import HubHandshake, open_plain, split
@@ -82,9 +83,13 @@ class HubCore:
         return self.send(msg)
 
     def ack_all(self):
-        """Ack every stored event again (after running with auto_ack off)."""
-        for seq in sorted(self.events):
-            self.send({"t": "ack", "seq": seq})
+        """Ack every stored event again (after running with auto_ack off), as
+        the hub answers a group commit: seq + more, several per ack.
+        -> the number of ack packets sent."""
+        acks = ack_messages(sorted(self.events))
+        for msg in acks:
+            self.send(msg)
+        return len(acks)
 
     # -- what arrives ----------------------------------------------------------
 

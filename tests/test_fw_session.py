@@ -140,6 +140,28 @@ def test_reboot_with_unacknowledged_ratings_delivers_each_once(rig):
     assert [e["bt"] for e in peer.events.values()] == [1, 1, 1]
 
 
+def test_one_ack_naming_several_records_empties_the_journal(rig):
+    """The hub answers a group commit with one ack per terminal: seq plus
+    `more`. Every record it names leaves the journal, and none is sent again."""
+    term, peer = rig
+    peer.auto_ack = False
+    for i in range(3):
+        peer.invite("m%d" % i)
+        wait(shows(term, "请您对本次服务进行评价"))
+        term.advance(1000)
+        term.press(i)                        # 非常满意, 满意, 基本满意
+        wait(shows(term, "谢谢您的评价"))
+        term.advance(4000)
+        wait(shows(term, "暂无当班人员"))
+    peer.wait(lambda: len(peer.events) == 3)
+    assert term.journal_depth() == 3
+    assert peer.ack_all() == 1               # {"t":"ack","seq":1,"more":[2,3]}
+    wait(lambda: term.journal_depth() == 0)
+    term.advance(120000)                     # long past any resend timeout
+    term.advance(1000)
+    assert peer.deliveries == [(1, "live"), (2, "live"), (3, "live")]
+
+
 def test_link_drop_and_hub_restart_lose_nothing_and_double_nothing(rig):
     term, peer = rig
     peer.invite("d1")

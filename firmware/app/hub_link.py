@@ -33,6 +33,7 @@ counted and dropped; a malformed message with a mid is nacked with the
 decoder's code, so the hub's log names what it sent wrong.
 """
 
+from protocol.catalogue import acked_seqs
 from protocol.codec import decode
 from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL
 from protocol.session import TerminalHandshake, open_plain, split
@@ -135,7 +136,8 @@ class HubLink:
             return []
         t = msg["t"]
         if t == "ack":
-            self._acked(msg.get("seq"))
+            for seq in acked_seqs(msg):         # seq, and more stored by the same commit
+                self._acked(seq)
             return []
         if t == "nack":
             self._nacked(msg, now)
@@ -171,8 +173,6 @@ class HubLink:
                 self._failed(now)   # auth_failed, unknown_device, version: try later
 
     def _acked(self, seq):
-        if seq is None:
-            return
         self._inflight.pop(seq, None)
         self.journal.ack(seq)
         self.stats["acked"] += 1
