@@ -28,6 +28,7 @@ from hub.ingest import Ingest  # noqa: E402
 from hub.services import terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
 from hub_peer import Terminal  # noqa: E402
+from protocol.catalogue import acked_seqs  # noqa: E402
 
 
 def run(n_terms, n_ratings, window, rate=None):
@@ -76,8 +77,8 @@ def run(n_terms, n_ratings, window, rate=None):
             except queue.Empty:
                 continue
             m = terms[dev].session.open(packet)
-            if m["t"] == "ack" and "seq" in m:
-                latencies.append(time.perf_counter() - sent_at.pop((dev, m["seq"])))
+            for seq in acked_seqs(m) if m["t"] == "ack" else ():
+                latencies.append(time.perf_counter() - sent_at.pop((dev, seq)))
                 done += 1
     else:
         for dev in terms:
@@ -86,11 +87,10 @@ def run(n_terms, n_ratings, window, rate=None):
         while done < per * n_terms:
             dev, packet = events.get(timeout=30)
             m = terms[dev].session.open(packet)
-            if m["t"] != "ack" or "seq" not in m:
-                continue
-            latencies.append(time.perf_counter() - sent_at.pop((dev, m["seq"])))
-            done += 1
-            send_next(dev)
+            for seq in acked_seqs(m) if m["t"] == "ack" else ():
+                latencies.append(time.perf_counter() - sent_at.pop((dev, seq)))
+                done += 1
+                send_next(dev)
     elapsed = time.perf_counter() - t0
     stats = dict(ingest.writer.stats)
     stored = ingest.read(lambda d: d.execute("SELECT COUNT(*) FROM ratings").fetchone()[0])

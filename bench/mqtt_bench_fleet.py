@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT]
 
 from firmware.net.mqtt_client import MQTTClient  # noqa: E402
+from protocol.catalogue import acked_seqs  # noqa: E402
 from protocol.codec import encode  # noqa: E402
 from protocol.session import TerminalHandshake, open_plain, split  # noqa: E402
 
@@ -69,7 +70,8 @@ class FleetTerminal:
         elif t == "ack" and msg.get("re") == 2:
             self.ready.set()
         elif t == "ack" and "seq" in msg:
-            self._acked(msg["seq"])
+            for seq in acked_seqs(msg):         # one ack per commit names several
+                self._acked(seq)
         elif "mid" in msg:            # time, cfg: answered as firmware does
             self.send({"t": "ack", "re": msg["mid"]})
 

@@ -1,6 +1,8 @@
 """The ingest path with a real peer (a terminal made of the protocol package)
 and a real SQLite file: handshake, rules, ack after commit, errors, floods."""
 
+import queue
+import threading
 import time
 
 import pytest
@@ -124,6 +126,60 @@ def test_invite_rate_ack_after_commit(hub):
     assert rows == [("T1:1", 2, "[213,214]", 1, "accepted")]
     assert committed(hub, "SELECT kind FROM outbox WHERE ref = 'T1:1'") == [("rating",)]
     assert invitations.get(hub.db, inv["eid"])["state"] == "rated"
+
+
+def hold_writer(hub):
+    """Park the writer on a gate: what arrives meanwhile shares its next commit."""
+    gate = threading.Event()
+    started = threading.Event()
+    hub.writer.submit(lambda db: (started.set(), gate.wait(5)))
+    assert started.wait(5)
+    return gate
+
+
+def raw_answers(t, timeout=0.5):
+    """Every packet the hub sends until it falls quiet, decoded as it is on
+    the wire (hub_peer's wait_for splits a multi-seq ack per record)."""
+    got = []
+    while True:
+        try:
+            got.append(t.recv(timeout))
+        except queue.Empty:
+            return got
+
+
+def test_ratings_of_one_commit_are_answered_by_one_ack(hub):
+    t = connect(hub)
+    t.wait_for(lambda m: m["t"] == "duty")
+    gate = hold_writer(hub)
+    for seq in range(1, 41):
+        t.rating("x%d" % seq, "C%d" % seq, seq=seq)
+    time.sleep(0.2)                                # every rating queued behind the gate
+    gate.set()
+    acks = [m for m in raw_answers(t) if m["t"] == "ack"]
+    assert acks == [{"t": "ack", "seq": 1, "more": list(range(2, 33))},
+                    {"t": "ack", "seq": 33, "more": list(range(34, 41))}]
+    assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(40,)]
+    t.rating("x1", "C1", seq=1)                    # a resend is answered alone
+    assert raw_answers(t) == [{"t": "ack", "seq": 1, "dup": True}]
+
+
+def test_a_record_is_not_acked_to_the_next_terminal_on_its_line(hub):
+    """T1 sends a rating and is unplugged before the commit; T2 takes the
+    line. The ack (seq 1 of T1's journal) must not reach T2, whose own seq 1
+    it would delete: the record is stored, and T1 gets its ack when it resends."""
+    t1 = Terminal.direct(hub, "T1", hub.keys["T1"], transport="serial")
+    assert t1.handshake()["t"] == "ack"
+    t1.wait_for(lambda m: m["t"] == "duty")
+    gate = hold_writer(hub)
+    t1.rating("x1", "C1", seq=1)
+    time.sleep(0.1)
+    t2 = Terminal("T2", hub.keys["T2"], out=t1.conn.receive)
+    t2.inbox = t1.inbox
+    assert t2.handshake()["t"] == "ack"
+    gate.set()
+    assert not [m for m in raw_answers(t2) if "seq" in m]
+    assert committed(hub, "SELECT rating_id FROM ratings") == [("T1:1",)]
 
 
 def test_same_rating_twice_is_stored_once_and_acked_twice(hub):

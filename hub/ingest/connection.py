@@ -28,7 +28,7 @@ from hub.ingest import handlers
 from hub.ingest.downlink import Downlink
 from hub.ingest.limits import TokenBucket
 from protocol import MAX_PACKET
-from protocol.catalogue import DOWN, UP
+from protocol.catalogue import DOWN, UP, ack_messages
 from protocol.codec import encode
 from protocol.errors import (
     AUTH_FAILED, NO_SESSION, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
@@ -63,6 +63,7 @@ class Connection:
         # Answers to a flood are themselves limited.
         self._nack_bucket = TokenBucket(NACKS_PER_S, NACKS_PER_S)
         self.closed = False
+        self._acks = []          # seqs stored by the commit whose callbacks run now
         self.downlink = Downlink(self)
 
     def __repr__(self):
@@ -209,10 +210,22 @@ class Connection:
             self._transmit(encode(msg, DOWN))
 
     def ack(self, seq, dup):
-        msg = {"t": "ack", "seq": seq}
+        """Answer a stored journal record. Called from the writer's callbacks:
+        the records of one commit are answered together, one ack naming up to
+        1 + MAX_MORE_ACKS seqs (PROTOCOL.md §3), so a journal replay costs a
+        downlink per commit instead of one per record; a dup goes alone."""
         if dup:
-            msg["dup"] = True
-        self.send_msg(msg)
+            self.send_msg({"t": "ack", "seq": seq, "dup": True})
+            return
+        if not self._acks:
+            self.ingest.writer.after_batch(self._send_acks)
+        self._acks.append((self.session, seq))
+
+    def _send_acks(self):
+        pending, self._acks = self._acks, []
+        session = self.session     # a seq stored under an earlier session waits for its resend
+        for msg in ack_messages([seq for s, seq in pending if s is session]):
+            self.send_msg(msg)
 
     def close(self):
         """The transport lost this terminal."""

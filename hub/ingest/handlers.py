@@ -23,9 +23,13 @@ def dispatch(conn, msg):
 
 
 def on_rating(conn, msg):
-    dev, seq, now = conn.device_id, msg["seq"], conn.ingest.now_ms()
+    dev, seq, now, session = conn.device_id, msg["seq"], conn.ingest.now_ms(), conn.session
 
     def done(result, error):
+        if conn.session is not session:
+            return      # another session (a reboot, another terminal on the port) since
+            # the record came: its answer could name a seq of someone else's journal;
+            # the terminal that sent it sends it again and gets an ack dup.
         if error is not None:
             conn.nack(None, "busy", "the hub could not store the rating now; it will be "
                       "taken when sent again", seq=seq)
@@ -39,9 +43,11 @@ def on_rating(conn, msg):
 
 
 def on_timeout(conn, msg):
-    dev, seq, now = conn.device_id, msg["seq"], conn.ingest.now_ms()
+    dev, seq, now, session = conn.device_id, msg["seq"], conn.ingest.now_ms(), conn.session
 
     def done(result, error):
+        if conn.session is not session:
+            return      # as for a rating
         if error is not None:
             conn.nack(None, "busy", "the hub could not store the timeout now; send it again",
                       seq=seq)

@@ -44,6 +44,7 @@ class Writer:
         self._cond = threading.Condition()
         self._thread = None
         self._stopping = False
+        self._after = None       # during a batch's callbacks: what runs once after them
         self.stats = {"batches": 0, "jobs": 0, "max_batch": 0, "failed_jobs": 0,
                       "failed_commits": 0, "rerun_batches": 0,
                       "commit_ms_total": 0.0}
@@ -81,6 +82,15 @@ class Writer:
                 return
             self._jobs.append((fn, done))
             self._cond.notify()
+
+    def after_batch(self, fn):
+        """From a `done` callback: run fn() once after every callback of this
+        batch (the ingest sends one ack per terminal per commit this way).
+        Anywhere else fn runs at once."""
+        if self._after is not None and threading.current_thread() is self._thread:
+            self._after.append(fn)
+        else:
+            fn()
 
     def call(self, fn, timeout=30):
         """Run fn(db) in the next batch and wait for its commit -> result (or raise)."""
@@ -166,6 +176,7 @@ class Writer:
         self.stats["batches"] += 1
         self.stats["jobs"] += len(batch)
         self.stats["max_batch"] = max(self.stats["max_batch"], len(batch))
+        self._after = after = []
         for (_fn, done), (result, error) in zip(batch, results):
             if done is None:
                 continue
@@ -173,3 +184,9 @@ class Writer:
                 done(result, error)
             except Exception:  # a transport's send failing must not stop the writer
                 log.exception("writer callback failed")
+        self._after = None
+        for fn in after:
+            try:
+                fn()
+            except Exception:
+                log.exception("writer after-batch callback failed")
