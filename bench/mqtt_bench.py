@@ -13,7 +13,9 @@ each the firmware's asyncio MQTT client) so they do not share its GIL.
   sends each packet straight back (what the transport itself costs).
 - hub: MqttLink + hub.ingest.Ingest (handshake, sealed packets, checks,
   group commit on SQLite WAL with synchronous=FULL, ack only after the
-  commit), the fleet with real protocol sessions.
+  commit), the fleet with real protocol sessions. The hub answers each
+  terminal once per group commit (ack seq + more, PROTOCOL.md §3), the echo
+  once per message: "answers/rating" shows both.
 Each terminal keeps W ratings in flight and sends the next when its answer
 arrives; ratings/s, and p50/p99 send -> answer latency at the terminal.
 The three set-ups are measured in turns for --rounds rounds (this VM's speed
@@ -304,8 +306,9 @@ def main():
                       ("transport alone: MqttLink + echo ingest", "transport"),
                       ("hub: MqttLink + Ingest, ack after durable commit", "hub")):
         r = med[key]
-        print("  %-49s %5.0f /s  p50 %6s ms  p99 %6s ms  server CPU %.3f ms each  (%s)"
-              % (name, r["per_s"], r["p50_ms"], r["p99_ms"], cpu[key],
+        print("  %-49s %5.0f /s  p50 %6s ms  p99 %6s ms  server CPU %.3f ms each  "
+              "answers/rating %.2f  (%s)"
+              % (name, r["per_s"], r["p50_ms"], r["p99_ms"], cpu[key], r["answers_per_rating"],
                  " ".join("%.0f" % x["per_s"] for x in runs[key])))
         lost = sum(x["unanswered"] for x in runs[key])
         if lost or any(x["client_problems"] for x in runs[key]):

@@ -10,7 +10,9 @@ authenticated), then answers commands on stdin with one JSON line each:
   max SECONDS WINDOW   every terminal keeps WINDOW ratings in flight
   paced RATE SECONDS   RATE ratings/s in total, round robin over the terminals
   quit
-Latency is send -> answer, measured here with perf_counter.
+Latency is send -> answer, measured here with perf_counter. answers_per_rating:
+answer packets received per rating (the hub's one ack per commit names
+several of a terminal's ratings; an echo answers each).
 """
 
 import asyncio
@@ -28,6 +30,7 @@ from protocol.codec import encode  # noqa: E402
 from protocol.session import TerminalHandshake, open_plain, split  # noqa: E402
 
 HALL = "bench"
+ANSWERS = [0]       # answer packets received (an ack may name several ratings)
 
 
 class FleetTerminal:
@@ -58,6 +61,7 @@ class FleetTerminal:
 
     def on_packet(self, packet):
         if self.key is None:                # an echo server sent our rating back
+            ANSWERS[0] += 1
             return self._acked(json.loads(packet)["seq"])
         if split(packet)[1] is None:
             msg = open_plain(packet, "down")
@@ -70,6 +74,7 @@ class FleetTerminal:
         elif t == "ack" and msg.get("re") == 2:
             self.ready.set()
         elif t == "ack" and "seq" in msg:
+            ANSWERS[0] += 1
             for seq in acked_seqs(msg):         # one ack per commit names several
                 self._acked(seq)
         elif "mid" in msg:            # time, cfg: answered as firmware does
@@ -110,6 +115,7 @@ async def fleet_main(host, port, keys_path):
         if not line or line[0] == "quit":
             break
         latencies.clear()
+        ANSWERS[0] = 0
         if line[0] == "max":
             cpu0 = time.process_time()
             result = await fleet_max(terms, latencies, float(line[1]), int(line[2]))
@@ -146,7 +152,8 @@ def _summary(latencies, elapsed, ratings, terms):
                 problems[k] = problems.get(k, 0) + t.client.counters[k]
     return {"ratings": ratings, "unanswered": unanswered, "client_problems": problems,
             "seconds": round(elapsed, 3),
-            "per_s": round(ratings / elapsed, 1), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+            "per_s": round(ratings / elapsed, 1),
+            "answers_per_rating": round(ANSWERS[0] / max(1, ratings), 3), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
             "max_ms": round(lat[-1] * 1000, 2) if lat else None}
 
 

@@ -36,8 +36,16 @@ def hmac_sha256(key, msg):
     return hmac_with(hmac_key(key), msg)
 
 
+try:
+    from hmac import compare_digest as _compare_digest   # CPython: in C
+except ImportError:                                       # MicroPython
+    _compare_digest = None
+
+
 def equal(a, b):
     """Compare two byte strings in time that does not depend on where they differ."""
+    if _compare_digest is not None:
+        return _compare_digest(a, b)
     if len(a) != len(b):
         return False
     diff = 0

@@ -153,8 +153,11 @@ def check_field(field, kind, v, a, b):
         return v
     if kind == INTS:
         check_list(field, v, a)
+        lo, hi = b
         for i in range(len(v)):
-            check_int("%s[%d]" % (field, i), v[i], b[0], b[1])
+            x = v[i]
+            if type(x) is not int or x < lo or x > hi:   # name the item only when it fails
+                check_int("%s[%d]" % (field, i), x, lo, hi)
         _check_distinct(field, v)
         return v
     if kind == TOKENS:

@@ -18,6 +18,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def dumps(value):
+    if type(value) is list and not value:
+        return "[]"          # most ratings: no labels, no terminal flags
     return _ENCODER.encode(value)
 
 
