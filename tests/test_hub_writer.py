@@ -5,7 +5,10 @@ The writer runs a batch without savepoints first and, when a job raises,
 runs it again with one savepoint per job: the jobs before the failing one
 must be stored once, not twice and not lost."""
 
+import os
+import sqlite3
 import threading
+import time
 
 from hub.ingest.writer import Writer
 from hub.services import invitations, journal, terminals
@@ -61,3 +64,30 @@ def test_a_failing_job_is_undone_alone_and_its_batch_commits(tmp_path):
     # The same rating sent again after the failure is stored normally.
     assert journal.record_rating(db, "T1", rating(1, inv["eid"]), now=T0)["status"] == "accepted"
     db.conn.close()
+
+
+def test_the_wal_is_checkpointed_beside_the_writer(tmp_path):
+    """The writer's commits never checkpoint (that would hold up their acks);
+    the checkpointer beside it keeps the WAL from growing with every commit,
+    and leaves it fully copied into the database when the writer stops."""
+    path = str(tmp_path / "hub.db")
+    open_db(path).conn.close()
+    w = Writer(path, checkpoint_s=0.05)
+    w.start()
+
+    def some_rows(db):
+        db.conn.executemany("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                            [(T0, "test", "fill", "x" * 200)] * 200)
+    w.call(some_rows)
+    one_commit = os.path.getsize(path + "-wal")
+    for _ in range(20):
+        w.call(some_rows)
+        time.sleep(0.08)
+    assert w.checkpointer.stats["checkpoints"] > 0
+    assert os.path.getsize(path + "-wal") < 4 * one_commit      # ~21x without checkpoints
+    w.stop()
+    conn = sqlite3.connect(path)
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and frames == copied
+    assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 21 * 200
+    conn.close()

@@ -20,6 +20,9 @@ is all-or-nothing, and the writer's connection carries `db.job_is_atomic` so
 that services called from a job (hub.services.journal) need no savepoint of
 their own. If the commit itself fails, every job of the batch gets the error
 and nothing of it is acked: terminals send it again.
+
+The writer's connection never checkpoints the WAL inside a commit; a
+Checkpointer thread beside it does (hub/store/checkpoint.py says why).
 """
 
 import collections
@@ -28,6 +31,7 @@ import threading
 import time
 
 from hub.store import open_db
+from hub.store.checkpoint import PERIOD_S, Checkpointer
 
 log = logging.getLogger("hub.ingest.writer")
 
@@ -37,14 +41,16 @@ class WriterStopped(RuntimeError):
 
 
 class Writer:
-    def __init__(self, db_path, max_batch=1000):
+    def __init__(self, db_path, max_batch=1000, checkpoint_s=PERIOD_S):
         self.db_path = db_path
         self.max_batch = max_batch
+        self.checkpoint_s = checkpoint_s
         self._jobs = collections.deque()
         self._cond = threading.Condition()
         self._thread = None
         self._stopping = False
         self._after = None       # during a batch's callbacks: what runs once after them
+        self.checkpointer = None
         self.stats = {"batches": 0, "jobs": 0, "max_batch": 0, "failed_jobs": 0,
                       "failed_commits": 0, "rerun_batches": 0,
                       "commit_ms_total": 0.0}
@@ -55,6 +61,9 @@ class Writer:
         # Open (and migrate) here so that a bad path fails the caller, not the thread.
         db = open_db(self.db_path)
         db.job_is_atomic = True   # every job is all-or-nothing (see _run_batch)
+        # Checkpoints run beside the commits, not inside one (hub/store/checkpoint.py).
+        db.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self.checkpointer = Checkpointer(self.db_path, self.checkpoint_s).start()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, args=(db,), name="hub-writer", daemon=True)
         self._thread.start()
@@ -67,6 +76,9 @@ class Writer:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self.checkpointer is not None:
+            self.checkpointer.stop(timeout)
+            self.checkpointer = None
 
     @property
     def backlog(self):
