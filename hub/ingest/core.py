@@ -19,7 +19,7 @@ import threading
 import time
 
 from hub.ingest.connection import Connection
-from hub.ingest.limits import ErrorCounters
+from hub.ingest.limits import MORE_TERMINALS, ErrorCounters, bounded_key
 from hub.ingest.writer import Writer
 from hub.services import invitations, terminals
 from hub.store import open_db
@@ -32,6 +32,7 @@ log = logging.getLogger("hub.ingest")
 DEFAULT_FLOOD_RATE = 500
 DEFAULT_FLOOD_BURST = 1000
 HOUSEKEEPING_S = 1.0
+MAX_UNKNOWN_NAMED = 256     # unknown device ids listed by name; the rest counted together
 
 
 class Ingest:
@@ -146,7 +147,8 @@ class Ingest:
         return self.read(lambda db: terminals.key_of(db, device_id))
 
     def unknown_device(self, device_id, conn):
-        self.unknown_devices[device_id] = self.unknown_devices.get(device_id, 0) + 1
+        name = bounded_key(self.unknown_devices, device_id, MAX_UNKNOWN_NAMED, MORE_TERMINALS)
+        self.unknown_devices[name] = self.unknown_devices.get(name, 0) + 1
         log.warning("hello from unknown device %s on %s %s", device_id, conn.transport, conn.label)
 
     def stats(self):

@@ -23,10 +23,26 @@ class TokenBucket:
         return False
 
 
+# Names in the counters come from the wire (device ids in hellos and MQTT
+# topics, nack codes): an open broker lets anyone make up millions. Past these
+# bounds new names are counted together instead of growing the hub's memory.
+MAX_COUNTED = 2048
+MAX_CODES = 64
+MORE_TERMINALS = "(more terminals)"
+OTHER_CODE = "other"
+
+
+def bounded_key(table, key, limit, overflow):
+    """KEY if TABLE has it or has room for it, else OVERFLOW."""
+    return key if key in table or len(table) < limit else overflow
+
+
 class ErrorCounters:
     """code counts per terminal (device id, or transport:label before a
     handshake names the device). `unflushed()` hands the counts added since
-    the last call to whoever stores them in the registry."""
+    the last call to whoever stores them in the registry. At most MAX_COUNTED
+    names and MAX_CODES codes each: the rest add up under MORE_TERMINALS and
+    OTHER_CODE."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -35,6 +51,8 @@ class ErrorCounters:
 
     def add(self, who, code, n=1):
         with self._lock:
+            who = bounded_key(self._total, who, MAX_COUNTED, MORE_TERMINALS)
+            code = bounded_key(self._total[who], code, MAX_CODES, OTHER_CODE)
             self._total[who][code] += n
             self._new[who][code] += n
 

@@ -20,6 +20,10 @@ topics, so the rules can be read (and tested) in one place.
   online/offline ("bad_state"). Topics outside the layout are counted under
   the pseudo-device BAD_TOPIC with the topic in the log. What the payload
   means (malformed JSON, bad seal, unknown device) is the ingest's to judge.
+- Bounded: device ids come from topics, and on an open broker anyone can make
+  up millions. Past `max_devices` entries the least recently heard tenth of
+  those not in an authenticated session is forgotten (their connections
+  closed; a real terminal among them just attaches again on its next packet).
 """
 
 import logging
@@ -43,8 +47,14 @@ class Device:
         self.packets = 0
 
 
+MAX_DEVICES = 4096     # a hall has hundreds of terminals
+
+
 class DeviceTable:
-    def __init__(self, ingest, send_for, stale_after_s=120.0, clock=time.monotonic):
+    def __init__(self, ingest, send_for, stale_after_s=120.0, clock=time.monotonic,
+                 max_devices=MAX_DEVICES):
+        self.max_devices = max_devices
+        self.forgotten = 0
         self._ingest = ingest
         self._send_for = send_for          # device id -> send(packet) for the ingest
         self.stale_after_s = stale_after_s
@@ -58,7 +68,26 @@ class DeviceTable:
             d = self._devices[device_id] = Device()
         return d
 
+    def _make_room(self, device_id):
+        """Before a new device id gets an entry: forget the least recently
+        heard tenth of the entries not in a session when the table is full."""
+        with self._lock:
+            if device_id in self._devices or len(self._devices) < self.max_devices:
+                return
+            idle = sorted((d.last_seen or 0.0, dev) for dev, d in self._devices.items()
+                          if d.conn is None or d.conn.session is None)
+            drop = [dev for _seen, dev in idle[:max(1, self.max_devices // 10)]]
+            conns = [c for c in (self._devices.pop(dev).conn for dev in drop) if c is not None]
+            self.forgotten += len(drop)
+        for conn in conns:
+            conn.close()
+        if drop:
+            log.warning("MQTT: over %d device ids seen; forgot %d without a session (%d so far); "
+                        "an open broker lets anyone make them up: require credentials",
+                        self.max_devices, len(drop), self.forgotten)
+
     def count(self, device_id, kind, detail):
+        self._make_room(device_id)
         with self._lock:
             errors = self._device(device_id).errors
             errors[kind] = errors.get(kind, 0) + 1
@@ -74,6 +103,7 @@ class DeviceTable:
         if retained:
             return self.count(device_id, "retained", "a retained packet sits on its up topic "
                               "(terminals must not publish with retain): dropped")
+        self._make_room(device_id)
         with self._lock:
             d = self._device(device_id)
             d.online = True
@@ -89,6 +119,7 @@ class DeviceTable:
     def state(self, device_id, payload):
         """A (retained) availability message from a device's state topic."""
         if payload == topics.ONLINE:
+            self._make_room(device_id)
             with self._lock:
                 d = self._device(device_id)
                 d.online = True
@@ -101,7 +132,9 @@ class DeviceTable:
 
     def _offline(self, device_id, why):
         with self._lock:
-            d = self._device(device_id)
+            d = self._devices.get(device_id)
+            if d is None:
+                return                  # never heard: nothing to close, nothing to keep
             was = d.online or d.conn is not None
             d.online = False
             conn, d.conn = d.conn, None
