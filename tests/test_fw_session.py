@@ -118,19 +118,25 @@ def test_cancel_from_the_hub(rig):
     assert peer.events == {}
 
 
-def test_reboot_with_unacknowledged_ratings_delivers_each_once(rig):
-    term, peer = rig
+def three_unacked_ratings(term, peer, prefix, buttons):
+    """Three invitations rated with BUTTONS while the hub answers nothing:
+    three records wait in the journal."""
     peer.auto_ack = False
-    for i in range(3):
-        peer.invite("r%d" % i)
+    for i, button in enumerate(buttons):
+        peer.invite("%s%d" % (prefix, i))
         wait(shows(term, "请您对本次服务进行评价"))
         term.advance(1000)
-        term.press(2)
+        term.press(button)
         wait(shows(term, "谢谢您的评价"))
         term.advance(4000)
         wait(shows(term, "暂无当班人员"))
     peer.wait(lambda: len(peer.events) == 3)
     assert term.journal_depth() == 3
+
+
+def test_reboot_with_unacknowledged_ratings_delivers_each_once(rig):
+    term, peer = rig
+    three_unacked_ratings(term, peer, "r", buttons=(2, 2, 2))
     term.reboot()                            # power cut: nothing acked yet
     peer.auto_ack = True
     wait(lambda: term.terminal.boot == 2 and term.journal_depth() == 0)
@@ -144,17 +150,7 @@ def test_one_ack_naming_several_records_empties_the_journal(rig):
     """The hub answers a group commit with one ack per terminal: seq plus
     `more`. Every record it names leaves the journal, and none is sent again."""
     term, peer = rig
-    peer.auto_ack = False
-    for i in range(3):
-        peer.invite("m%d" % i)
-        wait(shows(term, "请您对本次服务进行评价"))
-        term.advance(1000)
-        term.press(i)                        # 非常满意, 满意, 基本满意
-        wait(shows(term, "谢谢您的评价"))
-        term.advance(4000)
-        wait(shows(term, "暂无当班人员"))
-    peer.wait(lambda: len(peer.events) == 3)
-    assert term.journal_depth() == 3
+    three_unacked_ratings(term, peer, "m", buttons=(0, 1, 2))   # 非常满意, 满意, 基本满意
     assert peer.ack_all() == 1               # {"t":"ack","seq":1,"more":[2,3]}
     wait(lambda: term.journal_depth() == 0)
     term.advance(120000)                     # long past any resend timeout
