@@ -7,21 +7,25 @@ the time during this boot: a terminal without a battery-backed clock must
 not invent a date.
 """
 
+from firmware.app import flashfile
+
 FILE = "/boot.cnt"
 
 
 def next_boot_count(fs_root):
-    """Read, increment and persist the boot counter; -> this boot's number."""
+    """Read, increment and persist the boot counter; -> this boot's number.
+    Written by rename (flashfile): a cut while saving keeps the old count,
+    it never empties the file and so never starts the count again at 1."""
     path = fs_root + FILE
     n = 0
-    try:
-        with open(path) as f:
-            n = int(f.read().strip() or "0")
-    except (OSError, ValueError):
-        n = 0
+    for text in flashfile.texts(path):
+        try:
+            n = int(text.strip() or "x")
+            break
+        except ValueError:
+            continue
     n += 1
-    with open(path, "w") as f:
-        f.write(str(n))
+    flashfile.write(path, str(n))
     return n
 
 

@@ -3,8 +3,8 @@
 Defaults (gathered here) apply until the first `cfg` arrives, and for every
 key a `cfg` leaves out. A `cfg` with a version lower than the one held is
 ignored (an old message replayed by a broker); equal or higher replaces the
-fields it carries. The file is written to a temporary name and renamed, so a
-power cut leaves the old or the new file, never half of one.
+fields it carries. The file is written by rename (flashfile.py): a power cut
+leaves the old or the new file, never half of one.
 
 Timeouts (`tmo`, seconds unless the key ends in _ms):
   thanks   how long the thanks screen stays                 (3)
@@ -16,8 +16,8 @@ Timeouts (`tmo`, seconds unless the key ends in _ms):
 """
 
 import json
-import os
 
+from firmware.app import flashfile
 from protocol import domain
 
 DEFAULT_TIMEOUTS = {"thanks": 3, "labels": 60, "hb": 30, "read_ms": 600, "debounce_ms": 30}
@@ -40,11 +40,10 @@ class Config:
         self._load()
 
     def _load(self):
-        for path in (self._path, self._path + ".tmp"):
+        for text in flashfile.texts(self._path):
             try:
-                with open(path) as f:
-                    d = json.load(f)
-            except (OSError, ValueError):
+                d = json.loads(text)
+            except ValueError:
                 continue
             self._set(d)
             return
@@ -75,16 +74,7 @@ class Config:
         d = {"ver": self.ver, "hall": self.hall, "win": self.win,
              "ls": {"v": self.lsv, "l": self.labels}, "txt": self.texts,
              "tmo": self.tmo, "bri": self.bri}
-        tmp = self._path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(d))
-        try:
-            os.rename(tmp, self._path)
-        except OSError:
-            # Some filesystems refuse to rename over a file: the .tmp is
-            # complete, and _load falls back to it if we are cut here.
-            os.remove(self._path)
-            os.rename(tmp, self._path)
+        flashfile.write(self._path, json.dumps(d))
 
     def timeout(self, key):
         """A timeout in ms (keys ending in _ms are stored in ms already)."""
