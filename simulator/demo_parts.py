@@ -171,11 +171,15 @@ class Citizens:
         now = time.monotonic()
         for t in self.terminals:
             try:
-                screen = t.screen
+                showing = t.showing
             except Exception:  # mid-reboot
                 continue
-            if screen != self.seen.get(t.device_id):
-                self.seen[t.device_id] = screen
+            # Keyed by the invitation too: when polling 54 terminals is slower
+            # than the thanks screen, one invitation's screen is followed by the
+            # next one's with nothing seen in between.
+            if showing != self.seen.get(t.device_id):
+                self.seen[t.device_id] = showing
+                screen = showing[0]
                 if screen == INVITE:
                     button = self._choose()
                     if button is not None:

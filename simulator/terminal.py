@@ -179,6 +179,15 @@ class SimTerminal:
     def screen(self):
         return self._call(lambda: self.terminal.screen)
 
+    @property
+    def showing(self):
+        """(screen, eid of the invitation it is about or None), read at once:
+        a second invitation on the same screen kind is a new thing to see."""
+        def read():
+            inv = self.terminal.flow.inv
+            return self.terminal.screen, inv["eid"] if inv is not None else None
+        return self._call(read)
+
     def journal_depth(self):
         return self._call(lambda: self.terminal.journal.depth())
 
