@@ -192,7 +192,10 @@ class Citizens:
             due = self.plan.get(t.device_id)
             if due and now >= due[0]:
                 buttons = due[1]
-                t.press(buttons.pop(0))
+                try:
+                    t.press(buttons.pop(0))
+                except TimeoutError:
+                    pass    # the terminal's loop is busy drawing: the press is queued there
                 if buttons:
                     self.plan[t.device_id] = (now + 0.8, buttons)
                 else:

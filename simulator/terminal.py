@@ -181,12 +181,17 @@ class SimTerminal:
 
     @property
     def showing(self):
-        """(screen, eid of the invitation it is about or None), read at once:
-        a second invitation on the same screen kind is a new thing to see."""
-        def read():
-            inv = self.terminal.flow.inv
-            return self.terminal.screen, inv["eid"] if inv is not None else None
-        return self._call(read)
+        """(screen, eid of the invitation it is about or None): a second
+        invitation on the same screen kind is a new thing to see.
+
+        Read from the caller's thread without waiting for the firmware's loop,
+        as a citizen glances at a screen without stopping the terminal: with
+        54 terminals drawing Chinese screens at once, a call into each loop
+        waited seconds (attribute reads are atomic in CPython; the value may
+        be a moment old, which a glance is too)."""
+        terminal = self.terminal
+        inv = terminal.flow.inv
+        return terminal.screen, inv["eid"] if inv is not None else None
 
     def journal_depth(self):
         return self._call(lambda: self.terminal.journal.depth())
