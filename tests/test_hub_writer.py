@@ -91,3 +91,38 @@ def test_the_wal_is_checkpointed_beside_the_writer(tmp_path):
     assert busy == 0 and frames == copied
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 21 * 200
     conn.close()
+
+
+def test_a_batch_sqlite_rolled_back_is_answered_as_failed_not_as_stored(tmp_path):
+    """A full disk makes SQLite roll the whole transaction back by itself, not
+    just the failing statement: the jobs before the failing one are undone
+    too, so none of them may be answered as stored (a terminal would delete a
+    rating the hub does not have). Made real by capping the file's pages."""
+    path = tmp_path / "hub.db"
+    open_db(path).conn.close()
+    w = Writer(path)
+    w.start()
+    pages = w.call(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    w.call(lambda db: db.execute("PRAGMA max_page_count = %d" % (pages + 2)))
+    gate = threading.Event()
+    results = {}
+
+    def keep(name):
+        return lambda result, error: results.__setitem__(name, (result, error))
+
+    def rows(n, size):
+        return lambda db: db.conn.executemany(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            [(T0, "test", "fill", "x" * size)] * n).rowcount
+
+    w.submit(lambda db: gate.wait(5))
+    w.submit(rows(1, 10), keep("small before"))
+    w.submit(rows(400, 1000), keep("too big"))
+    w.submit(rows(1, 10), keep("small after"))
+    gate.set()
+    w.stop()
+    stored = sqlite3.connect(path).execute("SELECT COUNT(*) FROM audit WHERE action = 'fill'")
+    n = stored.fetchone()[0]
+    answered = [k for k, (result, error) in results.items() if error is None]
+    assert n == 0 and answered == [], (n, answered)
+    assert "full" in str(results["too big"][1]) and w.stats["failed_commits"] == 1

@@ -51,6 +51,7 @@ class Writer:
         self._stopping = False
         self._after = None       # during a batch's callbacks: what runs once after them
         self.checkpointer = None
+        self.last_error = None   # the last failed job or commit, in words, for /health
         self.stats = {"batches": 0, "jobs": 0, "max_batch": 0, "failed_jobs": 0,
                       "failed_commits": 0, "rerun_batches": 0,
                       "commit_ms_total": 0.0}
@@ -79,6 +80,10 @@ class Writer:
         if self.checkpointer is not None:
             self.checkpointer.stop(timeout)
             self.checkpointer = None
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
 
     @property
     def backlog(self):
@@ -159,9 +164,14 @@ class Writer:
                         conn.execute("ROLLBACK")
                     return None
                 log.warning("writer job failed: %s: %s", type(e).__name__, e)
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK TO SAVEPOINT writer_job")
-                    conn.execute("RELEASE SAVEPOINT writer_job")
+                self.last_error = "%s: %s" % (type(e).__name__, e)
+                if not conn.in_transaction:
+                    # SQLite rolled the whole transaction back itself (disk full,
+                    # I/O error): the jobs before this one are undone too, so the
+                    # batch fails as a whole and nothing of it is answered as stored.
+                    raise
+                conn.execute("ROLLBACK TO SAVEPOINT writer_job")
+                conn.execute("RELEASE SAVEPOINT writer_job")
                 self.stats["failed_jobs"] += 1
                 results.append((None, e))
                 continue
@@ -181,6 +191,7 @@ class Writer:
         except Exception as e:
             self.stats["failed_commits"] += 1
             log.error("group commit of %d jobs failed: %s", len(batch), e)
+            self.last_error = "%s: %s" % (type(e).__name__, e)
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             results = [(None, e)] * len(batch)
