@@ -6,8 +6,10 @@ and keeps ctx.component(NAME) up to date: "ok", "starting", "degraded",
 """
 
 import logging
+import os
 import socket
 import threading
+import time
 
 log = logging.getLogger("pingjia.hub")
 
@@ -39,17 +41,55 @@ class _Watch:
 class IngestPart:
     """The ingest plus a watch that notices writes made by other processes
     (the hall-IT CLI creating or cancelling an invitation) and has the
-    ingest deliver them at once, as it does for the API's own writes."""
+    ingest deliver them at once, as it does for the API's own writes; the
+    same watch keeps the `ingest` health up to date (`writer_health`)."""
 
-    def __init__(self, ingest, db_path, period=1.0):
+    HOLD_S = 60.0           # a write failure keeps the part degraded this long
+    BEHIND_JOBS = 10000     # a writer this far behind is degraded
+
+    def __init__(self, ingest, db_path, period=1.0, part=None):
         self.ingest = ingest
         self.writer = ingest.writer
+        self.part = part
+        self.hold_s = self.HOLD_S
         self._db_path = db_path
         self._last = None
         self._db = None
+        self._failures = (0, 0)      # writer failures, checkpoint failures seen so far
+        self._failed_at = None
+        self._problem = None
         self._watch = _Watch("hub-change-watch", period, self._check)
 
+    def writer_health(self, now):
+        """-> (state, sentence) of the group-commit writer and its checkpoints."""
+        w = self.writer
+        if not w.running:
+            return "down", ("the group-commit writer has stopped: no rating is stored or "
+                            "answered; restart the hub and read its log")
+        ck = w.checkpointer
+        failures = (w.stats["failed_jobs"] + w.stats["failed_commits"],
+                    ck.stats["failures"] if ck is not None else 0)
+        if failures[0] > self._failures[0]:
+            self._failed_at, self._problem = now, (
+                "storing failed %d time(s) (%s): terminals keep those ratings and send them "
+                "again; check free disk space and the data directory %s"
+                % (failures[0] - self._failures[0], w.last_error, os.path.dirname(self._db_path)))
+        elif failures[1] > self._failures[1]:
+            self._failed_at, self._problem = now, (
+                "WAL checkpoints fail (%s): ratings are stored, but the -wal file grows; "
+                "check free disk space" % (ck.last_error,))
+        self._failures = failures
+        if self._failed_at is not None and now - self._failed_at < self.hold_s:
+            return "degraded", self._problem
+        if w.backlog > self.BEHIND_JOBS:
+            return "degraded", ("the writer is %d jobs behind: ratings are answered late; "
+                                "the disk may be slow" % w.backlog)
+        return "ok", "group-commit writer running: %d writes committed since start" \
+            % w.stats["jobs"]
+
     def _check(self):
+        if self.part is not None:
+            self.part.set(*self.writer_health(time.monotonic()))
         from hub.store import open_db
         if self._db is None:
             self._db = open_db(self._db_path)
@@ -78,7 +118,7 @@ def start_ingest(cfg, ctx):
     part = ctx.component("ingest")
     ingest = Ingest(cfg.db_path, cfg.hall.code, tz_minutes=cfg.hall.tz_offset_minutes)
     ingest.start()
-    wrapped = IngestPart(ingest, cfg.db_path)
+    wrapped = IngestPart(ingest, cfg.db_path, part=part)
     ctx.ingest = wrapped
     part.set("ok", "group-commit writer running")
     return wrapped

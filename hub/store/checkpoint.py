@@ -28,6 +28,7 @@ class Checkpointer:
         self.db_path = db_path
         self.period_s = period_s
         self.stats = {"checkpoints": 0, "failures": 0, "last_wal_pages": 0}
+        self.last_error = None
         self._stop = threading.Event()
         self._thread = None
 
@@ -58,6 +59,7 @@ class Checkpointer:
                     self.checkpoint(conn)
                 except sqlite3.Error as e:    # a locked or full disk: try again next period
                     self.stats["failures"] += 1
+                    self.last_error = "%s: %s" % (type(e).__name__, e)
                     log.warning("WAL checkpoint of %s failed: %s", self.db_path, e)
             self.checkpoint(conn)           # leave a short WAL behind
         except sqlite3.Error as e:
