@@ -22,14 +22,25 @@ def dispatch(conn, msg):
     handler(conn, msg)
 
 
-def on_rating(conn, msg):
-    dev, seq, now, session = conn.device_id, msg["seq"], conn.ingest.now_ms(), conn.session
+def _store(conn, msg, record, answer):
+    """Have the writer run record(db, device, msg, now); answer(result, error)
+    after its commit, but only while the session that sent the record is the
+    connection's: after a reboot or another terminal taking the port, an
+    answer could name a seq of someone else's journal. The terminal that sent
+    it sends it again and gets an ack dup."""
+    dev, now, session = conn.device_id, conn.ingest.now_ms(), conn.session
 
     def done(result, error):
-        if conn.session is not session:
-            return      # another session (a reboot, another terminal on the port) since
-            # the record came: its answer could name a seq of someone else's journal;
-            # the terminal that sent it sends it again and gets an ack dup.
+        if conn.session is session:
+            answer(result, error)
+
+    conn.ingest.writer.submit(lambda db: record(db, dev, msg, now), done)
+
+
+def on_rating(conn, msg):
+    seq = msg["seq"]
+
+    def answer(result, error):
         if error is not None:
             conn.nack(None, "busy", "the hub could not store the rating now; it will be "
                       "taken when sent again", seq=seq)
@@ -39,22 +50,20 @@ def on_rating(conn, msg):
         else:
             conn.ack(seq, result["dup"])
 
-    conn.ingest.writer.submit(lambda db: journal.record_rating(db, dev, msg, now), done)
+    _store(conn, msg, journal.record_rating, answer)
 
 
 def on_timeout(conn, msg):
-    dev, seq, now, session = conn.device_id, msg["seq"], conn.ingest.now_ms(), conn.session
+    seq = msg["seq"]
 
-    def done(result, error):
-        if conn.session is not session:
-            return      # as for a rating
+    def answer(result, error):
         if error is not None:
             conn.nack(None, "busy", "the hub could not store the timeout now; send it again",
                       seq=seq)
         else:
             conn.ack(seq, result["dup"])
 
-    conn.ingest.writer.submit(lambda db: journal.record_timeout(db, dev, msg, now), done)
+    _store(conn, msg, journal.record_timeout, answer)
 
 
 def on_heartbeat(conn, msg):

@@ -80,8 +80,9 @@ def _meant_for(inv, device_id, window):
 # rating of the same id (dup), the terminal's window, the invitation, the
 # previous rating of the terminal when it is of the same boot (burst: journal
 # seqs only grow across boots, so the one before by seq is the only candidate;
-# filtering on boot_counter in the WHERE walked every earlier row), and whether the invitation's visit
-# already has an accepted rating (duplicate_visit; the partial index ratings_visit).
+# filtering on boot_counter in the WHERE walked every earlier row), and
+# whether the invitation's visit already has an accepted rating
+# (duplicate_visit; the partial index ratings_visit).
 _READ_RATING = (
     "SELECT old.status, term.window, inv.eid, inv.device_id, inv.window, inv.case_serial, "
     "inv.visit, inv.state, inv.staff_id, inv.channel, "
