@@ -10,7 +10,8 @@ Every key is listed in SCHEMA below with its default, and documented in
 hub/data/hub.example.toml (a test checks both agree). An unknown key, a
 value of the wrong type or out of range raises ConfigError naming the file,
 the key and what to write instead: a hall's IT staff must not have to guess
-why the hub will not start.
+why the hub will not start. A key in REMOVED (read by an earlier hub, by
+nothing now) is refused the same way, with word that it can simply go.
 
 Paths: `hub.data_dir` defaults to `$PINGJIA_DATA`, else `./var/hub` under the
 current directory. A relative `data_dir` written in a file is relative to
@@ -169,12 +170,16 @@ SCHEMA = {
     "rating": {
         "invitation_timeout_s": (60, _int(5, 3600)),
         "invitation_expiry_s": (1800, _int(60, 7 * 86400)),
-        "supplementary_days": (7, _int(1, 60)),
-        "supplementary_day_kind": ("natural", _one_of("natural", "working")),
-        "followup_days": (60, _int(1, 365)),
-        "score_preset": ("shenzhen", _one_of("shenzhen", "loudi")),
         "channel_table": ("national", _one_of("national", "zhejiang")),
     },
+}
+
+
+# Keys earlier hubs accepted that nothing reads any more. A file that still
+# has one is refused like any unknown key, but told that deleting the line is
+# all it takes, so a hall upgrading is not left wondering what the key became.
+REMOVED = {
+    "rating": ("supplementary_days", "supplementary_day_kind", "followup_days", "score_preset"),
 }
 
 
@@ -245,6 +250,9 @@ def from_mapping(raw, source="<config>", env=None, data_dir=None, cwd=None):
     for name, keys in SCHEMA.items():
         given = raw.get(name, {})
         for key in given:
+            if key in REMOVED.get(name, ()):
+                raise ConfigError(source, "%s.%s" % (name, key), "no longer read by this hub; "
+                                  "remove it from the file (nothing replaces it)")
             if key not in keys:
                 raise ConfigError(source, "%s.%s" % (name, key), "unknown key; [%s] takes: %s"
                                   % (name, ", ".join(keys)))

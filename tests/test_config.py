@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 from hub import config
 from hub.config import ConfigError
 
-EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "hub", "data", "hub.example.toml")
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+EXAMPLE = os.path.join(ROOT, "hub", "data", "hub.example.toml")
 
 
 def write(tmp_path, text, name="hub.toml"):
@@ -66,6 +67,32 @@ def test_example_file_documents_every_key_with_its_default(tmp_path):
                 "%s.%s is not documented in hub.example.toml" % (section, key)
 
 
+def doc(name):
+    with open(os.path.join(ROOT, "docs", name), encoding="utf-8") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("name", ["HUB.md", "UPSTREAM.md"])
+def test_keys_the_docs_name_are_keys_of_the_schema(name, tmp_path):
+    text = doc(name)
+    # `[section] key` in prose, and the key in a quoted error message
+    named = (re.findall(r"`\[(\w+)\] (\w+)`", text) + re.findall(r"^    \S+\.toml: (\w+)\.(\w+): ", text, re.M))
+    assert named or name != "HUB.md"
+    for section, key in named:
+        removed = key in config.REMOVED.get(section, ())
+        assert removed or key in config.SCHEMA[section], "%s names %s.%s" % (name, section, key)
+    # every ```toml example is a config the hub accepts
+    for block in re.findall(r"```toml\n(.*?)```", text, re.S):
+        config.from_mapping(tomllib.loads(block), source=name, env={}, cwd=str(tmp_path))
+
+
+def test_hub_md_names_every_removed_key():
+    text = doc("HUB.md")
+    for section, keys in config.REMOVED.items():
+        for key in keys:
+            assert "`%s`" % key in text
+
+
 @pytest.mark.parametrize("text,key,words", [
     ("[api]\nprot = 8700\n", "api.prot", "unknown key"),
     ("[apii]\nport = 1\n", "apii", "unknown section"),
@@ -74,7 +101,7 @@ def test_example_file_documents_every_key_with_its_default(tmp_path):
     ("[broker]\nenabled = \"yes\"\n", "broker.enabled", "true or false"),
     ("[hall]\ncode = \"大厅 1\"\n", "hall.code", "MQTT topic level"),
     ("[serial]\nports = \"/dev/ttyUSB0\"\n", "serial.ports", "list"),
-    ("[rating]\nsupplementary_day_kind = \"weekdays\"\n", "rating.supplementary_day_kind", "'working'"),
+    ("[rating]\nchannel_table = \"guangdong\"\n", "rating.channel_table", "'zhejiang'"),
     ("[api]\nhost = \"my host\"\n", "api.host", "host name or IP"),
     ("hall = 3\n", "hall", "must be a section"),
 ])
