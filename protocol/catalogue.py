@@ -256,14 +256,3 @@ COMMON = (
     ("mid", INT, False, 0, I31),
 )
 
-# Codes a `nack` may carry, beyond the decoder's own (errors.py).
-NACK_CODES = (
-    "malformed", "too_large", "missing_field", "bad_type", "bad_value",
-    "unknown_type", "wrong_direction", "bad_label", "need_label",
-    "bad_seal", "no_session", "auth_failed", "unknown_device", "version",
-    "not_invited",      # rating for an invitation the hub never sent to this terminal
-    "duplicate_visit",  # 一次一评: this visit already has a rating
-    "busy",             # try again later
-    "rate_limited",     # flood from this terminal
-    "paper_out", "printer_error",
-)

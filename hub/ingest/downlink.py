@@ -24,6 +24,7 @@ import threading
 
 from hub.services import config, duty, invitations, terminals, timesync
 from protocol.errors import ProtocolError
+from protocol.fields import I31
 
 log = logging.getLogger("hub.ingest")
 
@@ -43,7 +44,7 @@ class Downlink:
         self._duty_sent = None
 
     def _next_mid(self, kind, ref):
-        self._mid = self._mid % 2147483647 + 1
+        self._mid = self._mid % I31 + 1
         self._outstanding[self._mid] = (kind, ref)
         while len(self._outstanding) > MAX_OUTSTANDING:
             self._outstanding.popitem(last=False)
