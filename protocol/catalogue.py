@@ -126,9 +126,10 @@ def ack_messages(seqs):
 def _rating_rules(m):
     level = m["lv"]
     for code in m.get("lb", ()):
-        if code // 100 != level:
+        of = domain.label_level(code)
+        if of != level:
             fail("lb", "label %d belongs to level %d, not to the rating's level %d (%s)"
-                 % (code, code // 100, level, domain.LEVEL_NAMES[level]), BAD_LABEL)
+                 % (code, of, level, domain.LEVEL_NAMES[level]), BAD_LABEL)
     if domain.is_bad(level) and not m.get("lb") and not m.get("oth"):
         fail("lb", "a %s rating needs at least one reason label or oth=true"
              % domain.LEVEL_NAMES[level], NEED_LABEL)

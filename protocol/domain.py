@@ -126,7 +126,7 @@ def label_level(code):
 
 def labels_for_level(labels, level):
     """The (code, text) pairs of `labels` that belong to `level`, in order."""
-    return [pair for pair in labels if pair[0] // 100 == level]
+    return [pair for pair in labels if label_level(pair[0]) == level]
 
 
 def national_label_set():

@@ -123,10 +123,11 @@ def _check_labels(labels):
     levels = set()
     for pair in labels:
         code = pair[0] if isinstance(pair, (list, tuple)) and pair else None
-        if domain.label_level(code) is None:
+        level = domain.label_level(code)
+        if level is None:
             raise HubError("bad_label", "label %r: a code is three digits whose first digit is its "
                            "level (1..5), e.g. 214" % (pair,), field="labels")
-        levels.add(code // 100)
+        levels.add(level)
     for level in domain.BAD_LEVELS:
         if level not in levels:
             raise HubError("need_label", "the label set has no label for level %d (%s); a bad "
