@@ -49,7 +49,7 @@ class InvitationOut(Response):
     id: str = Field(description="invitation id: use it to read or cancel the invitation")
     state: InvitationState = Field(description=(
         "queued (waiting for the terminal), shown (on the terminal now), rated, "
-        "timed_out (no press at the window: a receipt with a QR code was printed), "
+        "timed_out (nobody pressed in time: closed without a rating), "
         "cancelled, expired (the terminal did not come back in time)"))
     window: str
     case_serial: str
