@@ -27,7 +27,6 @@ from protocol.fields import INT, TEXT, TOKEN
 DEFAULT_TIMEOUT_S = 60          # how long the terminal waits for a press
 DEFAULT_EXPIRE_S = 30 * 60      # how long a queued invitation waits for its terminal
 OPEN_STATES = ("queued", "shown")
-LIVE_STATES = ("queued", "shown", "rated", "timed_out")
 
 _PUBLIC = ("eid", "window", "device_id", "case_serial", "visit", "matter_code", "matter_name",
            "staff_id", "staff_name", "applicant_kind", "channel", "client", "state", "timeout_s",
@@ -123,14 +122,6 @@ def get(db, eid):
 def require(db, eid):
     return found(get(db, eid), "unknown_invitation", "invitation %r does not exist on this hub; "
                  "use the eid returned when it was created" % (eid,), "eid")
-
-
-def contact_of(db, eid):
-    """The decrypted applicant contact (for reminders only; never log it)."""
-    r = row(db, "SELECT contact_enc FROM invitations WHERE eid = ?", (eid,))
-    if r is None or r["contact_enc"] is None:
-        return None
-    return sealbox.open_sealed(sealbox.load_key(data_dir(db)), r["contact_enc"], eid.encode())
 
 
 def cancel(db, eid, why="", actor="api", now=None):
