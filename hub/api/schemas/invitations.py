@@ -6,9 +6,9 @@ from pydantic import Field
 
 from hub.api.schemas.common import Request, Response, StaffId, StaffName, Token, WindowNo
 from hub.api.schemas.ratings import RatingOut
+from hub.services import invitation_states as states
 
-STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
-InvitationState = Literal["queued", "shown", "rated", "timed_out", "cancelled", "expired"]
+InvitationState = Literal[states.ALL]
 
 EXAMPLE = {
     "window": "12",
