@@ -257,3 +257,11 @@ COMMON = (
     ("mid", INT, False, 0, I31),
 )
 
+
+def field_spec(mtype, key):
+    """-> (kind, a, b) of field KEY of message type MTYPE, so a peer that
+    checks its own inputs against the wire's bounds takes them from here."""
+    for k, kind, _required, a, b in MESSAGES[mtype][1]:
+        if k == key:
+            return kind, a, b
+    raise KeyError("%s has no field %s" % (mtype, key))
