@@ -47,13 +47,6 @@ class HubError(Exception):
         self.status = status if status is not None else CODES.get(code, 400)
         self.field = field
 
-    def to_dict(self):
-        """The JSON body an API returns for this error."""
-        d = {"code": self.code, "message": self.message}
-        if self.field:
-            d["field"] = self.field
-        return d
-
     def __str__(self):
         return "%s [%s]" % (self.message, self.code)
 

@@ -126,9 +126,10 @@ def ack_messages(seqs):
 def _rating_rules(m):
     level = m["lv"]
     for code in m.get("lb", ()):
-        if code // 100 != level:
+        of = domain.label_level(code)
+        if of != level:
             fail("lb", "label %d belongs to level %d, not to the rating's level %d (%s)"
-                 % (code, code // 100, level, domain.LEVEL_NAMES[level]), BAD_LABEL)
+                 % (code, of, level, domain.LEVEL_NAMES[level]), BAD_LABEL)
     if domain.is_bad(level) and not m.get("lb") and not m.get("oth"):
         fail("lb", "a %s rating needs at least one reason label or oth=true"
              % domain.LEVEL_NAMES[level], NEED_LABEL)
@@ -256,14 +257,11 @@ COMMON = (
     ("mid", INT, False, 0, I31),
 )
 
-# Codes a `nack` may carry, beyond the decoder's own (errors.py).
-NACK_CODES = (
-    "malformed", "too_large", "missing_field", "bad_type", "bad_value",
-    "unknown_type", "wrong_direction", "bad_label", "need_label",
-    "bad_seal", "no_session", "auth_failed", "unknown_device", "version",
-    "not_invited",      # rating for an invitation the hub never sent to this terminal
-    "duplicate_visit",  # 一次一评: this visit already has a rating
-    "busy",             # try again later
-    "rate_limited",     # flood from this terminal
-    "paper_out", "printer_error",
-)
+
+def field_spec(mtype, key):
+    """-> (kind, a, b) of field KEY of message type MTYPE, so a peer that
+    checks its own inputs against the wire's bounds takes them from here."""
+    for k, kind, _required, a, b in MESSAGES[mtype][1]:
+        if k == key:
+            return kind, a, b
+    raise KeyError("%s has no field %s" % (mtype, key))

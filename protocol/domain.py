@@ -3,7 +3,7 @@
 Levels here always use the interfaces' direction (`satisfaction`): 5 is
 非常满意, 1 is 非常不满意. GB/T 39046-2020 table A.8 numbers them the other
 way round; `to_gbt` / `from_gbt` are the only place that conversion lives.
-Score presets and channel tables are defaults for configuration, not rules.
+Channel tables are defaults for configuration, not rules.
 """
 
 LEVELS = (5, 4, 3, 2, 1)
@@ -40,12 +40,6 @@ def from_gbt(code):
         raise ValueError("GB/T level code must be an integer 1..5, got %r" % (code,))
     return 6 - code
 
-
-# Default score presets, selectable by configuration.
-SCORE_PRESETS = {
-    "shenzhen": {5: 10, 4: 8, 3: 6, 2: 3, 1: 0},
-    "loudi": {5: 100, 4: 80, 3: 60, 2: 40, 1: 0},
-}
 
 # Channel codes (`pf`). The table is per province: these two are the known
 # variants; a province's configuration may supply its own.
@@ -132,7 +126,7 @@ def label_level(code):
 
 def labels_for_level(labels, level):
     """The (code, text) pairs of `labels` that belong to `level`, in order."""
-    return [pair for pair in labels if pair[0] // 100 == level]
+    return [pair for pair in labels if label_level(pair[0]) == level]
 
 
 def national_label_set():

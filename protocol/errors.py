@@ -5,8 +5,7 @@ carries a stable machine `code` (the same codes travel in `nack.code`) and the
 `field` at fault, so a hub can count errors per terminal and per cause.
 """
 
-# Codes for what a decoder finds. Application-level nack codes live in
-# catalogue.NACK_CODES, which includes these.
+# Codes for what a decoder or the session layer finds.
 MALFORMED = "malformed"          # not UTF-8 JSON, or not an object
 TOO_LARGE = "too_large"          # packet over MAX_PACKET
 MISSING = "missing_field"        # a required field is absent
@@ -21,6 +20,18 @@ NO_SESSION = "no_session"        # sealed packet for a session we do not hold
 AUTH_FAILED = "auth_failed"      # handshake proof wrong
 UNKNOWN_DEVICE = "unknown_device"
 VERSION = "version"              # no protocol version in common
+# Some of the application's codes; PROTOCOL.md §4.3 lists them all.
+NOT_INVITED = "not_invited"      # rating for an invitation the hub never sent to this terminal
+DUPLICATE_VISIT = "duplicate_visit"  # 一次一评: this visit already has a rating
+RATE_LIMITED = "rate_limited"    # flood from this terminal
+
+# Codes where sending the same packet again cannot succeed: a sender's nack
+# carries `perm: true` for these. A receiver goes by `perm`, not by this list,
+# so a code it does not know is still handled.
+PERMANENT = (
+    MALFORMED, TOO_LARGE, MISSING, BAD_TYPE, BAD_VALUE, UNKNOWN_TYPE, WRONG_DIRECTION,
+    BAD_LABEL, NEED_LABEL, VERSION, UNKNOWN_DEVICE, DUPLICATE_VISIT, NOT_INVITED,
+)
 
 
 class ProtocolError(ValueError):
@@ -28,8 +39,8 @@ class ProtocolError(ValueError):
 
     `mtype` and `mid` are filled in when the decoder got far enough to know
     them, so the receiver can answer with a `nack` that names the message;
-    `mid` only when it is a valid id (0..2**31-1, fit for nack.re), and `seq`
-    only for a journal event (rating, timeout) with a valid seq (1..2**31-1),
+    `mid` only when it is a valid id (0..fields.I31, fit for nack.re), and
+    `seq` only for a journal event (rating, timeout) with a valid seq (1..I31),
     so the nack can name the journal record.
     """
 

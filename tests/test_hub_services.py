@@ -5,7 +5,7 @@ import pytest
 
 from hub.errors import HubError
 from hub.services import config, duty, invitations, journal, ratings, terminals, windows
-from hub.store import open_db
+from hub.store import data_dir, open_db, sealbox
 
 T0 = 1_700_000_000_000
 
@@ -89,13 +89,17 @@ def test_staff_default_to_duty_and_sign_out(db):
     assert duty.current(db, "A01") is None and len(duty.history(db, "A01")) == 2
 
 
-def test_contact_is_stored_encrypted_and_readable_only_through_the_service(db):
+def test_contact_is_stored_sealed_under_the_hubs_key_and_bound_to_its_invitation(db):
     windows.add(db, "A01")
     inv = invite(db, contact="13800138000")
-    assert inv["has_contact"] and "contact" not in inv
-    raw = db.execute("SELECT contact_enc FROM invitations").fetchone()[0]
+    other = invite(db, cs="C2")
+    assert inv["has_contact"] and "contact" not in inv and not other["has_contact"]
+    raw = db.execute("SELECT contact_enc FROM invitations WHERE eid = ?", (inv["eid"],)).fetchone()[0]
     assert b"13800138000" not in raw
-    assert invitations.contact_of(db, inv["eid"]) == "13800138000"
+    key = sealbox.load_key(data_dir(db))
+    assert sealbox.open_sealed(key, raw, inv["eid"].encode()) == "13800138000"
+    with pytest.raises(sealbox.SealError):         # not movable to another invitation
+        sealbox.open_sealed(key, raw, other["eid"].encode())
     dump = "\n".join(db.conn.iterdump())
     assert "13800138000" not in dump
 

@@ -17,6 +17,7 @@ import json
 from hub.errors import HubError
 from hub.api import convert
 from hub.api.timefmt import iso
+from hub.services.ratings import bad_level_sql
 from protocol import domain
 
 MAX_SIZE = 500
@@ -83,7 +84,7 @@ def query(db, filters=None, page=1, size=50, cursor=None, order="desc"):
             where.append(_EQUAL[name])
             params.append(value)
         elif name == "bad":
-            where.append("r.level %s (1, 2)" % ("IN" if value else "NOT IN"))
+            where.append(bad_level_sql("r.level", value))
         elif name == "flagged":
             cond = "(r.fraud_terminal != '[]' OR r.fraud_hub != '[]')"
             where.append(cond if value else "NOT " + cond)

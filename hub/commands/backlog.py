@@ -11,6 +11,7 @@ import json
 
 from hub.commands import OK
 from hub.commands.common import add_config_args, command, fmt_time, store, table
+from hub.services.invitation_states import QUEUED, sql_in
 
 
 def register(sub):
@@ -24,7 +25,7 @@ def register(sub):
 def collect(db):
     queued = list(db.query(
         "SELECT window, COUNT(*) AS n, MIN(created_at) AS oldest FROM invitations "
-        "WHERE state = 'queued' GROUP BY window ORDER BY window"))
+        "WHERE %s GROUP BY window ORDER BY window" % sql_in((QUEUED,))))
     journals = list(db.query(
         "SELECT device_id, window, online, journal_depth, last_seen FROM terminals "
         "WHERE journal_depth > 0 ORDER BY journal_depth DESC, device_id"))

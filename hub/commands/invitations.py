@@ -7,11 +7,11 @@ test case on the window's terminal exactly as an API call would.
 from hub.commands import OK
 from hub.commands.common import (action, add_config_args, arg, command, fmt_time, print_fields,
                                  store, table)
+from hub.services import invitation_states as states
 
-STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
-STATE_ZH = {"queued": "排队 queued", "shown": "显示中 shown", "rated": "已评价 rated",
-            "timed_out": "超时 timed_out", "cancelled": "已取消 cancelled",
-            "expired": "已过期 expired"}
+STATE_ZH = {s: "%s %s" % (zh, s) for s, zh in (
+    (states.QUEUED, "排队"), (states.SHOWN, "显示中"), (states.RATED, "已评价"),
+    (states.TIMED_OUT, "超时"), (states.CANCELLED, "已取消"), (states.EXPIRED, "已过期"))}
 
 
 def register(sub):
@@ -20,7 +20,7 @@ def register(sub):
     p.set_defaults(run=_list, window=None, state=None, case=None, limit=50)
     isub = p.add_subparsers(dest="invitations_cmd", metavar="ACTION")
     action(isub, "list", "recent invitations, newest first (default)", _list,
-           arg("--window"), arg("--state", choices=STATES),
+           arg("--window"), arg("--state", choices=states.ALL),
            arg("--case", help="case serial (办件流水号)"), arg("--limit", type=int, default=50))
     action(isub, "show", "one invitation", _show, arg("eid"))
     action(isub, "create", "send an invitation to a window's terminal (e.g. to test it)", _create,

@@ -29,20 +29,15 @@ from hub.ingest.downlink import Downlink
 from hub.ingest.limits import TokenBucket
 from protocol import MAX_PACKET
 from protocol.catalogue import DOWN, UP, ack_messages
-from protocol.codec import encode
+from protocol.codec import JOURNAL_TYPES, encode
 from protocol.errors import (
-    AUTH_FAILED, NO_SESSION, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
+    AUTH_FAILED, NO_SESSION, PERMANENT, RATE_LIMITED, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
 )
+from protocol.fields import I31
 from protocol.session import HubHandshake, open_plain, split
 
 log = logging.getLogger("hub.ingest")
 
-# Codes where sending the same packet again cannot succeed.
-PERMANENT = frozenset((
-    "malformed", "too_large", "missing_field", "bad_type", "bad_value", "unknown_type",
-    "wrong_direction", "bad_label", "need_label", "version", "unknown_device",
-    "duplicate_visit", "not_invited",
-))
 MAX_NACK_TEXT = 160
 NACKS_PER_S = 10     # rate_limited answers per second at most
 
@@ -90,12 +85,12 @@ class Connection:
     def _receive(self, packet):
         now = self.ingest.now()
         if not self._bucket.take(now):
-            self.count("rate_limited")
+            self.count(RATE_LIMITED)
             if self._nack_bucket.take(now):
                 # Name the journal record when there is one, so the terminal
                 # holds back and sends it again soon instead of at its timeout.
                 seq = _journal_seq(split(packet)[0]) if self.session is not None else None
-                self.nack(None, "rate_limited", "more than %d packets/s from this terminal; "
+                self.nack(None, RATE_LIMITED, "more than %d packets/s from this terminal; "
                           "slow down and send again" % self.ingest.flood_rate, seq=seq,
                           count=False)
             return
@@ -252,8 +247,8 @@ def _journal_seq(body):
         raw = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if isinstance(raw, dict) and raw.get("t") in ("rating", "timeout"):
+    if isinstance(raw, dict) and raw.get("t") in JOURNAL_TYPES:
         seq = raw.get("seq")
-        if type(seq) is int and 1 <= seq <= 2147483647:
+        if type(seq) is int and 1 <= seq <= I31:
             return seq
     return None

@@ -23,13 +23,15 @@ import logging
 import threading
 
 from hub.services import config, duty, invitations, terminals, timesync
+from hub.services import invitation_states as states
 from protocol.errors import ProtocolError
+from protocol.fields import I31
 
 log = logging.getLogger("hub.ingest")
 
 MAX_OUTSTANDING = 256
 # Shown on the terminal when an invitation is withdrawn.
-WHY = {"cancelled": "评价已取消", "expired": "评价已过期"}
+WHY = {states.CANCELLED: "评价已取消", states.EXPIRED: "评价已过期"}
 
 
 class Downlink:
@@ -43,7 +45,7 @@ class Downlink:
         self._duty_sent = None
 
     def _next_mid(self, kind, ref):
-        self._mid = self._mid % 2147483647 + 1
+        self._mid = self._mid % I31 + 1
         self._outstanding[self._mid] = (kind, ref)
         while len(self._outstanding) > MAX_OUTSTANDING:
             self._outstanding.popitem(last=False)
@@ -134,20 +136,20 @@ class Downlink:
                 term = terminals.get(db, dev)
                 window = term["window"] if term else None
                 pending = invitations.pending_for_window(db, window, now) if window else []
-                states = {eid: (invitations.get(db, eid) or {}).get("state") for eid in sent}
+                sent_now = {eid: (invitations.get(db, eid) or {}).get("state") for eid in sent}
                 on_duty = duty.current(db, window) if window else None
-                return window, config.current(db), pending, states, on_duty
+                return window, config.current(db), pending, sent_now, on_duty
 
-            window, cfg, pending, states, on_duty = ingest.read(read)
+            window, cfg, pending, sent_now, on_duty = ingest.read(read)
             if cfg["version"] != self._cfg_sent:
                 self._cfg_sent = cfg["version"]
                 self._send_cfg(cfg, window)
             self._send_duty(window, on_duty)
-            for eid, state in states.items():
-                if state in WHY:
+            for eid, state in sent_now.items():
+                if state in states.WITHDRAWN:
                     mid = self._next_mid("cancel", eid)
                     conn.send_msg({"t": "cancel", "mid": mid, "eid": eid, "why": WHY[state]})
-                if state != "queued" and state != "shown":
+                if state not in states.OPEN:
                     self._on_terminal.pop(eid, None)
             for inv in pending:
                 if inv["eid"] in self._on_terminal:

@@ -25,6 +25,7 @@ from protocol import MAX_PACKET, domain
 from protocol.catalogue import DOWN
 from protocol.codec import encode, too_large
 from protocol.errors import TOO_LARGE, ProtocolError
+from protocol.fields import I31
 from protocol.session import SEAL_LEN
 
 # Wire keys of a cfg and the names hall IT uses for them (API fields, CLI options).
@@ -32,10 +33,9 @@ HUB_FIELDS = {"ls": "labels", "txt": "texts", "tmo": "timeouts", "bri": "brightn
               "hall": "hall", "win": "window", "ver": "version"}
 # Fields that may travel in a cfg of their own.
 SPLITTABLE = ("ls", "txt", "tmo")
-# The largest mid, hall name (32 characters of 3 UTF-8 bytes) and window
-# number (16 characters) a cfg may carry: push() checks with these, so every
-# terminal of any hall can be sent the version.
-MAX_MID = 2147483647
+# The largest hall name (32 characters of 3 UTF-8 bytes) and window number
+# (16 characters) a cfg may carry: push() checks with these and the largest
+# mid (I31), so every terminal of any hall can be sent the version.
 WORST_HALL = "\u5385" * 32
 WORST_WINDOW = "W" * 16
 
@@ -88,7 +88,7 @@ def parts(cfg, hall=None, window=None):
     when it fits a sealed packet, else the largest field split off into a
     cfg of the same ver, again until each fits. Raises ProtocolError (a bad
     field, or too_large when a field cannot fit even alone)."""
-    todo, done = [message(cfg, MAX_MID, hall, window)], []
+    todo, done = [message(cfg, I31, hall, window)], []
     while todo:
         m = todo.pop(0)
         try:
@@ -97,7 +97,7 @@ def parts(cfg, hall=None, window=None):
             rest = [k for k in SPLITTABLE if k in m]
             if e.code != TOO_LARGE or e.field not in rest or len(rest) < 2:
                 raise
-            alone = {"t": "cfg", "mid": MAX_MID, "ver": m["ver"], e.field: m.pop(e.field)}
+            alone = {"t": "cfg", "mid": I31, "ver": m["ver"], e.field: m.pop(e.field)}
             todo[:0] = [m, alone]
             continue
         del m["mid"]
@@ -123,10 +123,11 @@ def _check_labels(labels):
     levels = set()
     for pair in labels:
         code = pair[0] if isinstance(pair, (list, tuple)) and pair else None
-        if domain.label_level(code) is None:
+        level = domain.label_level(code)
+        if level is None:
             raise HubError("bad_label", "label %r: a code is three digits whose first digit is its "
                            "level (1..5), e.g. 214" % (pair,), field="labels")
-        levels.add(code // 100)
+        levels.add(level)
     for level in domain.BAD_LEVELS:
         if level not in levels:
             raise HubError("need_label", "the label set has no label for level %d (%s); a bad "

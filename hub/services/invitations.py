@@ -20,14 +20,14 @@ import sqlite3
 
 from hub.errors import HubError
 from hub.services import audit, duty, terminals, windows
+from hub.services import invitation_states as states
 from hub.services.common import found, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
-from protocol.fields import INT, TEXT, TOKEN
+from protocol.catalogue import field_spec
+from protocol.fields import INT, TEXT
 
 DEFAULT_TIMEOUT_S = 60          # how long the terminal waits for a press
 DEFAULT_EXPIRE_S = 30 * 60      # how long a queued invitation waits for its terminal
-OPEN_STATES = ("queued", "shown")
-LIVE_STATES = ("queued", "shown", "rated", "timed_out")
 
 _PUBLIC = ("eid", "window", "device_id", "case_serial", "visit", "matter_code", "matter_name",
            "staff_id", "staff_name", "applicant_kind", "channel", "client", "state", "timeout_s",
@@ -42,9 +42,19 @@ def _public(r):
     return out
 
 
+def _inv_field(field, key, value):
+    """Check VALUE against the bounds of the `inv` message's field KEY, which
+    carries it to the terminal."""
+    kind, lo, hi = field_spec("inv", key)
+    return wire_field(field, kind, value, lo, hi)
+
+
+_VISIT_TAKEN = ("SELECT eid, state FROM invitations WHERE case_serial = ? AND visit = ? AND "
+                + states.sql_in(states.HOLDS_VISIT))
+
+
 def _visit_taken(db, case_serial, visit):
-    return row(db, "SELECT eid, state FROM invitations WHERE case_serial = ? AND visit = ? "
-                   "AND state IN ('queued', 'shown', 'rated', 'timed_out')", (case_serial, visit))
+    return row(db, _VISIT_TAKEN, (case_serial, visit))
 
 
 def _duplicate(case_serial, visit, taken):
@@ -59,11 +69,11 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
            expire_s=DEFAULT_EXPIRE_S, client=None, now=None):
     """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now)."""
     windows.require(db, window)
-    case_serial = wire_field("case_serial", TOKEN, case_serial, 1, 64)
-    matter_code = wire_field("matter_code", TOKEN, matter_code, 1, 64)
-    matter_name = wire_field("matter_name", TEXT, matter_name, 1, 120)
-    visit = wire_field("visit", INT, visit, 1, 999)
-    timeout_s = wire_field("timeout_s", INT, timeout_s, 5, 3600)
+    case_serial = _inv_field("case_serial", "cs", case_serial)
+    matter_code = _inv_field("matter_code", "mc", matter_code)
+    matter_name = _inv_field("matter_name", "mn", matter_name)
+    visit = _inv_field("visit", "vis", visit)
+    timeout_s = _inv_field("timeout_s", "to", timeout_s)
     expire_s = wire_field("expire_s", INT, expire_s, 10, 7 * 86400)
     channel = wire_field("channel", INT, channel, 1, 9)
     if applicant_kind not in (1, 2):
@@ -76,8 +86,8 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                            "pass staff_id and staff_name, or sign in first" % window,
                            field="staff_id")
         staff_id, staff_name = on_duty["staff_id"], on_duty["staff_name"]
-    staff_id = wire_field("staff_id", TOKEN, staff_id, 1, 32)
-    staff_name = wire_field("staff_name", TEXT, staff_name, 1, 32)
+    staff_id = _inv_field("staff_id", "stf", staff_id)
+    staff_name = _inv_field("staff_name", "stn", staff_name)
     if contact is not None:
         contact = wire_field("contact", TEXT, contact, 1, 64)
     t = now_ms(now)
@@ -94,9 +104,10 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                 "INSERT INTO invitations (eid, window, case_serial, visit, matter_code, "
                 "matter_name, staff_id, staff_name, applicant_kind, contact_enc, channel, client, "
                 "state, timeout_s, created_at, deadline) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (eid, window, case_serial, visit, matter_code, matter_name, staff_id, staff_name,
-                 applicant_kind, sealed, channel, client, timeout_s, t, t + expire_s * 1000))
+                 applicant_kind, sealed, channel, client, states.INITIAL, timeout_s, t,
+                 t + expire_s * 1000))
         except sqlite3.IntegrityError:  # a concurrent create won the race
             raise _duplicate(case_serial, visit, _visit_taken(db, case_serial, visit))
         db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
@@ -125,12 +136,8 @@ def require(db, eid):
                  "use the eid returned when it was created" % (eid,), "eid")
 
 
-def contact_of(db, eid):
-    """The decrypted applicant contact (for reminders only; never log it)."""
-    r = row(db, "SELECT contact_enc FROM invitations WHERE eid = ?", (eid,))
-    if r is None or r["contact_enc"] is None:
-        return None
-    return sealbox.open_sealed(sealbox.load_key(data_dir(db)), r["contact_enc"], eid.encode())
+_CANCEL = ("UPDATE invitations SET state = ?, closed_at = ?, note = ? WHERE eid = ? AND "
+           + states.sql_may_become(states.CANCELLED))
 
 
 def cancel(db, eid, why="", actor="api", now=None):
@@ -138,11 +145,10 @@ def cancel(db, eid, why="", actor="api", now=None):
     t = now_ms(now)
     with tx(db):
         inv = require(db, eid)
-        if inv["state"] not in OPEN_STATES:
+        if not states.may_become(inv["state"], states.CANCELLED):
             raise HubError("invitation_closed", "invitation %s is already %s and cannot be "
                            "cancelled" % (eid, inv["state"]), field="eid")
-        db.execute("UPDATE invitations SET state = 'cancelled', closed_at = ?, note = ? "
-                   "WHERE eid = ?", (t, why or None, eid))
+        db.execute(_CANCEL, (states.CANCELLED, t, why or None, eid))
         audit.log(db, actor, "invitation.cancel", eid, {"why": why}, t)
     return get(db, eid)
 
@@ -157,11 +163,13 @@ def query(db, window=None, state=None, case_serial=None, limit=100):
     return [_public(r) for r in db.query(sql, params + [int(limit)])]
 
 
+_PENDING = ("SELECT * FROM invitations WHERE window = ? AND %s AND deadline > ? "
+            "ORDER BY created_at" % states.sql_in((states.QUEUED,)))
+
+
 def pending_for_window(db, window, now=None):
     """Queued invitations of a window still inside their deadline, oldest first."""
-    return [_public(r) for r in db.query(
-        "SELECT * FROM invitations WHERE window = ? AND state = 'queued' AND deadline > ? "
-        "ORDER BY created_at", (window, now_ms(now)))]
+    return [_public(r) for r in db.query(_PENDING, (window, now_ms(now)))]
 
 
 def message(inv, mid, label_set_version=None):
@@ -180,20 +188,24 @@ def mark_sent(db, eid, device_id, now=None):
                (device_id, now_ms(now), eid))
 
 
+_SHOWN = ("UPDATE invitations SET state = ?, shown_at = ?, device_id = ? WHERE eid = ? AND "
+          + states.sql_may_become(states.SHOWN))
+
+
 def mark_shown(db, eid, device_id, now=None):
     """The terminal acked the `inv`: it is on screen (or queued there)."""
-    db.execute("UPDATE invitations SET state = 'shown', shown_at = ?, device_id = ? "
-               "WHERE eid = ? AND state = 'queued'", (now_ms(now), device_id, eid))
+    db.execute(_SHOWN, (states.SHOWN, now_ms(now), device_id, eid))
+
+
+_DUE = "%s AND deadline <= ?" % states.sql_may_become(states.EXPIRED)
 
 
 def expire_due(db, now=None):
     """Close open invitations past their deadline -> their eids."""
     t = now_ms(now)
     with tx(db):
-        eids = [r["eid"] for r in db.query(
-            "SELECT eid FROM invitations WHERE state IN ('queued', 'shown') AND deadline <= ?",
-            (t,))]
+        eids = [r["eid"] for r in db.query("SELECT eid FROM invitations WHERE " + _DUE, (t,))]
         if eids:
-            db.execute("UPDATE invitations SET state = 'expired', closed_at = ? "
-                       "WHERE state IN ('queued', 'shown') AND deadline <= ?", (t, t))
+            db.execute("UPDATE invitations SET state = ?, closed_at = ? WHERE " + _DUE,
+                       (states.EXPIRED, t, t))
     return eids

@@ -26,6 +26,7 @@ import os
 import sqlite3
 
 from hub.services import audit
+from hub.services import invitation_states as states
 from hub.services.common import dumps, now_ms, row
 from hub.store import tx
 
@@ -109,7 +110,7 @@ def _hub_flags(msg, inv, prev_mono):
     else:
         if inv["case_serial"] != msg["cs"]:
             flags.append("case_mismatch")
-        if inv["state"] in ("cancelled", "expired", "timed_out"):
+        if inv["state"] in states.LATE:
             flags.append("late")
     if msg["dp"] < FAST_PRESS_MS:
         flags.append("fast_press")
@@ -134,7 +135,7 @@ def record_rating(db, device_id, msg, now=None):
         flags = _hub_flags(msg, inv, r[10])
         visit = inv["visit"] if inv else None
         status = ACCEPTED
-        if inv is not None and (inv["state"] == "rated" or r[11]):
+        if inv is not None and (inv["state"] == states.RATED or r[11]):
             status = REFUSED
             flags.append("duplicate_visit")
         conn.execute(_INSERT_RATING, (
@@ -148,22 +149,26 @@ def record_rating(db, device_id, msg, now=None):
             conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
                          "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
             if inv is not None:
-                _close_invitation(db, inv["eid"], "rated", t, rid)
+                _close_invitation(db, inv["eid"], states.RATED, t, rid)
         else:
             audit.log(db, "device:%s" % device_id, "rating.refused", rid,
                       {"reason": "duplicate_visit", "eid": msg["eid"]}, t)
     return {"rating_id": rid, "dup": False, "status": status, "flags": flags}
 
 
+_CLOSE = {new: "UPDATE invitations SET state = ?, closed_at = ?, rating_id = COALESCE(?, "
+                "rating_id) WHERE eid = ? AND " + states.sql_may_become(new)
+          for new in (states.RATED, states.TIMED_OUT)}
+
+
 def _close_invitation(db, eid, state, t, rid=None):
-    """Close an invitation; a late rating also closes an expired/cancelled one,
-    unless the visit was re-invited meanwhile (then it stays as it was)."""
+    """Close an invitation as STATE when its state allows that; a late rating
+    also closes a timed-out, expired or cancelled one, unless the visit was
+    re-invited meanwhile (then it stays as it was)."""
     # Always inside _atomic: a statement that fails a constraint is undone
     # alone by SQLite (ON CONFLICT ABORT), so no savepoint of its own is needed.
     try:
-        db.conn.execute("UPDATE invitations SET state = ?, closed_at = ?, "
-                        "rating_id = COALESCE(?, rating_id) WHERE eid = ? AND state != 'rated'",
-                        (state, t, rid, eid))
+        db.conn.execute(_CLOSE[state], (state, t, rid, eid))
     except sqlite3.IntegrityError:
         pass
 
@@ -182,6 +187,6 @@ def record_timeout(db, device_id, msg, now=None):
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (eid_, device_id, msg["seq"], msg["eid"], msg["cs"], msg.get("dt"), msg["mt"],
                     msg.get("bt"), msg["org"], 1 if inv else 0, t))
-        if inv is not None and inv["state"] in ("queued", "shown"):
-            _close_invitation(db, inv["eid"], "timed_out", t)
+        if inv is not None and states.may_become(inv["state"], states.TIMED_OUT):
+            _close_invitation(db, inv["eid"], states.TIMED_OUT, t)
     return {"event_id": eid_, "dup": False, "known": inv is not None}

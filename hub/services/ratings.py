@@ -20,6 +20,14 @@ _FILTERS = {
 }
 
 
+def bad_level_sql(column, bad=True):
+    """SQL condition: COLUMN holds a 差评 level (domain.BAD_LEVELS), or with
+    bad=False does not. The levels are written as literals: they are ints
+    from the protocol, never input."""
+    return "%s %s (%s)" % (column, "IN" if bad else "NOT IN",
+                           ", ".join("%d" % level for level in domain.BAD_LEVELS))
+
+
 def _decode(r):
     out = dict(r)
     for k in ("labels", "fraud_terminal", "fraud_hub"):
@@ -50,7 +58,7 @@ def query(db, filters=None, page=None):
         if value is None:
             continue
         if name == "bad":
-            where.append("level %s (1, 2)" % ("IN" if value else "NOT IN"))
+            where.append(bad_level_sql("level", value))
         elif name == "flagged":
             where.append("(fraud_terminal != '[]' OR fraud_hub != '[]')" if value
                          else "(fraud_terminal = '[]' AND fraud_hub = '[]')")

@@ -6,6 +6,10 @@ expired (deadline passed before a rating). contact_enc holds the optional
 applicant contact, encrypted by hub.store.sealbox; it is never logged.
 一次一评: at most one live invitation per case serial + visit (cancelled and
 expired ones do not count, so a mistaken invitation can be redone).
+
+The lifecycle is hub.services.invitation_states; its ALL and HOLDS_VISIT are
+the lists below as released (a step is never edited), and
+tests/hub/test_invitation_states.py checks the database against them.
 """
 
 SQL = """

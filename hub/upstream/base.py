@@ -29,6 +29,8 @@ key to fix.
 
 import time
 
+from protocol import domain
+
 SHANGHAI_OFFSET_S = 8 * 3600
 LEVEL_SCALES = ("satisfaction", "gbt")
 
@@ -126,7 +128,7 @@ class Province:
 
     def level(self, level):
         """Our level (5 best) -> the province's `satisfaction` value."""
-        return 6 - level if self.level_scale == "gbt" else level
+        return domain.to_gbt(level) if self.level_scale == "gbt" else level
 
 
 class Adapter:

@@ -32,8 +32,8 @@ async def create_invitation(body: InvitationIn, request: Request):
     """Call this when a case is finished (办结) at a window. The window's
     terminal shows the matter name, case serial and staff, and asks the
     citizen to press one of five levels. If nobody presses within
-    `timeout_s` (default: the hub's config) the terminal prints a receipt
-    with a QR code for a rating from the phone.
+    `timeout_s` (default: the hub's config) the invitation is closed as
+    `timed_out`, without a rating.
 
     Example request:
 
@@ -93,7 +93,7 @@ async def get_invitation(invitation_id: str, request: Request):
     - `queued`: waiting for the terminal (offline, or busy with an earlier one);
     - `shown`: on the terminal's screen now;
     - `rated`: the citizen rated it; `rating` holds the level and reasons;
-    - `timed_out`: nobody pressed; a receipt with a QR code was printed;
+    - `timed_out`: nobody pressed within `timeout_s`; closed without a rating;
     - `cancelled`: cancelled by a business system;
     - `expired`: the terminal did not take it before its deadline.
 

@@ -6,9 +6,14 @@ from pydantic import Field
 
 from hub.api.schemas.common import Request, Response, StaffId, StaffName, Token, WindowNo
 from hub.api.schemas.ratings import RatingOut
+from hub.services import invitation_states as states
+from protocol.catalogue import field_spec
 
-STATES = ("queued", "shown", "rated", "timed_out", "cancelled", "expired")
-InvitationState = Literal["queued", "shown", "rated", "timed_out", "cancelled", "expired"]
+InvitationState = Literal[states.ALL]
+# Bounds of the `inv` fields that carry these to the terminal.
+_, _NAME_MIN, _NAME_MAX = field_spec("inv", "mn")
+_, _VISIT_MIN, _VISIT_MAX = field_spec("inv", "vis")
+_, _TIMEOUT_MIN, _TIMEOUT_MAX = field_spec("inv", "to")
 
 EXAMPLE = {
     "window": "12",
@@ -25,10 +30,11 @@ EXAMPLE = {
 class InvitationIn(Request):
     window: WindowNo = Field(description="window number as configured in the hall, e.g. \"12\"")
     case_serial: Token = Field(description="办件流水号, the case serial number")
-    visit: int = Field(1, ge=1, le=999, description="which visit of this case at this window "
-                                                    "(一次一评: one rating per case serial + visit)")
+    visit: int = Field(1, ge=_VISIT_MIN, le=_VISIT_MAX, description=(
+        "which visit of this case at this window (一次一评: one rating per case serial + visit)"))
     matter_code: Token = Field(description="事项编码")
-    matter_name: str = Field(min_length=1, max_length=120, description="事项名称, shown on the terminal")
+    matter_name: str = Field(min_length=_NAME_MIN, max_length=_NAME_MAX,
+                             description="事项名称, shown on the terminal")
     staff_id: StaffId | None = Field(None, description=(
         "工号 of the staff member who handled the case; default: whoever is signed in "
         "at the window"))
@@ -39,7 +45,7 @@ class InvitationIn(Request):
     contact: str | None = Field(None, max_length=64, description=(
         "optional applicant phone or e-mail for a rating reminder; stored encrypted, "
         "never logged and never returned by the API"))
-    timeout_s: int | None = Field(None, ge=5, le=3600, description=(
+    timeout_s: int | None = Field(None, ge=_TIMEOUT_MIN, le=_TIMEOUT_MAX, description=(
         "seconds the terminal waits for a press; default from the hub's config"))
 
     model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
@@ -49,7 +55,7 @@ class InvitationOut(Response):
     id: str = Field(description="invitation id: use it to read or cancel the invitation")
     state: InvitationState = Field(description=(
         "queued (waiting for the terminal), shown (on the terminal now), rated, "
-        "timed_out (no press at the window: a receipt with a QR code was printed), "
+        "timed_out (nobody pressed in time: closed without a rating), "
         "cancelled, expired (the terminal did not come back in time)"))
     window: str
     case_serial: str
