@@ -55,7 +55,7 @@ def command(prog):
         def run(args):
             from hub.config import ConfigError
             from hub.errors import HubError
-            from hub.api.tokens import TokenError
+            from hub.services.tokens import TokenError
             try:
                 return fn(args)
             except ConfigError as e:

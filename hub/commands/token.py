@@ -18,7 +18,7 @@ def register(sub):
 
 
 def _store(cfg):
-    from hub.api.tokens import TokenStore
+    from hub.services.tokens import TokenStore
     from hub.config import ensure_data_dir
     ensure_data_dir(cfg)
     return TokenStore(cfg.tokens_path)
@@ -49,7 +49,7 @@ def _list(args):
 
 @command("token revoke")
 def _revoke(args):
-    from hub.api.tokens import TokenError
+    from hub.services.tokens import TokenError
     try:
         _store(load_config(args)).revoke(args.client)
     except TokenError as e:
