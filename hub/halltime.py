@@ -27,7 +27,7 @@ OFFSET_MIN, OFFSET_MAX = -12 * 60, 14 * 60
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _MS = datetime.timedelta(milliseconds=1)
 # "2024-06-11 08:00:05 +08:00", as the CLI prints it: fromisoformat wants no space.
-_SPACED_OFFSET = re.compile(r"\s+(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
+_SPACED_OFFSET = re.compile(r"\s+(Z|[+-]\d\d(:?\d\d)?)$")
 
 
 # -- the hall's zone ---------------------------------------------------------------

@@ -45,11 +45,13 @@ def run(args):
         return OK
     print("等待终端显示的评价邀请 (invitations queued for a terminal)")
     table(["窗口 window", "数量 count", "最早 oldest"],
-          [(r["window"], r["n"], halltime.show(r["oldest"], tz)) for r in data["queued_invitations"]])
+          [(r["window"], r["n"], halltime.show(r["oldest"], tz))
+           for r in data["queued_invitations"]])
     print("\n终端上尚未确认的评价 (ratings on terminals not yet acknowledged)")
     table(["终端 device", "窗口 window", "状态 state", "待确认 journal", "最后联系 last seen"],
           [(r["device_id"], r["window"], "在线 online" if r["online"] else "离线 offline",
-            r["journal_depth"], halltime.show(r["last_seen"], tz)) for r in data["terminal_journals"]])
+            r["journal_depth"], halltime.show(r["last_seen"], tz))
+           for r in data["terminal_journals"]])
     print("\n待上报省级平台 (upstream outbox)")
     kinds = {"case": "办件 case", "rating": "评价 rating"}
     states = {"pending": "待发送 pending", "sent": "已发送 sent", "rejected": "被拒绝 rejected"}

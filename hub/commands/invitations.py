@@ -41,7 +41,8 @@ def _with_db(args, fn):
 def _rows(invs, tz):
     return [(i["eid"], i["window"], i["case_serial"], i["visit"], i["matter_name"],
              "%s %s" % (i["staff_id"], i["staff_name"]), STATE_ZH.get(i["state"], i["state"]),
-             halltime.show(i["created_at"], tz), halltime.show(i["closed_at"], tz), i["rating_id"] or "")
+             halltime.show(i["created_at"], tz), halltime.show(i["closed_at"], tz),
+             i["rating_id"] or "")
             for i in invs]
 
 

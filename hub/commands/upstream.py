@@ -74,7 +74,8 @@ def _status(args):
     table(["状态 state", "数量 count"], [["待转发 pending", b["pending"]], ["发送中 sent", b["sent"]],
                                          ["已接收 accepted", b["accepted"]], ["被拒绝 rejected", b["rejected"]]])
     if b["oldest_waiting_ms"]:
-        print("最早待转发 oldest waiting: %s" % halltime.show(b["oldest_waiting_ms"], halltime.zone(cfg)))
+        print("最早待转发 oldest waiting: %s"
+              % halltime.show(b["oldest_waiting_ms"], halltime.zone(cfg)))
     if cfg.upstream.adapter == "none":
         print("upstream.adapter = \"none\": forwarding is off; set [upstream] in %s" % cfg.source)
     return OK
@@ -87,7 +88,8 @@ def _dead(args):
     rows = outbox.dead_letters(open_store(cfg), args.limit)
     tz = halltime.zone(cfg)
     table(["id", "类型 kind", "编号 ref", "尝试 attempts", "时间 at", "原因 reason"],
-          [[r["id"], r["kind"], r["ref"], r["attempts"], halltime.show(r["updated_at"], tz), r["last_error"]] for r in rows])
+          [[r["id"], r["kind"], r["ref"], r["attempts"], halltime.show(r["updated_at"], tz),
+            r["last_error"]] for r in rows])
     if rows:
         print("fix the cause, then: pingjia upstream replay --id N (or --all)")
     return OK

@@ -63,7 +63,8 @@ class Filters:
         for name in self.NAMES:
             setattr(self, name, _convert(name, given.get(name)))
         if self.level is not None and not domain.is_level(self.level):
-            raise _bad("level", "level must be 1..5 (5 非常满意 .. 1 非常不满意), got %d" % self.level)
+            raise _bad("level", "level must be 1..5 (5 非常满意 .. 1 非常不满意), got %d"
+                       % self.level)
         check_label(self.label, self.level)
 
     def where(self):
