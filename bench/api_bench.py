@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from api_support import free_port, wait_http  # noqa: E402
 from hub import config  # noqa: E402
-from hub.api.tokens import TokenStore  # noqa: E402
+from hub.services.tokens import TokenStore  # noqa: E402
 from hub.services import invitations, journal, terminals  # noqa: E402
 from hub.store import open_db, tx  # noqa: E402
 

@@ -114,9 +114,10 @@ class IngestPart:
 
 
 def start_ingest(cfg, ctx):
+    from hub import halltime
     from hub.ingest import Ingest
     part = ctx.component("ingest")
-    ingest = Ingest(cfg.db_path, cfg.hall.code, tz_minutes=cfg.hall.tz_offset_minutes)
+    ingest = Ingest(cfg.db_path, cfg.hall.code, tz_minutes=halltime.offset_minutes(cfg))
     ingest.start()
     wrapped = IngestPart(ingest, cfg.db_path, part=part)
     ctx.ingest = wrapped

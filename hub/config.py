@@ -26,6 +26,8 @@ import re
 import tomllib
 from types import SimpleNamespace
 
+from hub.halltime import CST_OFFSET_MINUTES, OFFSET_MAX, OFFSET_MIN
+
 DEFAULT_FILE = "hub.toml"
 DEFAULT_DATA_DIR = os.path.join("var", "hub")
 
@@ -136,7 +138,7 @@ SCHEMA = {
     "hall": {
         "code": ("hall-1", _hall_code),
         "name": ("政务服务大厅", _nonempty),
-        "tz_offset_minutes": (480, _int(-720, 840)),
+        "tz_offset_minutes": (CST_OFFSET_MINUTES, _int(OFFSET_MIN, OFFSET_MAX)),
     },
     "broker": {
         "enabled": (True, _bool),

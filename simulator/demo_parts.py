@@ -77,7 +77,7 @@ class DemoHall:
         self.broker.start()
 
     def provision(self):
-        from hub.api.tokens import TokenStore
+        from hub.services.tokens import TokenStore
         from hub.services import terminals
         from hub.store import open_db
         db = open_db(os.path.join(self.data, "hub.sqlite3"))

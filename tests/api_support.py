@@ -12,7 +12,7 @@ import pytest
 
 from hub import config
 from hub.api import HubContext, create_app
-from hub.api.tokens import TokenStore
+from hub.services.tokens import TokenStore
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -22,7 +22,7 @@ import pytest
 
 from api_support import REPO_ROOT, free_port, pingjia, wait_http
 from hub import config
-from hub.api.tokens import TokenStore
+from hub.services.tokens import TokenStore
 from hub.services import terminals
 from hub.store import open_db
 from hub_peer import PtyLink, Terminal

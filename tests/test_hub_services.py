@@ -153,7 +153,7 @@ def test_fast_press_burst_and_late_flags(db):
     invitations.cancel(db, b["eid"])
     journal.record_rating(db, "T1", rating(1, a["eid"], bt=1, mt=1000, dp=200))
     r = journal.record_rating(db, "T1", rating(2, b["eid"], cs="C2", bt=1, mt=1500))
-    assert ratings.get(db, "T1:1")["fraud_hub"] == ["fast_press"]
+    assert ratings.get(db, "T1:1")["fraud_flags"] == ["fast_press"]
     assert r["flags"] == ["late", "burst"]
 
 
@@ -177,17 +177,22 @@ def test_ratings_query_filters_and_pages(db):
         extra = {} if lv == 5 else {"lb": [213]}
         journal.record_rating(db, "T1", rating(i, inv["eid"], cs="C%d" % i, lv=lv, **extra),
                               now=T0 + i)
-    page = ratings.query(db, {"window": "A01"}, {"page": 1, "size": 3})
-    assert page["total"] == 7 and [r["seq"] for r in page["items"]] == [7, 6, 5]
-    assert [r["seq"] for r in ratings.query(db, None, {"page": 3, "size": 3})["items"]] == [1]
+    page = ratings.query(db, {"window": "A01"}, page=1, size=3)
+    assert page["total"] == 7 and [r["id"] for r in page["items"]] == ["T1:7", "T1:6", "T1:5"]
+    assert [r["id"] for r in ratings.query(db, None, page=3, size=3)["items"]] == ["T1:1"]
     bad = ratings.query(db, {"bad": True})
-    assert bad["total"] == 3 and all(r["labels"] == [213] and r["bad"] for r in bad["items"])
+    assert bad["total"] == 3 and all(r["bad"] for r in bad["items"])
+    assert all(r["labels"] == [{"code": 213, "text": "窗口人员业务不熟练"}] for r in bad["items"])
     assert ratings.query(db, {"level": 5, "since": T0 + 3})["total"] == 3
     with pytest.raises(HubError) as e:
         ratings.query(db, {"colour": "red"})
     assert e.value.field == "colour"
-    with pytest.raises(HubError):
-        ratings.query(db, None, {"size": 10_000})
+    with pytest.raises(HubError) as e:
+        ratings.query(db, None, size=10_000)
+    assert e.value.field == "size"
+    with pytest.raises(HubError) as e:
+        ratings.query(db, {"level": 5, "label": 213})
+    assert e.value.code == "bad_label" and "level 2" in e.value.message
 
 
 def test_config_push_versions_and_checks_labels(db):

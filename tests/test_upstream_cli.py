@@ -35,6 +35,11 @@ def cli(conf, *args):
     return p.returncode, p.stdout + p.stderr
 
 
+def hall_day(later_s=0):
+    """Today in the hall's zone (the config's default, +08:00), which the CLI reads."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + later_s + 8 * 3600))
+
+
 def drain(db_path, platform):
     relay = Relay(db_path, make(platform, "zhejiang"), base_s=0.01, cap_s=0.02,
                   breaker=Breaker(threshold=50, probe_s=0.01))
@@ -65,8 +70,7 @@ def test_reconcile_finds_what_upstream_lost(setup):
     platform, hall, conf, db_path = setup
     cases = hall.rated_cases(4)
     drain(db_path, platform)
-    day = time.strftime("%Y-%m-%d")
-    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    day, tomorrow = hall_day(), hall_day(86400)
     rc, out = cli(conf, "reconcile", "--since", day, "--until", tomorrow)
     assert rc == 0 and "matched" in out
     lost = cases[0][0]
@@ -82,7 +86,7 @@ def test_monthly_export_in_province_field_names(setup, tmp_path):
     hall.rated_cases(5)
     drain(db_path, platform)
     path = tmp_path / "export.csv"
-    rc, out = cli(conf, "export", "--month", time.strftime("%Y-%m"), str(path))
+    rc, out = cli(conf, "export", "--month", hall_day()[:7], str(path))
     assert rc == 0 and "5 rating(s)" in out
     with open(path, encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))

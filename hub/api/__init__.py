@@ -10,8 +10,8 @@ ingest, health). Routes call hub.services; the rules live there, not here.
 """
 
 
-# Lazy, so that the CLI's use of hub.api.tokens / ratings_read does not pay
-# for importing FastAPI.
+# Lazy, so that importing a module under hub.api does not import FastAPI until
+# create_app or HubContext is asked for.
 _LAZY = {"HubContext": "hub.api.context", "create_app": "hub.api.main", "API_PREFIX": "hub.api.main"}
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from hub.api.tokens import TokenStore
+from hub.services.tokens import TokenStore
 
 
 class Component:

@@ -3,9 +3,7 @@
 Kept in one place so the schemas and the store can evolve separately.
 """
 
-from protocol import domain
-
-from hub.api.timefmt import iso
+from hub.halltime import iso
 
 APPLICANT_KINDS = {1: "person", 2: "legal_person"}
 APPLICANT_CODES = {v: k for k, v in APPLICANT_KINDS.items()}
@@ -42,13 +40,6 @@ def duty(window, d, tz):
                 "since": iso(d.get("signed_out_at"), tz) if d else None}
     return {"window": window, "state": "on", "staff_id": d["staff_id"],
             "staff_name": d["staff_name"], "since": iso(d["signed_in_at"], tz)}
-
-
-def labels(codes, label_texts):
-    return [{"code": c, "text": label_texts.get(c, "")} for c in codes]
-
-
-NATIONAL_LABEL_TEXTS = dict(domain.NATIONAL_LABELS)
 
 
 def invitation(inv, tz, rating=None):

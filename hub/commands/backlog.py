@@ -9,8 +9,9 @@ Exit code 0 always (it is a report); use --json for monitoring scripts.
 
 import json
 
+from hub import halltime
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, fmt_time, store, table
+from hub.commands.common import add_config_args, command, store, table
 from hub.services.invitation_states import QUEUED, sql_in
 
 
@@ -37,22 +38,25 @@ def collect(db):
 
 @command("backlog")
 def run(args):
-    with store(args) as (_cfg, db):
+    with store(args) as (cfg, db):
         data = collect(db)
+    tz = halltime.zone(cfg)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return OK
     print("等待终端显示的评价邀请 (invitations queued for a terminal)")
     table(["窗口 window", "数量 count", "最早 oldest"],
-          [(r["window"], r["n"], fmt_time(r["oldest"])) for r in data["queued_invitations"]])
+          [(r["window"], r["n"], halltime.show(r["oldest"], tz))
+           for r in data["queued_invitations"]])
     print("\n终端上尚未确认的评价 (ratings on terminals not yet acknowledged)")
     table(["终端 device", "窗口 window", "状态 state", "待确认 journal", "最后联系 last seen"],
           [(r["device_id"], r["window"], "在线 online" if r["online"] else "离线 offline",
-            r["journal_depth"], fmt_time(r["last_seen"])) for r in data["terminal_journals"]])
+            r["journal_depth"], halltime.show(r["last_seen"], tz))
+           for r in data["terminal_journals"]])
     print("\n待上报省级平台 (upstream outbox)")
     kinds = {"case": "办件 case", "rating": "评价 rating"}
     states = {"pending": "待发送 pending", "sent": "已发送 sent", "rejected": "被拒绝 rejected"}
     table(["类型 kind", "状态 state", "数量 count", "最早 oldest", "最多重试 attempts"],
           [(kinds.get(r["kind"], r["kind"]), states.get(r["state"], r["state"]), r["n"],
-            fmt_time(r["oldest"]), r["attempts"]) for r in data["upstream_outbox"]])
+            halltime.show(r["oldest"], tz), r["attempts"]) for r in data["upstream_outbox"]])
     return OK

@@ -5,7 +5,6 @@ import functools
 import os
 import sqlite3
 import sys
-import time
 import unicodedata
 
 from hub.commands import NOT_FOUND, REFUSED, UNAVAILABLE, USAGE
@@ -56,7 +55,7 @@ def command(prog):
         def run(args):
             from hub.config import ConfigError
             from hub.errors import HubError
-            from hub.api.tokens import TokenError
+            from hub.services.tokens import TokenError
             try:
                 return fn(args)
             except ConfigError as e:
@@ -122,25 +121,3 @@ def table(headers, rows, out=None):
     print("  ".join("-" * w for w in widths), file=out)
     for row in cells:
         print("  ".join(_pad(v, w) for v, w in zip(row, widths)).rstrip(), file=out)
-
-
-def fmt_time(ms):
-    """Epoch milliseconds -> local 'YYYY-MM-DD HH:MM:SS', or '' for none."""
-    if ms is None:
-        return ""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
-
-
-def parse_time(text, option):
-    """'2024-06-11', '2024-06-11 08:30[:00]' or ISO 'T' form (local time) -> epoch ms."""
-    from hub.errors import HubError
-    import datetime
-    raw = text.strip().replace("T", " ")
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            dt = datetime.datetime.strptime(raw, fmt)
-            return int(dt.timestamp() * 1000)
-        except ValueError:
-            pass
-    raise HubError("bad_request", "%s %r: write a date as 2024-06-11 or 2024-06-11 08:30"
-                   % (option, text), 400)

@@ -7,12 +7,14 @@ FILE.tmp and renamed at the end, so a failed export never leaves half a file
 looking like a whole one.
 """
 
+import contextlib
 import csv
 import os
 import sys
 
+from hub import halltime
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, store
+from hub.commands.common import add_config_args, command, load_config, open_store
 from hub.commands.ratings import add_filters, filters_of
 
 COLUMNS = (
@@ -45,16 +47,15 @@ def _cell(key, value):
 
 def write(db, filters, out, tz):
     """Write the header and every matching rating to `out` -> rows written."""
-    from hub.api import ratings_read
+    from hub.services import ratings
     w = csv.writer(out)
     w.writerow([title for title, _ in COLUMNS])
     n, cursor = 0, None
     while True:
-        page = ratings_read.query(db, filters, size=ratings_read.MAX_SIZE, cursor=cursor,
-                                  order="asc")
+        page = ratings.query(db, filters, size=ratings.MAX_SIZE, cursor=cursor, order="asc")
         for r in page["items"]:
-            api = ratings_read.to_api(r, tz)
-            w.writerow([_cell(key, api[key]) for _, key in COLUMNS])
+            shown = ratings.view(r, tz)
+            w.writerow([_cell(key, shown[key]) for _, key in COLUMNS])
             n += 1
         cursor = page["next_cursor"]
         if not cursor:
@@ -63,16 +64,17 @@ def write(db, filters, out, tz):
 
 @command("export-csv")
 def run(args):
-    from hub.api.timefmt import tz_of
-    filters = filters_of(args)
-    with store(args) as (cfg, db):
+    cfg = load_config(args)
+    tz = halltime.zone(cfg)
+    filters = filters_of(args, tz)
+    with contextlib.closing(open_store(cfg)) as db:
         if args.file == "-":
-            n = write(db, filters, sys.stdout, tz_of(cfg))
+            n = write(db, filters, sys.stdout, tz)
         else:
             tmp = args.file + ".tmp"
             try:
                 with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-                    n = write(db, filters, f, tz_of(cfg))
+                    n = write(db, filters, f, tz)
                 os.replace(tmp, args.file)
             except BaseException:
                 if os.path.exists(tmp):

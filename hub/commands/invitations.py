@@ -4,9 +4,9 @@
 test case on the window's terminal exactly as an API call would.
 """
 
+from hub import halltime
 from hub.commands import OK
-from hub.commands.common import (action, add_config_args, arg, command, fmt_time, print_fields,
-                                 store, table)
+from hub.commands.common import action, add_config_args, arg, command, print_fields, store, table
 from hub.services import invitation_states as states
 
 STATE_ZH = {s: "%s %s" % (zh, s) for s, zh in (
@@ -35,13 +35,14 @@ def register(sub):
 
 def _with_db(args, fn):
     with store(args) as (cfg, db):
-        return cfg, fn(db)
+        return halltime.zone(cfg), fn(db)
 
 
-def _rows(invs):
+def _rows(invs, tz):
     return [(i["eid"], i["window"], i["case_serial"], i["visit"], i["matter_name"],
              "%s %s" % (i["staff_id"], i["staff_name"]), STATE_ZH.get(i["state"], i["state"]),
-             fmt_time(i["created_at"]), fmt_time(i["closed_at"]), i["rating_id"] or "")
+             halltime.show(i["created_at"], tz), halltime.show(i["closed_at"], tz),
+             i["rating_id"] or "")
             for i in invs]
 
 
@@ -52,17 +53,17 @@ HEADERS = ["编号 eid", "窗口 window", "办件流水号 case", "次 visit", "
 @command("invitations")
 def _list(args):
     from hub.services import invitations
-    _, invs = _with_db(args, lambda db: invitations.query(db, args.window, args.state, args.case,
-                                                          args.limit))
-    table(HEADERS, _rows(invs))
+    tz, invs = _with_db(args, lambda db: invitations.query(db, args.window, args.state, args.case,
+                                                           args.limit))
+    table(HEADERS, _rows(invs, tz))
     return OK
 
 
 @command("invitations show")
 def _show(args):
     from hub.services import invitations
-    _, inv = _with_db(args, lambda db: invitations.require(db, args.eid))
-    print_fields([(k, fmt_time(v) if k.endswith("_at") or k == "deadline" else v)
+    tz, inv = _with_db(args, lambda db: invitations.require(db, args.eid))
+    print_fields([(k, halltime.show(v, tz) if k.endswith("_at") or k == "deadline" else v)
                   for k, v in inv.items()])
     return OK
 
@@ -75,7 +76,7 @@ def _create(args):
                                  staff_id=args.staff_id, staff_name=args.staff_name,
                                  visit=args.visit, timeout_s=cfg.rating.invitation_timeout_s,
                                  expire_s=cfg.rating.invitation_expiry_s, client="cli")
-    table(HEADERS, _rows([inv]))
+    table(HEADERS, _rows([inv], halltime.zone(cfg)))
     if inv.get("notice"):
         print("注意 note: " + inv["notice"])
     print("The running hub sends it to the terminal within a second or two.")

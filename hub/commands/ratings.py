@@ -2,8 +2,9 @@
 
 import json
 
+from hub import halltime
 from hub.commands import OK
-from hub.commands.common import add_config_args, command, parse_time, print_fields, store, table
+from hub.commands.common import add_config_args, command, print_fields, store, table
 
 
 def add_filters(p):
@@ -19,12 +20,13 @@ def add_filters(p):
     p.add_argument("--until", help="received before")
 
 
-def filters_of(args):
+def filters_of(args, tz):
+    """The filter options -> the read model's filters (times in the hall's zone)."""
     return {"window": args.window, "staff_id": args.staff, "device_id": args.device,
             "level": args.level, "label": args.label, "bad": True if args.bad else None,
             "flagged": True if args.flagged else None,
-            "since": parse_time(args.since, "--since") if args.since else None,
-            "until": parse_time(args.until, "--until") if args.until else None}
+            "since": halltime.parse_cli(args.since, "--since", tz) if args.since else None,
+            "until": halltime.parse_cli(args.until, "--until", tz) if args.until else None}
 
 
 def register(sub):
@@ -44,19 +46,18 @@ def register(sub):
 
 @command("ratings")
 def _list(args):
-    from hub.api import ratings_read
-    from hub.api.timefmt import tz_of
+    from hub.services import ratings
     with store(args) as (cfg, db):
-        result = ratings_read.query(db, filters_of(args), page=args.page, size=args.limit)
-    tz = tz_of(cfg)
-    items = [ratings_read.to_api(r, tz) for r in result["items"]]
+        tz = halltime.zone(cfg)
+        result = ratings.query(db, filters_of(args, tz), page=args.page, size=args.limit)
+    items = result["items"]
     if args.json:
         for r in items:
-            print(json.dumps(r, ensure_ascii=False))
+            print(json.dumps(ratings.view(r, tz), ensure_ascii=False))
         return OK
     table(["评价 rating", "时间 time", "窗口 window", "工作人员 staff", "办件流水号 case",
            "等级 level", "原因 reasons", "标记 flags"],
-          [(r["id"], r["rated_at"][:19].replace("T", " "), r["window"],
+          [(r["id"], halltime.show(r["rated_at"], tz), r["window"],
             "%s %s" % (r["staff_id"] or "", r["staff_name"] or ""), r["case_serial"],
             "%d %s%s" % (r["level"], r["level_name"], " 差评" if r["bad"] else ""),
             " ".join("%d" % lb["code"] for lb in r["labels"]) + (" 其他" if r["other"] else ""),
@@ -68,11 +69,10 @@ def _list(args):
 
 @command("ratings show")
 def _show(args):
-    from hub.api import ratings_read
-    from hub.api.timefmt import tz_of
     from hub.errors import HubError
+    from hub.services import ratings
     with store(args) as (cfg, db):
-        r = ratings_read.by_id(db, args.rating_id)
+        r = ratings.get(db, args.rating_id)
     if r is None:
         raise HubError("not_found", "rating %r does not exist; ids look like DEVICE:SEQ, see "
                        "`pingjia ratings`" % args.rating_id, 404)
@@ -80,5 +80,5 @@ def _show(args):
         if key == "labels":
             return " ".join("%d %s" % (lb["code"], lb["text"]) for lb in value)
         return ",".join(value) if isinstance(value, list) else value
-    print_fields([(k, text(k, v)) for k, v in ratings_read.to_api(r, tz_of(cfg)).items()])
+    print_fields([(k, text(k, v)) for k, v in ratings.view(r, halltime.zone(cfg)).items()])
     return OK

@@ -2,10 +2,10 @@
 
 import json
 
+from hub import halltime
 from hub.commands import OK
 from hub.commands import provision
-from hub.commands.common import (action, add_config_args, arg, command, fmt_time, print_fields,
-                                 store, table)
+from hub.commands.common import action, add_config_args, arg, command, print_fields, store, table
 
 PRINTER = {"ok": "正常", "paper_out": "缺纸", "offline": "离线", "none": "无", "error": "故障"}
 
@@ -36,8 +36,9 @@ def _with_db(args, fn):
 @command("terminals")
 def _list(args):
     from hub.services import terminals
-    rows = _with_db(args, lambda db: terminals.list_all(db, args.window,
-                                                        False if args.offline else None))
+    with store(args) as (cfg, db):
+        rows = terminals.list_all(db, args.window, False if args.offline else None)
+    tz = halltime.zone(cfg)
     if args.json:
         for t in rows:
             print(json.dumps(t, ensure_ascii=False))
@@ -45,7 +46,7 @@ def _list(args):
     table(["终端 device", "窗口 window", "状态 state", "固件 firmware", "最后联系 last seen",
            "待确认 journal", "内存 heap", "信号 link", "打印机 printer", "错误 errors"],
           [(t["device_id"], t["window"], "在线 online" if t["online"] else "离线 offline",
-            t["firmware"], fmt_time(t["last_seen"]), t["journal_depth"], t["free_heap"],
+            t["firmware"], halltime.show(t["last_seen"], tz), t["journal_depth"], t["free_heap"],
             "" if t["link_quality"] is None else "%d%%" % t["link_quality"],
             PRINTER.get(t["printer_state"], t["printer_state"]),
             sum(t["errors"].values()) or "") for t in rows])
@@ -57,11 +58,13 @@ def _list(args):
 @command("terminals show")
 def _show(args):
     from hub.services import terminals
-    t = _with_db(args, lambda db: terminals.require(db, args.device))
+    with store(args) as (cfg, db):
+        t = terminals.require(db, args.device)
+    tz = halltime.zone(cfg)
     keys = ("device_id", "window", "online", "transport", "firmware", "board", "caps",
             "provisioned_at", "last_seen", "journal_depth", "free_heap", "link_quality",
             "rssi", "printer_state", "uptime_s", "boot_counter", "config_version")
-    print_fields([(k, fmt_time(t[k]) if k in ("provisioned_at", "last_seen") else t[k])
+    print_fields([(k, halltime.show(t[k], tz) if k in ("provisioned_at", "last_seen") else t[k])
                   for k in keys])
     print_fields([("errors", ", ".join("%s=%d" % kv for kv in sorted(t["errors"].items())) or "0")])
     return OK

@@ -1,7 +1,8 @@
 """`pingjia token create|list|revoke` — API tokens, one per client system."""
 
+from hub import halltime
 from hub.commands import NOT_FOUND, OK
-from hub.commands.common import action, arg, command, fail, fmt_time, load_config, table
+from hub.commands.common import action, arg, command, fail, load_config, table
 
 
 def register(sub):
@@ -16,17 +17,16 @@ def register(sub):
     action(tsub, "revoke", "delete CLIENT's token", _revoke, arg("client"))
 
 
-def _store(args):
-    from hub.api.tokens import TokenStore
+def _store(cfg):
+    from hub.services.tokens import TokenStore
     from hub.config import ensure_data_dir
-    cfg = load_config(args)
     ensure_data_dir(cfg)
     return TokenStore(cfg.tokens_path)
 
 
 @command("token create")
 def _create(args):
-    token = _store(args).create(args.client, replace=args.replace)
+    token = _store(load_config(args)).create(args.client, replace=args.replace)
     # The token alone on stdout, so scripts can capture it; the advice on stderr.
     print(token)
     import sys
@@ -38,17 +38,20 @@ def _create(args):
 
 @command("token list")
 def _list(args):
-    clients = _store(args).clients()
+    cfg = load_config(args)
+    clients = _store(cfg).clients()
+    tz = halltime.zone(cfg)
     table(["客户端 client", "创建时间 created"],
-          [(name, fmt_time((c.get("created") or 0) * 1000)) for name, c in sorted(clients.items())])
+          [(name, halltime.show((c.get("created") or 0) * 1000, tz))
+           for name, c in sorted(clients.items())])
     return OK
 
 
 @command("token revoke")
 def _revoke(args):
-    from hub.api.tokens import TokenError
+    from hub.services.tokens import TokenError
     try:
-        _store(args).revoke(args.client)
+        _store(load_config(args)).revoke(args.client)
     except TokenError as e:
         return fail("token revoke", str(e), NOT_FOUND)
     print("Token of %s revoked." % args.client)

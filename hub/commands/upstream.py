@@ -2,9 +2,9 @@
 
 import time
 
+from hub import halltime
 from hub.commands import OK, REFUSED, USAGE
-from hub.commands.common import (add_config_args, command, fail, fmt_time, load_config, open_store,
-                                 parse_time, table)
+from hub.commands.common import add_config_args, command, fail, load_config, open_store, table
 
 
 def register(sub):
@@ -74,7 +74,8 @@ def _status(args):
     table(["状态 state", "数量 count"], [["待转发 pending", b["pending"]], ["发送中 sent", b["sent"]],
                                          ["已接收 accepted", b["accepted"]], ["被拒绝 rejected", b["rejected"]]])
     if b["oldest_waiting_ms"]:
-        print("最早待转发 oldest waiting: %s" % fmt_time(b["oldest_waiting_ms"]))
+        print("最早待转发 oldest waiting: %s"
+              % halltime.show(b["oldest_waiting_ms"], halltime.zone(cfg)))
     if cfg.upstream.adapter == "none":
         print("upstream.adapter = \"none\": forwarding is off; set [upstream] in %s" % cfg.source)
     return OK
@@ -83,9 +84,12 @@ def _status(args):
 @command("upstream dead")
 def _dead(args):
     from hub.upstream import outbox
-    rows = outbox.dead_letters(open_store(load_config(args)), args.limit)
+    cfg = load_config(args)
+    rows = outbox.dead_letters(open_store(cfg), args.limit)
+    tz = halltime.zone(cfg)
     table(["id", "类型 kind", "编号 ref", "尝试 attempts", "时间 at", "原因 reason"],
-          [[r["id"], r["kind"], r["ref"], r["attempts"], fmt_time(r["updated_at"]), r["last_error"]] for r in rows])
+          [[r["id"], r["kind"], r["ref"], r["attempts"], halltime.show(r["updated_at"], tz),
+            r["last_error"]] for r in rows])
     if rows:
         print("fix the cause, then: pingjia upstream replay --id N (or --all)")
     return OK
@@ -99,8 +103,8 @@ def _replay(args):
     return OK if n else REFUSED
 
 
-def _period(since, until):
-    a, b = parse_time(since, "--since"), parse_time(until, "--until")
+def _period(since, until, tz):
+    a, b = halltime.parse_cli(since, "--since", tz), halltime.parse_cli(until, "--until", tz)
     if b <= a:
         raise ValueError("--until must be after --since")
     return a, b
@@ -112,7 +116,7 @@ def _reconcile(args):
     cfg = load_config(args)
     try:
         adapter = _require_adapter(cfg, "nothing to compare with")
-        since, until = _period(args.since, args.until)
+        since, until = _period(args.since, args.until, halltime.zone(cfg))
     except (ValueError, _NoUpstream) as e:
         return fail("upstream reconcile", str(e), USAGE)
     report = reconcile(open_store(cfg), adapter, since, until)
@@ -139,7 +143,7 @@ def _export(args):
         days = calendar.monthrange(year, month)[1]
     except ValueError:
         return fail("upstream export", "--month %r: write it as 2026-11" % args.month, USAGE)
-    since = parse_time("%04d-%02d-01" % (year, month), "--month")
+    since = halltime.parse_cli("%04d-%02d-01" % (year, month), "--month", halltime.zone(cfg))
     until = since + days * 86400 * 1000
     n = export_month(open_store(cfg), adapter, since, until, args.file)
     print("%d rating(s) written to %s" % (n, args.file))

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 
+from hub.halltime import CST_OFFSET_MINUTES
 from hub.ingest.connection import Connection
 from hub.ingest.limits import MORE_TERMINALS, ErrorCounters, bounded_key
 from hub.ingest.writer import Writer
@@ -37,7 +38,7 @@ MAX_UNKNOWN_NAMED = 256     # unknown device ids listed by name; the rest counte
 
 class Ingest:
     def __init__(self, db_path, hall="", clock=time.time, flood_rate=DEFAULT_FLOOD_RATE,
-                 flood_burst=DEFAULT_FLOOD_BURST, tz_minutes=480, max_batch=1000):
+                 flood_burst=DEFAULT_FLOOD_BURST, tz_minutes=CST_OFFSET_MINUTES, max_batch=1000):
         self.db_path = db_path
         self.hall = hall
         self.clock = clock

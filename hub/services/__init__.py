@@ -6,5 +6,7 @@ milliseconds; every function that records a time takes `now=None` (the
 current time) so tests and replays can pass their own clock.
 
 Modules: windows, terminals, duty, invitations, journal (ratings and
-timeouts from terminals), ratings (query), config, timesync, audit.
+timeouts from terminals), ratings (the read model of the API and the CLI),
+config, timesync, audit; tokens (the API clients' tokens, a file, not the
+database).
 """

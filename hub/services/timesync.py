@@ -6,10 +6,9 @@ rating time earlier than the service time, so the hub needs a trustworthy
 wall clock for every rating).
 """
 
+from hub.halltime import CST_OFFSET_MINUTES
 from hub.services.common import now_ms
 
-CHINA_TZ_MINUTES = 480
 
-
-def time_message(now=None, tz_minutes=CHINA_TZ_MINUTES):
+def time_message(now=None, tz_minutes=CST_OFFSET_MINUTES):
     return {"t": "time", "now": now_ms(now), "tz": tz_minutes}

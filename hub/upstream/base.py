@@ -27,11 +27,8 @@ Only a bug or a bad configuration raises (ConfigError), and that names the
 key to fix.
 """
 
-import time
-
 from protocol import domain
 
-SHANGHAI_OFFSET_S = 8 * 3600
 LEVEL_SCALES = ("satisfaction", "gbt")
 
 
@@ -67,21 +64,6 @@ class Outcome:
     def __repr__(self):
         return "Outcome(%s, %r, %r%s)" % (self.status, self.reason, self.upstream_id,
                                           ", duplicate" if self.duplicate else "")
-
-
-def format_time(epoch_s):
-    """Epoch seconds -> 'yyyy-MM-dd HH:mm:ss' in China Standard Time (UTC+8, no DST)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(epoch_s) + SHANGHAI_OFFSET_S))
-
-
-def parse_time(text):
-    """'yyyy-MM-dd HH:mm:ss' (UTC+8) -> epoch seconds; ValueError names the format."""
-    import calendar
-    try:
-        t = time.strptime(text, "%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError):
-        raise ValueError("time %r is not 'yyyy-MM-dd HH:mm:ss'" % (text,))
-    return calendar.timegm(t) - SHANGHAI_OFFSET_S
 
 
 def assess_time(rating):

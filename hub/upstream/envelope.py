@@ -1,6 +1,6 @@
 """The signed envelope some provinces wrap every call in (appMark, time, sign).
 
-  {"appMark": <hall's app id>, "time": "yyyyMMddHHmmss" (UTC+8),
+  {"appMark": <hall's app id>, "time": "yyyyMMddHHmmss" (China Standard Time),
    "sign": SM3(appMark + appWord + time + data) as lowercase hex,
    "data": <the JSON text of the call>, or, when an SM4 key is configured,
            SM4-ECB(PKCS#7) of that JSON text as uppercase hex}
@@ -15,8 +15,8 @@ import hmac
 import json
 import time
 
+from hub.halltime import cst_stamp
 from hub.upstream import gm
-from hub.upstream.base import SHANGHAI_OFFSET_S
 
 _BEST = gm.best()
 
@@ -36,8 +36,7 @@ def _key(key_hex):
 
 
 def stamp(epoch_s=None):
-    t = time.time() if epoch_s is None else epoch_s
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime(int(t) + SHANGHAI_OFFSET_S))
+    return cst_stamp(time.time() if epoch_s is None else epoch_s)
 
 
 def seal(app_mark, app_word, payload, sm4_key=None, epoch_s=None, impl=_BEST):

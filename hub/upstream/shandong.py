@@ -17,7 +17,8 @@ upstream already holds it: success, keep its id. "fail" with a msg starting
 One rating per call (max_batch = 1).
 """
 
-from hub.upstream.base import Adapter, Outcome, Province, format_time, assess_time, require
+from hub.halltime import cst_format
+from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
 from hub.upstream.envelope import seal
 from hub.upstream.http import Http
 
@@ -65,7 +66,7 @@ class ShandongAdapter(Adapter):
             "deptCode": case.get("dept_code") or p.dept_code,
             "areaCode": p.area_code,
             "userProp": int(case.get("user_prop") or 1),
-            "serviceTime": format_time(case["service_time"]),
+            "serviceTime": cst_format(case["service_time"]),
         }
 
     def case_fields(self, case):
@@ -79,7 +80,7 @@ class ShandongAdapter(Adapter):
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
             "writingEvaluation": r.get("text") or "",
-            "assessTime": format_time(assess_time(r)),
+            "assessTime": cst_format(assess_time(r)),
             "pf": p.channel_code(r["channel"]),
             "userProp": int(r.get("user_prop") or 1),
         }

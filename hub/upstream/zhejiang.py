@@ -20,7 +20,8 @@ case (transient: the relay registers the case again first); 1001 bad field,
 1004 too late, 1005 label not of the level (permanent, with upstream's msg).
 """
 
-from hub.upstream.base import Adapter, Outcome, Province, format_time, assess_time, require
+from hub.halltime import cst_format
+from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
 from hub.upstream.http import Http
 
 OK, BAD_FIELD, UNKNOWN_CASE, DUPLICATE = "0", "1001", "1002", "1003"
@@ -58,7 +59,7 @@ class ZhejiangAdapter(Adapter):
             "projectNo": case["project_no"],
             "proStatus": 3,                       # 已办结: the hub learns of a case when it is finished
             "userProp": int(case.get("user_prop") or 1),
-            "serviceTime": format_time(case["service_time"]),
+            "serviceTime": cst_format(case["service_time"]),
             "dataSource": p.data_source,
         }
 
@@ -70,7 +71,7 @@ class ZhejiangAdapter(Adapter):
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
             "writingEvaluation": r.get("text") or "",
-            "assessTime": format_time(assess_time(r)),
+            "assessTime": cst_format(assess_time(r)),
             "assessNumber": int(r.get("assess_number", 1)),
             "userProp": int(r.get("user_prop") or 1),
             "dataSource": p.data_source,

@@ -9,7 +9,7 @@ label codes carry their level in the first digit, on our 5-best scale.
 import re
 
 from protocol import domain
-from hub.upstream.base import parse_time
+from hub.halltime import cst_parse
 
 AREA = re.compile(r"^\d{6}(\d{6})?$")
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -46,7 +46,7 @@ def integer(d, key, allowed):
 def when(d, key):
     v = d.get(key)
     try:
-        return parse_time(v)
+        return cst_parse(v)
     except ValueError:
         raise Rejected(BAD_FIELD, "%s must be yyyy-MM-dd HH:mm:ss, got %r" % (key, v))
 

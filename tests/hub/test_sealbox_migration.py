@@ -10,7 +10,6 @@ import secrets
 
 import pytest
 
-from hub.services import invitations
 from hub.store import migrations, open_db, pragma, sealbox, tx
 
 # Written by the earlier hub itself (its sealbox without `cryptography`), with
@@ -61,6 +60,12 @@ def hub_at_version_7(tmp_path, contacts):
     return path
 
 
+def contact(db, eid):
+    """The applicant contact as the hub's key opens it (bound to its invitation)."""
+    raw = db.execute("SELECT contact_enc FROM invitations WHERE eid = ?", (eid,)).fetchone()[0]
+    return sealbox.open_sealed(KEY, raw, eid.encode())
+
+
 def snapshot(db):
     return (db.execute("SELECT eid, contact_enc FROM invitations ORDER BY eid").fetchall(),
             db.execute("SELECT action, subject, detail FROM audit ORDER BY id").fetchall())
@@ -90,7 +95,7 @@ def test_every_old_value_reads_back_equal_and_none_is_left(upgraded):
     db, _path, good, sealed, bad, _logged = upgraded
     assert pragma(db, "user_version") == migrations.LATEST
     for eid, text in good.items():
-        assert invitations.contact_of(db, eid) == text
+        assert contact(db, eid) == text
     rows = dict(db.execute("SELECT eid, contact_enc FROM invitations").fetchall())
     assert rows["e-none"] is None
     assert rows["e-new"] == sealed["e-new"]               # already AES-GCM: untouched
@@ -114,7 +119,7 @@ def test_a_value_that_does_not_authenticate_is_reported_and_kept(upgraded):
                           (eid,)).fetchone()[0] == value           # not dropped
         assert "invitations row eid=%s" % eid in logged
         with pytest.raises(sealbox.SealError, match="retired format 1"):
-            invitations.contact_of(db, eid)
+            contact(db, eid)
     assert "re-sealed 4 applicant contact(s) with AES-GCM; 3 could not be opened" in logged
     for text in ("13800138000", "13600000000", "13500000000", "李四"):
         assert text not in logged                  # contacts are never logged

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter, Query, Request
 
+from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
 from hub.api.schemas.duty import DutyOut, SignInIn
-from hub.api.timefmt import tz_of
 
 router = APIRouter(prefix="/windows", tags=["windows"])
 
@@ -41,7 +41,7 @@ async def sign_in(window: str, body: SignInIn, request: Request):
     term = await ctx.run(terminals.for_window, window)
     if term:
         ctx.notify(term["device_id"])
-    return convert.duty(window, d, tz_of(ctx.cfg))
+    return convert.duty(window, d, halltime.zone(ctx.cfg))
 
 
 @router.post("/{window}/sign-out", response_model=DutyOut, responses=responses(404, 409),
@@ -64,7 +64,7 @@ async def sign_out(window: str, request: Request,
     term = await ctx.run(terminals.for_window, window)
     if term:
         ctx.notify(term["device_id"])
-    return convert.duty(window, d, tz_of(ctx.cfg))
+    return convert.duty(window, d, halltime.zone(ctx.cfg))
 
 
 @router.get("/{window}/duty", response_model=DutyOut, responses=responses(404),
@@ -78,4 +78,4 @@ async def current_duty(window: str, request: Request):
     ctx = _ctx(request)
     await ctx.run(windows.require, window)
     d = await ctx.run(duty.current, window)
-    return convert.duty(window, d, tz_of(ctx.cfg))
+    return convert.duty(window, d, halltime.zone(ctx.cfg))

@@ -3,12 +3,12 @@
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
-from hub.api.ratings_read import rating_for
 from hub.api.schemas.invitations import (CancelIn, InvitationIn, InvitationList, InvitationOut,
                                          InvitationState)
-from hub.api.timefmt import tz_of
+from hub.services import ratings
 
 router = APIRouter(prefix="/invitations", tags=["invitations"])
 
@@ -18,8 +18,9 @@ def _ctx(request):
 
 
 async def _out(ctx, inv):
-    rating = await ctx.run(rating_for, inv, tz_of(ctx.cfg)) if inv.get("rating_id") else None
-    return convert.invitation(inv, tz_of(ctx.cfg), rating)
+    tz = halltime.zone(ctx.cfg)
+    rating = await ctx.run(ratings.of_invitation, inv) if inv.get("rating_id") else None
+    return convert.invitation(inv, tz, ratings.view(rating, tz) if rating else None)
 
 
 @router.post("", response_model=InvitationOut, status_code=201,

@@ -4,11 +4,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 
-from hub.api import ratings_read
+from hub import halltime
 from hub.api.errors import responses
 from hub.api.schemas.ratings import RatingOut, RatingPage
-from hub.api.timefmt import parse, tz_of
 from hub.errors import HubError
+from hub.services import ratings
 
 router = APIRouter(prefix="/ratings", tags=["ratings"])
 
@@ -33,7 +33,7 @@ async def list_ratings(
         order: Literal["desc", "asc"] = Query("desc", description="desc: newest first; asc: "
                                                                   "oldest first (for collecting)"),
         page: int = Query(1, ge=1, description="page number, from 1 (ignored with cursor)"),
-        size: int = Query(50, ge=1, le=ratings_read.MAX_SIZE, description="ratings per page"),
+        size: int = Query(50, ge=1, le=ratings.MAX_SIZE, description="ratings per page"),
         cursor: str | None = Query(None, description="`next_cursor` of the previous page")):
     """Every filter is optional and they combine with AND. Times are when the
     hub stored the rating; a naive time is the hall's local time.
@@ -56,13 +56,14 @@ async def list_ratings(
     malformed time, size or cursor.
     """
     ctx = request.app.state.hub
-    tz = tz_of(ctx.cfg)
-    filters = {"window": window, "staff_id": staff_id, "device_id": device_id,
-               "case_serial": case_serial, "level": level, "label": label, "bad": bad,
-               "flagged": flagged, "status": status,
-               "since": parse(since, "since", tz), "until": parse(until, "until", tz)}
-    result = await ctx.run(ratings_read.query, filters, page, size, cursor, order)
-    result["items"] = [ratings_read.to_api(r, tz) for r in result["items"]]
+    tz = halltime.zone(ctx.cfg)
+    filters = ratings.Filters(window=window, staff_id=staff_id, device_id=device_id,
+                              case_serial=case_serial, level=level, label=label, bad=bad,
+                              flagged=flagged, status=status,
+                              since=halltime.parse(since, "since", tz),
+                              until=halltime.parse(until, "until", tz))
+    result = await ctx.run(ratings.query, filters, page, size, cursor, order)
+    result["items"] = [ratings.view(r, tz) for r in result["items"]]
     return result
 
 
@@ -72,9 +73,9 @@ async def get_rating(rating_id: str, request: Request):
     """A rating by its id (`device:seq`, as in the list). Example:
     `GET /api/v1/ratings/T-0012:481`."""
     ctx = request.app.state.hub
-    r = await ctx.run(ratings_read.by_id, rating_id)
+    r = await ctx.run(ratings.get, rating_id)
     if r is None:
         raise HubError("not_found", "rating %r does not exist on this hub; ids look like "
                        "DEVICE:SEQ, as listed by GET /api/v1/ratings" % rating_id, 404,
                        field="rating_id")
-    return ratings_read.to_api(r, tz_of(ctx.cfg))
+    return ratings.view(r, halltime.zone(ctx.cfg))

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter, Query, Request
 
+from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
 from hub.api.schemas.terminals import TerminalList, TerminalOut
-from hub.api.timefmt import tz_of
 
 router = APIRouter(prefix="/terminals", tags=["terminals"])
 
@@ -25,7 +25,7 @@ async def list_terminals(request: Request,
     from hub.services import terminals
     ctx = request.app.state.hub
     rows = await ctx.run(terminals.list_all, window, online)
-    tz = tz_of(ctx.cfg)
+    tz = halltime.zone(ctx.cfg)
     items = [convert.terminal(t, tz) for t in rows]
     return {"items": items, "online": sum(1 for t in items if t["online"]), "total": len(items)}
 
@@ -37,4 +37,4 @@ async def get_terminal(device_id: str, request: Request):
     from hub.services import terminals
     ctx = request.app.state.hub
     t = await ctx.run(terminals.require, device_id)
-    return convert.terminal(t, tz_of(ctx.cfg))
+    return convert.terminal(t, halltime.zone(ctx.cfg))

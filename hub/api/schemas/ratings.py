@@ -31,7 +31,8 @@ class RatingOut(Response):
                                                 "rating (一次一评: kept for review, not forwarded)")
     origin: str | None = Field(None, description="live, or replay (sent again from the "
                                                  "terminal's journal after an outage)")
-    rated_at: str | None = Field(None, description="when the hub stored it (ISO 8601, UTC)")
+    rated_at: str | None = Field(None, description="when the hub stored it (ISO 8601, with the "
+                                                   "hall's offset)")
     device_time: str | None = Field(None, description="the terminal's clock at the press, if synced")
     display_to_press_ms: int | None = None
     fraud_flags: list[str] = Field([], description="signals for review (never used to drop a rating)")
