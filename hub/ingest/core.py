@@ -8,7 +8,7 @@
     ingest.stop()
 
 Threads: transports call attach/receive/close from their own threads; the
-group-commit writer (writer.py) owns the only writing connection; reads for
+group-commit writer (hub/store/writer.py) owns the only writing connection; reads for
 handshakes and deliveries use one reader connection under a lock; a
 housekeeping thread expires invitations at their deadline (then tells the
 terminals), and stores per-terminal error counters in the registry.
@@ -20,7 +20,7 @@ import time
 
 from hub.ingest.connection import Connection
 from hub.ingest.limits import MORE_TERMINALS, ErrorCounters, bounded_key
-from hub.ingest.writer import Writer
+from hub.store.writer import Writer
 from hub.services import invitations, terminals
 from hub.store import open_db
 

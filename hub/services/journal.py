@@ -52,7 +52,7 @@ def _uuid4_hex():
 @contextlib.contextmanager
 def _atomic(db):
     """One rating/timeout is atomic. In the group-commit writer the job already
-    runs in a savepoint of its own (`db.job_is_atomic`, hub.ingest.writer),
+    runs in a savepoint of its own (`db.job_is_atomic`, hub.store.writer),
     so a second one per rating would only cost statements; anywhere else
     (tests, the CLI) it is an ordinary hub.store.tx."""
     if getattr(db, "job_is_atomic", False):
