@@ -22,6 +22,7 @@ from hub.errors import HubError
 from hub.services import audit, duty, terminals, windows
 from hub.services.common import found, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
+from hub.upstream import outbox
 from protocol.fields import INT, TEXT, TOKEN
 
 DEFAULT_TIMEOUT_S = 60          # how long the terminal waits for a press
@@ -99,8 +100,7 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                  applicant_kind, sealed, channel, client, timeout_s, t, t + expire_s * 1000))
         except sqlite3.IntegrityError:  # a concurrent create won the race
             raise _duplicate(case_serial, visit, _visit_taken(db, case_serial, visit))
-        db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
-                   "VALUES ('case', ?, ?, ?, ?)", (eid, t, t, t))
+        outbox.enqueue(db.conn, "case", eid, t)
         audit.log(db, "api:%s" % (client or "-"), "invitation.create", eid,
                   {"window": window, "case_serial": case_serial, "visit": visit}, t)
     out = get(db, eid)

@@ -28,6 +28,7 @@ import sqlite3
 from hub.services import audit
 from hub.services.common import dumps, now_ms, row
 from hub.store import tx
+from hub.upstream import outbox
 
 FAST_PRESS_MS = 500       # a real reading of the screen takes longer
 BURST_MS = 2000           # two ratings from one terminal closer than this
@@ -145,8 +146,7 @@ def record_rating(db, device_id, msg, now=None):
             msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
             dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
         if status == ACCEPTED:
-            conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
-                         "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
+            outbox.enqueue(conn, "rating", rid, t)
             if inv is not None:
                 _close_invitation(db, inv["eid"], "rated", t, rid)
         else:
