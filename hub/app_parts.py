@@ -8,32 +8,11 @@ and keeps ctx.component(NAME) up to date: "ok", "starting", "degraded",
 import logging
 import os
 import socket
-import threading
 import time
 
+from hub.periodic import Periodic
+
 log = logging.getLogger("pingjia.hub")
-
-
-class _Watch:
-    """A daemon thread calling `tick()` every `period` s until stop()."""
-
-    def __init__(self, name, period, tick):
-        self._stop = threading.Event()
-        self._period = period
-        self._tick = tick
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.wait(self._period):
-            try:
-                self._tick()
-            except Exception:   # a failing check must not end the watch
-                log.exception("%s failed", self._thread.name)
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(5)
 
 
 # -- ingest ----------------------------------------------------------------------
@@ -58,7 +37,7 @@ class IngestPart:
         self._failures = (0, 0)      # writer failures, checkpoint failures seen so far
         self._failed_at = None
         self._problem = None
-        self._watch = _Watch("hub-change-watch", period, self._check)
+        self._watch = Periodic("hub-change-watch", period, self._check, log=log).start()
 
     def writer_health(self, now):
         """-> (state, sentence) of the group-commit writer and its checkpoints."""
@@ -147,7 +126,7 @@ class MqttPart:
         self._was = None
         self.link.start()
         self._check()
-        self._watch = _Watch("hub-mqtt-watch", 1.0, self._check)
+        self._watch = Periodic("hub-mqtt-watch", 1.0, self._check, log=log).start()
 
     def _check(self):
         b = self.cfg.broker
@@ -203,7 +182,7 @@ class UpstreamPart:
         self.where = "%s (%s)" % (cfg.upstream.adapter, cfg.upstream.url)
         self.relay = Relay(cfg.db_path, adapter).start()
         self._check()
-        self._watch = _Watch("hub-upstream-watch", 1.0, self._check)
+        self._watch = Periodic("hub-upstream-watch", 1.0, self._check, log=log).start()
 
     def _check(self):
         b = self.relay.breaker
