@@ -1,7 +1,7 @@
 """CPU per stored rating on the hub's group-commit writer thread, alone.
 
 N no_case ratings from 50 provisioned terminals are queued to one
-hub.ingest.writer.Writer while it is held, then released in batches of
+hub.store.writer.Writer while it is held, then released in batches of
 --batch (as under load); the writer thread's own CPU time (time.thread_time,
 so other jobs on this shared machine and the queueing thread do not count)
 is divided by N, and SQLite's trace callback counts the statements run per
@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from hub.ingest.writer import Writer  # noqa: E402
+from hub.store.writer import Writer  # noqa: E402
 from hub.services import journal, terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
 

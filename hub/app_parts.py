@@ -1,4 +1,4 @@
-"""The parts hub/app.py starts, each with its health reported to the API.
+"""The parts hub/app.py starts, each reporting its health (hub/health.py).
 
 Each start_* returns an object with stop() (or None when the part is off)
 and keeps ctx.component(NAME) up to date: "ok", "starting", "degraded",
@@ -6,34 +6,13 @@ and keeps ctx.component(NAME) up to date: "ok", "starting", "degraded",
 """
 
 import logging
-import os
 import socket
-import threading
 import time
 
+from hub.health import WriterHealth
+from hub.periodic import Periodic
+
 log = logging.getLogger("pingjia.hub")
-
-
-class _Watch:
-    """A daemon thread calling `tick()` every `period` s until stop()."""
-
-    def __init__(self, name, period, tick):
-        self._stop = threading.Event()
-        self._period = period
-        self._tick = tick
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.wait(self._period):
-            try:
-                self._tick()
-            except Exception:   # a failing check must not end the watch
-                log.exception("%s failed", self._thread.name)
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(5)
 
 
 # -- ingest ----------------------------------------------------------------------
@@ -42,54 +21,21 @@ class IngestPart:
     """The ingest plus a watch that notices writes made by other processes
     (the hall-IT CLI creating or cancelling an invitation) and has the
     ingest deliver them at once, as it does for the API's own writes; the
-    same watch keeps the `ingest` health up to date (`writer_health`)."""
-
-    HOLD_S = 60.0           # a write failure keeps the part degraded this long
-    BEHIND_JOBS = 10000     # a writer this far behind is degraded
+    same watch keeps the `ingest` health up to date (hub.health.WriterHealth)."""
 
     def __init__(self, ingest, db_path, period=1.0, part=None):
         self.ingest = ingest
         self.writer = ingest.writer
         self.part = part
-        self.hold_s = self.HOLD_S
+        self.health = WriterHealth(ingest.writer, db_path)
         self._db_path = db_path
         self._last = None
         self._db = None
-        self._failures = (0, 0)      # writer failures, checkpoint failures seen so far
-        self._failed_at = None
-        self._problem = None
-        self._watch = _Watch("hub-change-watch", period, self._check)
-
-    def writer_health(self, now):
-        """-> (state, sentence) of the group-commit writer and its checkpoints."""
-        w = self.writer
-        if not w.running:
-            return "down", ("the group-commit writer has stopped: no rating is stored or "
-                            "answered; restart the hub and read its log")
-        ck = w.checkpointer
-        failures = (w.stats["failed_jobs"] + w.stats["failed_commits"],
-                    ck.stats["failures"] if ck is not None else 0)
-        if failures[0] > self._failures[0]:
-            self._failed_at, self._problem = now, (
-                "storing failed %d time(s) (%s): terminals keep those ratings and send them "
-                "again; check free disk space and the data directory %s"
-                % (failures[0] - self._failures[0], w.last_error, os.path.dirname(self._db_path)))
-        elif failures[1] > self._failures[1]:
-            self._failed_at, self._problem = now, (
-                "WAL checkpoints fail (%s): ratings are stored, but the -wal file grows; "
-                "check free disk space" % (ck.last_error,))
-        self._failures = failures
-        if self._failed_at is not None and now - self._failed_at < self.hold_s:
-            return "degraded", self._problem
-        if w.backlog > self.BEHIND_JOBS:
-            return "degraded", ("the writer is %d jobs behind: ratings are answered late; "
-                                "the disk may be slow" % w.backlog)
-        return "ok", "group-commit writer running: %d writes committed since start" \
-            % w.stats["jobs"]
+        self._watch = Periodic("hub-change-watch", period, self._check, log=log).start()
 
     def _check(self):
         if self.part is not None:
-            self.part.set(*self.writer_health(time.monotonic()))
+            self.part.set(*self.health.check(time.monotonic()))
         from hub.store import open_db
         if self._db is None:
             self._db = open_db(self._db_path)
@@ -148,7 +94,7 @@ class MqttPart:
         self._was = None
         self.link.start()
         self._check()
-        self._watch = _Watch("hub-mqtt-watch", 1.0, self._check)
+        self._watch = Periodic("hub-mqtt-watch", 1.0, self._check, log=log).start()
 
     def _check(self):
         b = self.cfg.broker
@@ -204,7 +150,7 @@ class UpstreamPart:
         self.where = "%s (%s)" % (cfg.upstream.adapter, cfg.upstream.url)
         self.relay = Relay(cfg.db_path, adapter).start()
         self._check()
-        self._watch = _Watch("hub-upstream-watch", 1.0, self._check)
+        self._watch = Periodic("hub-upstream-watch", 1.0, self._check, log=log).start()
 
     def _check(self):
         b = self.relay.breaker

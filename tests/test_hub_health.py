@@ -32,8 +32,8 @@ def hub(tmp_path):
     db.conn.close()
     ctx = HubContext(cfg)
     ingest = start_ingest(cfg, ctx)
-    ingest.hold_s = 1.5
-    yield ingest, ctx.components["ingest"]
+    ingest.health.hold_s = 1.5
+    yield ingest, ctx.component("ingest")
     ingest.stop()
 
 

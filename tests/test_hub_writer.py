@@ -10,7 +10,7 @@ import sqlite3
 import threading
 import time
 
-from hub.ingest.writer import Writer
+from hub.store.writer import Writer
 from hub.services import invitations, journal, terminals
 from hub.store import open_db
 

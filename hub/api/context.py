@@ -1,8 +1,9 @@
 """What the API needs from the running hub, gathered in one object.
 
-`HubContext` holds the config, the token store, the database access and,
-when the hub runs its terminals, the ingest (to push an invitation at once)
-and the health of each part (app.py updates it; GET /api/v1/health shows it).
+`HubContext` holds the config, the token store, the database access,
+when the hub runs its terminals the ingest (to push an invitation at once),
+and the hub's health (hub/health.py: the parts report into it, GET
+/api/v1/health renders it).
 
 Database access. Reads: `await ctx.run(fn, *args)` calls `fn(db, *args)` on
 one worker thread that owns the API's connection (sqlite3 connections belong
@@ -15,29 +16,10 @@ through the same worker thread (API-only use, tests).
 
 import asyncio
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
+from hub.health import Health
 from hub.services.tokens import TokenStore
-
-
-class Component:
-    """Health of one part of the hub: ok / degraded / down, with a sentence."""
-
-    def __init__(self, name, state="starting", detail=""):
-        self.name = name
-        self.state = state
-        self.detail = detail
-        self.since = time.time()
-
-    def set(self, state, detail=""):
-        if state != self.state:
-            self.since = time.time()
-        self.state = state
-        self.detail = detail
-
-    def as_dict(self):
-        return {"state": self.state, "detail": self.detail, "since": round(self.since, 3)}
 
 
 class HubContext:
@@ -49,16 +31,12 @@ class HubContext:
         self._open_db = open_db
         self._local = threading.local()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-db")
-        self.components = {}
-        self.started = time.time()
+        self.health = Health()
         self._closed = False
 
-    # -- health ---------------------------------------------------------------
-
     def component(self, name):
-        if name not in self.components:
-            self.components[name] = Component(name)
-        return self.components[name]
+        """The health entry the part `name` reports into (hub/health.py)."""
+        return self.health.component(name)
 
     # -- database -------------------------------------------------------------
 

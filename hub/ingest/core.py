@@ -8,7 +8,7 @@
     ingest.stop()
 
 Threads: transports call attach/receive/close from their own threads; the
-group-commit writer (writer.py) owns the only writing connection; reads for
+group-commit writer (hub/store/writer.py) owns the only writing connection; reads for
 handshakes and deliveries use one reader connection under a lock; a
 housekeeping thread expires invitations at their deadline (then tells the
 terminals), and stores per-terminal error counters in the registry.
@@ -21,9 +21,10 @@ import time
 from hub.halltime import CST_OFFSET_MINUTES
 from hub.ingest.connection import Connection
 from hub.ingest.limits import MORE_TERMINALS, ErrorCounters, bounded_key
-from hub.ingest.writer import Writer
+from hub.periodic import Periodic
 from hub.services import invitations, terminals
 from hub.store import open_db
+from hub.store.writer import Writer
 
 log = logging.getLogger("hub.ingest")
 
@@ -53,7 +54,6 @@ class Ingest:
         self._read_lock = threading.Lock()
         self._conns_lock = threading.Lock()
         self._by_device = {}           # device id -> its authenticated Connection
-        self._stop = threading.Event()
         self._housekeeper = None
 
     # -- life -----------------------------------------------------------
@@ -62,15 +62,12 @@ class Ingest:
         self.writer.start()
         self._reader = open_db(self.db_path)
         self.writer.call(terminals.mark_all_offline)
-        self._stop.clear()
-        self._housekeeper = threading.Thread(target=self._housekeeping, name="hub-housekeeping",
-                                             daemon=True)
-        self._housekeeper.start()
+        self._housekeeper = Periodic("hub-housekeeping", HOUSEKEEPING_S, self._housekeeping,
+                                     log=log).start()
 
     def stop(self):
-        self._stop.set()
         if self._housekeeper is not None:
-            self._housekeeper.join(5)
+            self._housekeeper.stop(5)
             self._housekeeper = None
         with self._conns_lock:
             conns = list(self._by_device.values())
@@ -160,15 +157,11 @@ class Ingest:
     # -- housekeeping ---------------------------------------------------
 
     def _housekeeping(self):
-        while not self._stop.wait(HOUSEKEEPING_S):
-            try:
-                now = self.now_ms()
-                expired = self.writer.call(lambda db: invitations.expire_due(db, now))
-                if expired:
-                    self.notify()
-                self._flush_counters()
-            except Exception:
-                log.exception("housekeeping failed")
+        now = self.now_ms()
+        expired = self.writer.call(lambda db: invitations.expire_due(db, now))
+        if expired:
+            self.notify()
+        self._flush_counters()
 
     def _flush_counters(self):
         new = self.counters.unflushed()

@@ -23,6 +23,7 @@ from hub.services import audit, duty, terminals, windows
 from hub.services import invitation_states as states
 from hub.services.common import found, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
+from hub.upstream import outbox
 from protocol.catalogue import field_spec
 from protocol.fields import INT, TEXT
 
@@ -110,8 +111,7 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                  t + expire_s * 1000))
         except sqlite3.IntegrityError:  # a concurrent create won the race
             raise _duplicate(case_serial, visit, _visit_taken(db, case_serial, visit))
-        db.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
-                   "VALUES ('case', ?, ?, ?, ?)", (eid, t, t, t))
+        outbox.enqueue(db.conn, "case", eid, t)
         audit.log(db, "api:%s" % (client or "-"), "invitation.create", eid,
                   {"window": window, "case_serial": case_serial, "visit": visit}, t)
     out = get(db, eid)

@@ -29,6 +29,7 @@ from hub.services import audit
 from hub.services import invitation_states as states
 from hub.services.common import dumps, now_ms, row
 from hub.store import tx
+from hub.upstream import outbox
 
 FAST_PRESS_MS = 500       # a real reading of the screen takes longer
 BURST_MS = 2000           # two ratings from one terminal closer than this
@@ -53,7 +54,7 @@ def _uuid4_hex():
 @contextlib.contextmanager
 def _atomic(db):
     """One rating/timeout is atomic. In the group-commit writer the job already
-    runs in a savepoint of its own (`db.job_is_atomic`, hub.ingest.writer),
+    runs in a savepoint of its own (`db.job_is_atomic`, hub.store.writer),
     so a second one per rating would only cost statements; anywhere else
     (tests, the CLI) it is an ordinary hub.store.tx."""
     if getattr(db, "job_is_atomic", False):
@@ -146,8 +147,7 @@ def record_rating(db, device_id, msg, now=None):
             msg["dp"], msg.get("dt"), msg["mt"], msg.get("bt"), msg["org"],
             dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
         if status == ACCEPTED:
-            conn.execute("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, "
-                         "updated_at) VALUES ('rating', ?, ?, ?, ?)", (rid, t, t, t))
+            outbox.enqueue(conn, "rating", rid, t)
             if inv is not None:
                 _close_invitation(db, inv["eid"], states.RATED, t, rid)
         else:

@@ -3,6 +3,9 @@
     db = open_db(path)            # WAL, synchronous=FULL, foreign keys, migrated
     with tx(db): ...              # atomic block (BEGIN IMMEDIATE / savepoint)
 
+The running hub writes through one group-commit writer (writer.py: one
+thread, one connection, durable batches; checkpoint.py beside it).
+
 Tables by module: schema_terminals (windows, terminals, duty),
 schema_invitations, schema_ratings (ratings, timeouts), schema_outbox
 (outbox, audit), schema_config (config_versions), schema_links (link_boots);

@@ -16,7 +16,8 @@ the database file before the WAL may be reused (synchronous=FULL).
 
 import logging
 import sqlite3
-import threading
+
+from hub.periodic import Periodic
 
 log = logging.getLogger("hub.store.checkpoint")
 
@@ -29,20 +30,18 @@ class Checkpointer:
         self.period_s = period_s
         self.stats = {"checkpoints": 0, "failures": 0, "last_wal_pages": 0}
         self.last_error = None
-        self._stop = threading.Event()
-        self._thread = None
+        self._conn = None        # opened, used and closed on the checkpoint thread only
+        self._loop = None
 
     def start(self):
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="hub-checkpoint", daemon=True)
-        self._thread.start()
+        self._loop = Periodic("hub-checkpoint", self.period_s, self._tick, last=self._finish,
+                              log=log).start()
         return self
 
     def stop(self, timeout=10):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        if self._loop is not None:
+            self._loop.stop(timeout)
+            self._loop = None
 
     def checkpoint(self, conn):
         """One PASSIVE checkpoint -> (busy, wal pages, pages copied)."""
@@ -51,18 +50,25 @@ class Checkpointer:
         self.stats["last_wal_pages"] = row[1]
         return row
 
-    def _run(self):
-        conn = sqlite3.connect(self.db_path, timeout=10, check_same_thread=False)
+    def _connection(self):
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.db_path, timeout=10, check_same_thread=False)
+        return self._conn
+
+    def _tick(self):
         try:
-            while not self._stop.wait(self.period_s):
-                try:
-                    self.checkpoint(conn)
-                except sqlite3.Error as e:    # a locked or full disk: try again next period
-                    self.stats["failures"] += 1
-                    self.last_error = "%s: %s" % (type(e).__name__, e)
-                    log.warning("WAL checkpoint of %s failed: %s", self.db_path, e)
-            self.checkpoint(conn)           # leave a short WAL behind
+            self.checkpoint(self._connection())
+        except sqlite3.Error as e:    # a locked or full disk: try again next period
+            self.stats["failures"] += 1
+            self.last_error = "%s: %s" % (type(e).__name__, e)
+            log.warning("WAL checkpoint of %s failed: %s", self.db_path, e)
+
+    def _finish(self):
+        try:
+            self.checkpoint(self._connection())     # leave a short WAL behind
         except sqlite3.Error as e:
             log.warning("WAL checkpoint of %s failed: %s", self.db_path, e)
         finally:
-            conn.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

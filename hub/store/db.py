@@ -7,7 +7,7 @@ lose the last commits even though they returned. The hub acknowledges a
 rating to the terminal only after its commit returns, and the terminal then
 deletes it from its journal, so a commit that returned must survive power
 loss: FULL fsyncs the WAL at every commit. The cost is paid once per batch
-by the group-commit writer (hub/ingest/writer.py), not once per rating.
+by the group-commit writer (hub/store/writer.py), not once per rating.
 
 Protection. The data directory holds the database (device keys live in the
 `terminals` table) and `contact.key` (the key that encrypts applicant

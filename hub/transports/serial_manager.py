@@ -14,6 +14,7 @@ import glob
 import logging
 import threading
 
+from hub.periodic import Periodic
 from hub.transports.serial_port import SerialPort
 
 log = logging.getLogger("hub.serial")
@@ -29,13 +30,12 @@ class SerialManager:
         self.port_kw = port_kw
         self.ports = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = None
+        self._stopped = threading.Event()
+        self._scanner = None
 
     def start(self):
         self.scan()
-        self._thread = threading.Thread(target=self._rescan, name="hub-serial-scan", daemon=True)
-        self._thread.start()
+        self._scanner = Periodic("hub-serial-scan", self.rescan_s, self.scan, log=log).start()
         return self
 
     def scan(self):
@@ -45,7 +45,7 @@ class SerialManager:
             found.update(glob.glob(pattern))
         new = []
         with self._lock:
-            if self._stop.is_set():
+            if self._stopped.is_set():     # a rescan racing stop() starts nothing
                 return new
             for path in sorted(found):
                 if path not in self.ports:
@@ -61,17 +61,10 @@ class SerialManager:
             return {p: {"state": s.state, "last_error": s.last_error, **s.stats}
                     for p, s in self.ports.items()}
 
-    def _rescan(self):
-        while not self._stop.wait(self.rescan_s):
-            try:
-                self.scan()
-            except Exception:
-                log.exception("serial rescan failed")
-
     def stop(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._stopped.set()
+        if self._scanner is not None:
+            self._scanner.stop(5)
         with self._lock:
             ports = list(self.ports.values())
         for p in ports:

@@ -7,9 +7,12 @@ baudrate, rescan_s. `component` (the API's health entry for "serial") is
 kept up to date: how many ports are served, and which are retrying.
 """
 
-import threading
+import logging
 
+from hub.periodic import Periodic
 from hub.transports.serial_manager import SerialManager
+
+log = logging.getLogger("hub.serial")
 
 STATUS_PERIOD_S = 2.0
 
@@ -18,14 +21,8 @@ class SerialPart:
     def __init__(self, manager, component):
         self.manager = manager
         self.component = component
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="hub-serial-health", daemon=True)
-        self._thread.start()
-
-    def _watch(self):
-        self.report()
-        while not self._stop.wait(STATUS_PERIOD_S):
-            self.report()
+        self._watch = Periodic("hub-serial-health", STATUS_PERIOD_S, self.report, first=True,
+                               log=log).start()
 
     def report(self):
         status = self.manager.status()
@@ -44,8 +41,7 @@ class SerialPart:
         return status
 
     def stop(self):
-        self._stop.set()
-        self._thread.join(5)
+        self._watch.stop(5)
         self.manager.stop()
 
 

@@ -1,13 +1,21 @@
-"""The outbox as the relay and hall IT see it: due rows, their payloads, state changes.
+"""The outbox, its one owner: rows enqueued, due rows, their payloads, state changes.
 
-Rows are written by the services in the same transaction as the event
-(an invitation writes kind 'case' ref eid; an accepted rating writes kind
-'rating' ref rating_id). States: pending -> sent (an attempt is under way or
+Rows are enqueued by the services in the same transaction as the event
+(`enqueue`: an invitation writes kind 'case' ref eid; an accepted rating
+writes kind 'rating' ref rating_id), so nothing committed can miss its
+forwarding. States: pending -> sent (an attempt is under way or
 was cut off: the next attempt repeats it, and upstream's idempotency on
 (projectNo, assessNumber) absorbs the repeat) -> accepted, or rejected (the
 dead letter: upstream refused the content; `last_error` holds its reason;
 `replay` puts it back to pending after the cause is fixed). All times are
 epoch milliseconds, as everywhere in the hub's database.
+
+Who imports whom: this module imports only hub.store and protocol, never
+the relay, an adapter, the services or the ingest. So the producers in
+hub.services may import it (and nothing else of hub.upstream) without a
+cycle and without pulling in the forwarding machinery; the relay,
+reconcile, the API and the CLI read and settle through it. No other module
+writes to the outbox table.
 """
 
 import json
@@ -17,6 +25,20 @@ from protocol.domain import CHANNEL_QR, CHANNEL_TERMINAL
 
 # National channel codes as the hub stores them -> the adapters' channel names.
 CHANNEL_NAMES = {5: CHANNEL_TERMINAL, 3: CHANNEL_QR}
+
+
+_ENQUEUE = ("INSERT INTO outbox (kind, ref, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)")
+
+
+def enqueue(conn, kind, ref, now_ms):
+    """One row to forward, due at once, inside the caller's transaction.
+
+    `conn` is the sqlite3 connection (`db.conn`): the journal calls this per
+    stored rating from the group-commit writer, where a statement is the unit
+    of cost. (kind, ref) is unique: a second enqueue of the same event raises
+    sqlite3.IntegrityError and the caller's transaction decides."""
+    conn.execute(_ENQUEUE, (kind, ref, now_ms, now_ms, now_ms))
 
 
 def due(db, now_ms, limit=500):

@@ -41,7 +41,6 @@ class Relay:
         self.batch_rows = batch_rows
         self.stats = {"calls": 0, "accepted": 0, "duplicates": 0, "transient": 0, "rejected": 0}
         self._db = None
-        self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = None
 
@@ -53,13 +52,8 @@ class Relay:
 
     def stop(self):
         self._stop.set()
-        self._wake.set()
         if self._thread:
             self._thread.join(timeout=30)
-
-    def notify(self):
-        """New outbox rows: work now instead of at the next poll."""
-        self._wake.set()
 
     def _run(self):
         while not self._stop.is_set():
@@ -70,8 +64,7 @@ class Relay:
                 done = 0
             if not done:
                 wait = max(self.poll_s, self.breaker.wait_s(self.clock()))
-                self._wake.wait(min(wait, 30.0))
-                self._wake.clear()
+                self._stop.wait(min(wait, 30.0))
 
     # ---------------------------------------------------------------- one pass
     @property

@@ -1,6 +1,5 @@
-"""GET /api/v1/health — no token needed, so monitors and hall IT can poll it."""
-
-import time
+"""GET /api/v1/health — no token needed, so monitors and hall IT can poll it.
+It renders the hub's health (hub/health.py holds the parts and the rules)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -23,10 +22,7 @@ async def health(request: Request):
                             unreachable (connection refused); retrying every 5 s"}}}
     """
     ctx = request.app.state.hub
-    parts = {name: c.as_dict() for name, c in sorted(ctx.components.items())}
-    states = {p["state"] for p in parts.values()}
-    status = "ok" if states <= {"ok", "disabled"} else "degraded"
-    code = 503 if parts.get("database", {}).get("state") == "down" else 200
+    status, parts, code = ctx.health.report()
     return JSONResponse({"status": status, "hall": ctx.cfg.hall.code, "hall_name": ctx.cfg.hall.name,
-                         "uptime_s": int(time.time() - ctx.started), "parts": parts},
+                         "uptime_s": ctx.health.uptime_s(), "parts": parts},
                         status_code=code)

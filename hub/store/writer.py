@@ -33,7 +33,7 @@ import time
 from hub.store import open_db
 from hub.store.checkpoint import PERIOD_S, Checkpointer
 
-log = logging.getLogger("hub.ingest.writer")
+log = logging.getLogger("hub.store.writer")
 
 
 class WriterStopped(RuntimeError):
