@@ -8,8 +8,11 @@ Session. When the transport is up, `hello` goes out (journal depth `jd`,
 config version `cv`, a fresh nonce from the board's random source); `chal`
 is answered with the sealed `auth` and the session is open. No answer in
 HELLO_WAIT_MS, or a nack of the hello/auth: a new hello after a backoff
-doubling from 1 s to 60 s. A transport reset, or the hub saying `no_session`,
-drops the session and starts a new handshake at once.
+(firmware/net/timing.Backoff: steps doubling from 1 s to 60 s, each delay
+drawn between half and all of its step, so the terminals of a hall that the
+hub turned away together do not all say hello again in one burst). A
+transport reset, or the hub saying `no_session`, drops the session and
+starts a new handshake at once.
 
 Journal delivery. When a session opens, every record of the journal not yet
 acked is sent again in seq order with org="replay"; records appended while
@@ -38,6 +41,8 @@ from protocol.codec import decode
 from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL
 from protocol.session import TerminalHandshake, open_plain, split
 
+from firmware.net.timing import Backoff
+
 WINDOW = 8
 RESEND_MS = 30000
 BUSY_MS = 2000
@@ -59,7 +64,7 @@ class HubLink:
         self._hs = None
         self._hs_at = None           # when the hello went out
         self._hs_retry = None        # next hello at, after a failure
-        self._backoff = BACKOFF_MIN_MS
+        self._backoff = Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS)
         self._mid = 0
         self._live_from = None       # seq >= this: created during this session
         self._inflight = {}          # seq -> ms sent
@@ -113,8 +118,7 @@ class HubLink:
     def _failed(self, now):
         self._hs = None
         self.session = None
-        self._hs_retry = now + self._backoff
-        self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
+        self._hs_retry = now + self._backoff.next_ms()
 
     # -- incoming ---------------------------------------------------------
 
@@ -159,7 +163,7 @@ class HubLink:
                 return              # a stray or forged chal: wait for the right one
             self._hs = None
             self.session = session
-            self._backoff = BACKOFF_MIN_MS
+            self._backoff.reset()
             self.stats["sessions"] += 1
             self.outbox.append(auth)
             self._live_from = self.journal.next_seq()
