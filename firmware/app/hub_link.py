@@ -16,9 +16,11 @@ starts a new handshake at once.
 
 Journal delivery. When a session opens, every record of the journal not yet
 acked is sent again in seq order with org="replay"; records appended while
-the session is open go out at once with org="live". At most WINDOW records
-are in flight; one not answered in RESEND_MS is sent again (same seq, new
-mid): the hub's idempotent key (device, seq) absorbs repeats.
+the session is open go out at once with org="live". The journal keeps the
+event's own fields; each send adds seq, org and a new mid (app/record.py).
+At most WINDOW records are in flight; one not answered in RESEND_MS is sent
+again (same seq, new mid): the hub's idempotent key (device, seq) absorbs
+repeats.
 - `ack {seq}` (with or without dup): the hub has committed it; the record
   leaves the journal.
 - `nack {seq, perm: true}`: the hub has stored the refusal (e.g. not_invited,
@@ -37,10 +39,10 @@ decoder's code, so the hub's log names what it sent wrong.
 """
 
 from protocol.catalogue import acked_seqs
-from protocol.codec import decode
 from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL
 from protocol.session import TerminalHandshake, open_plain, split
 
+from firmware.app import record
 from firmware.net.timing import Backoff
 
 WINDOW = 8
@@ -236,9 +238,8 @@ class HubLink:
             self._send_record(seq, payload, now)
 
     def _send_record(self, seq, payload, now):
-        msg = decode(payload, "up")
-        msg["org"] = "live" if seq >= self._live_from else "replay"
-        msg["mid"] = self._next_mid()
+        org = "live" if seq >= self._live_from else "replay"
+        msg = record.message(payload, seq, org, self._next_mid())
         self._inflight[seq] = now
         self.outbox.append(self.session.seal(msg))
 

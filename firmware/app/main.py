@@ -21,7 +21,7 @@ the hub link), and the hub sees the journal depth in every heartbeat.
 
 import asyncio
 
-from firmware.app import receipt
+from firmware.app import receipt, record
 from firmware.app.buttons import Debouncer, PressGuard
 from firmware.app.clock import Clock, next_boot_count
 from firmware.app.config import Config
@@ -30,7 +30,6 @@ from firmware.app.hub_link import HubLink
 from firmware.app.ui import Ui
 from firmware.app.uart_transport import UartTransport, random16
 from firmware.journal import Journal, JournalFull
-from protocol.codec import encode
 
 FW_VERSION = "0.1.0"
 UI_MS = 20
@@ -172,10 +171,8 @@ class Terminal:
 
     def _record(self, msg, now):
         seq = self.journal.next_seq()
-        msg["seq"] = seq
-        msg["org"] = "live"
         self.clock.stamp(msg)
-        body = encode(msg, "up")
+        body = record.payload(msg, seq)
         try:
             self.journal.append(seq, body)
         except JournalFull:
