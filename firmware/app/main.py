@@ -81,7 +81,6 @@ class Terminal:
         self._hb_at = None
         self._reboot_at = None
         self._online = None
-        self.error = None
         self.stopped = False
 
     def start(self):
@@ -161,11 +160,9 @@ class Terminal:
         for fx in effects:
             if fx[0] == "record":
                 if not self._record(fx[1], now):
-                    self.error = "journal_full"
                     self.ui.show("error", {"what": "journal_full"}, self.link.online)
                     return
             else:
-                self.error = None
                 self.screen = fx[1]
                 self.ui.show(fx[1], fx[2], self.link.online)
 
