@@ -63,10 +63,10 @@ OLD_CHECKS = ("old records kept over the update", "old records sent as the old f
 def run_old_journal_on_cpython(flash):
     from simulator.shims import install
     install()
-    import mp_fw_session
+    import mp_journal_old_records
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        asyncio.run(mp_fw_session.old_journal(flash))
+        asyncio.run(mp_journal_old_records.main(flash))
     return buf.getvalue()
 
 

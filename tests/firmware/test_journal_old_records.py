@@ -3,7 +3,8 @@ in the form firmware 0.1.0 wrote (the whole encoded message with seq and
 org="live"): the hub sees exactly what 0.1.0 sent for the same event.
 
 The whole path over a real journal, reboot and replay included, on MicroPython
-and CPython: tests/test_fw_micropython.py (mp_fw_session.old_journal)."""
+and CPython: tests/micropython/mp_journal_old_records.py, run by
+tests/test_fw_micropython.py."""
 
 from hypothesis import given, strategies as st
 

@@ -10,7 +10,6 @@ interpreters must print the very same lines (tests/test_fw_micropython.py).
     await main(flash_dir, heap=False) -> prints one line per check, then a summary;
     with heap=True also "heap ..." lines: gc.mem_alloc() sampled between task
     steps (after gc.collect(): live data; before it: live + one step's garbage).
-    await old_journal(flash_dir) -> the same for a journal firmware 0.1.0 left.
 """
 
 import gc
@@ -21,10 +20,8 @@ try:
 except ImportError:
     import uasyncio as asyncio
 
-from firmware.app.main import JOURNAL_FILE, Terminal
+from firmware.app.main import Terminal
 from firmware.boards.sim import SimBoard
-from firmware.journal import Journal
-from protocol.codec import decode, encode
 from simulator.terminal_hubcore import HubCore
 
 KEY = bytes(range(32))
@@ -228,78 +225,3 @@ async def main(flash, heap=False):
         print("heap peak_live=%d peak_raw=%d (the whole run, reboot included)" % (r.peak_live, r.peak_raw))
         print("press_ms %s" % " ".join("%.2f" % x for x in r.press_ms))
 
-
-
-# What firmware 0.1.0 left in its journal: each event as Terminal._record
-# appended it then, the whole encoded message with seq and org="live".
-OLD_EVENTS = (
-    {"t": "rating", "eid": "o1", "cs": "CS-0101", "lv": 5, "lsv": 0, "dp": 2100},
-    {"t": "rating", "eid": "o2", "cs": "CS-0102", "lv": 2, "lb": [207, 213], "lsv": 1,
-     "dp": 5400, "ff": ["fast"], "dt": 1795000000000},
-    {"t": "timeout", "eid": "o3", "cs": "CS-0103"},
-)
-
-
-def write_old_journal(flash):
-    import os
-    try:
-        os.mkdir(flash)
-    except OSError:
-        pass
-    j = Journal(flash + JOURNAL_FILE)
-    bodies = {}
-    for i in range(len(OLD_EVENTS)):
-        msg = dict(OLD_EVENTS[i])
-        seq = j.next_seq()
-        msg["seq"] = seq
-        msg["org"] = "live"
-        msg["mt"] = 60000 + 1000 * i
-        msg["bt"] = 1
-        bodies[seq] = encode(msg, "up")
-        j.append(seq, bodies[seq])
-    j.close()
-    return bodies
-
-
-def _without_mid(msg):
-    out = {}
-    for k in msg:
-        if k != "mid":
-            out[k] = msg[k]
-    return out
-
-
-async def old_journal(flash):
-    """Firmware updated over a journal of the old form: each old record is
-    replayed once, as the old firmware would have sent it, and new records
-    follow it in the same journal."""
-    bodies = write_old_journal(flash)
-    r = Rig(flash, False)
-    hub = r.hub
-    hub.auto_ack = False
-    check("old records kept over the update",
-          r.term.journal.depth() == 3 and r.term.journal.next_seq() == 4)
-    await r.until("old records replayed", lambda: len(hub.events) == 3)
-    same = True
-    for seq in bodies:
-        want = decode(bodies[seq], "up")
-        want["org"] = "replay"
-        same = same and _without_mid(hub.events[seq]) == want
-    check("old records sent as the old firmware sent them", same)
-    hub.invite("n1")
-    await r.until("invitation", r.shows("请您对本次服务进行评价"))
-    await r.press(0, 1000)
-    await r.until("new rating", lambda: 4 in hub.events)
-    check("new rating follows the old ones",
-          hub.events[4]["eid"] == "n1" and hub.events[4]["org"] == "live")
-    hub.ack_all()
-    await r.until("all acked", lambda: r.term.journal.depth() == 0)
-    r.reboot()
-    hub.auto_ack = True
-    await r.until("online again", lambda: hub.online and r.term.link.online and hub.sessions == 2)
-    await r.run(2000)
-    check("each replayed exactly once",
-          hub.deliveries == [(1, "replay"), (2, "replay"), (3, "replay"), (4, "live")])
-    r.term.close()
-    print("old_journal ok: %d events, %d deliveries, %d sessions"
-          % (len(hub.events), len(hub.deliveries), hub.sessions))
