@@ -11,6 +11,8 @@ new records after them in the same journal. Runs unchanged on MicroPython
     await main(flash_dir) -> one line per check, then a summary
 """
 
+import os
+
 from firmware.app.main import JOURNAL_FILE
 from firmware.journal import Journal
 from protocol.codec import decode, encode
@@ -28,7 +30,6 @@ OLD_EVENTS = (
 
 
 def write_old_journal(flash):
-    import os
     try:
         os.mkdir(flash)
     except OSError:
