@@ -9,7 +9,8 @@
 Every call returns a list of effects for the driver (app/ui.py), in order:
   ("record", msg)         a `rating` or `timeout` for the journal: fields
                           eid, cs (+ lv, lb, oth, lsv, dp, ff); the driver adds
-                          seq, clocks and org. The driver appends it to the
+                          the clocks (the link adds seq, org and mid at each
+                          send: app/record.py). The driver appends it to the
                           journal before it carries out any later effect, so
                           a rating is on flash before the screen says thanks.
   ("screen", name, args)  draw screen `name` (idle, invitation, labels,

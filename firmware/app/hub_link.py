@@ -8,14 +8,19 @@ Session. When the transport is up, `hello` goes out (journal depth `jd`,
 config version `cv`, a fresh nonce from the board's random source); `chal`
 is answered with the sealed `auth` and the session is open. No answer in
 HELLO_WAIT_MS, or a nack of the hello/auth: a new hello after a backoff
-doubling from 1 s to 60 s. A transport reset, or the hub saying `no_session`,
-drops the session and starts a new handshake at once.
+(firmware/net/timing.Backoff: steps doubling from 1 s to 60 s, each delay
+drawn between half and all of its step, so the terminals of a hall that the
+hub turned away together do not all say hello again in one burst). A
+transport reset, or the hub saying `no_session`, drops the session and
+starts a new handshake at once.
 
 Journal delivery. When a session opens, every record of the journal not yet
 acked is sent again in seq order with org="replay"; records appended while
-the session is open go out at once with org="live". At most WINDOW records
-are in flight; one not answered in RESEND_MS is sent again (same seq, new
-mid): the hub's idempotent key (device, seq) absorbs repeats.
+the session is open go out at once with org="live". The journal keeps the
+event's own fields; each send adds seq, org and a new mid (app/record.py).
+At most WINDOW records are in flight; one not answered in RESEND_MS is sent
+again (same seq, new mid): the hub's idempotent key (device, seq) absorbs
+repeats.
 - `ack {seq}` (with or without dup): the hub has committed it; the record
   leaves the journal.
 - `nack {seq, perm: true}`: the hub has stored the refusal (e.g. not_invited,
@@ -34,9 +39,11 @@ decoder's code, so the hub's log names what it sent wrong.
 """
 
 from protocol.catalogue import acked_seqs
-from protocol.codec import decode
 from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL
 from protocol.session import TerminalHandshake, open_plain, split
+
+from firmware.app import record
+from firmware.net.timing import Backoff
 
 WINDOW = 8
 RESEND_MS = 30000
@@ -59,7 +66,7 @@ class HubLink:
         self._hs = None
         self._hs_at = None           # when the hello went out
         self._hs_retry = None        # next hello at, after a failure
-        self._backoff = BACKOFF_MIN_MS
+        self._backoff = Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS)
         self._mid = 0
         self._live_from = None       # seq >= this: created during this session
         self._inflight = {}          # seq -> ms sent
@@ -113,8 +120,7 @@ class HubLink:
     def _failed(self, now):
         self._hs = None
         self.session = None
-        self._hs_retry = now + self._backoff
-        self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
+        self._hs_retry = now + self._backoff.next_ms()
 
     # -- incoming ---------------------------------------------------------
 
@@ -159,7 +165,7 @@ class HubLink:
                 return              # a stray or forged chal: wait for the right one
             self._hs = None
             self.session = session
-            self._backoff = BACKOFF_MIN_MS
+            self._backoff.reset()
             self.stats["sessions"] += 1
             self.outbox.append(auth)
             self._live_from = self.journal.next_seq()
@@ -232,9 +238,8 @@ class HubLink:
             self._send_record(seq, payload, now)
 
     def _send_record(self, seq, payload, now):
-        msg = decode(payload, "up")
-        msg["org"] = "live" if seq >= self._live_from else "replay"
-        msg["mid"] = self._next_mid()
+        org = "live" if seq >= self._live_from else "replay"
+        msg = record.message(payload, seq, org, self._next_mid())
         self._inflight[seq] = now
         self.outbox.append(self.session.seal(msg))
 

@@ -21,7 +21,7 @@ the hub link), and the hub sees the journal depth in every heartbeat.
 
 import asyncio
 
-from firmware.app import receipt
+from firmware.app import receipt, record
 from firmware.app.buttons import Debouncer, PressGuard
 from firmware.app.clock import Clock, next_boot_count
 from firmware.app.config import Config
@@ -30,7 +30,6 @@ from firmware.app.hub_link import HubLink
 from firmware.app.ui import Ui
 from firmware.app.uart_transport import UartTransport, random16
 from firmware.journal import Journal, JournalFull
-from protocol.codec import encode
 
 FW_VERSION = "0.1.0"
 UI_MS = 20
@@ -82,7 +81,6 @@ class Terminal:
         self._hb_at = None
         self._reboot_at = None
         self._online = None
-        self.error = None
         self.stopped = False
 
     def start(self):
@@ -162,20 +160,16 @@ class Terminal:
         for fx in effects:
             if fx[0] == "record":
                 if not self._record(fx[1], now):
-                    self.error = "journal_full"
                     self.ui.show("error", {"what": "journal_full"}, self.link.online)
                     return
             else:
-                self.error = None
                 self.screen = fx[1]
                 self.ui.show(fx[1], fx[2], self.link.online)
 
     def _record(self, msg, now):
         seq = self.journal.next_seq()
-        msg["seq"] = seq
-        msg["org"] = "live"
         self.clock.stamp(msg)
-        body = encode(msg, "up")
+        body = record.payload(msg, seq)
         try:
             self.journal.append(seq, body)
         except JournalFull:

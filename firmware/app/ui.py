@@ -21,7 +21,6 @@ class Ui:
         self.display = display
         self.config = config
         self.canvas = Canvas(Font(font_path), display.width, display.height)
-        self.shown = None
 
     def show(self, name, args, online):
         data = getattr(self, "_" + name)(args)
@@ -32,7 +31,6 @@ class Ui:
             data["online"] = online
         screens.show(self.canvas, name, data, online)
         self.display.show(self.canvas)
-        self.shown = name
 
     def _idle(self, a):
         duty = a.get("duty") or {}

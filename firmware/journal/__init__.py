@@ -2,18 +2,19 @@
 
     j = Journal(board.fs_root + "/journal.bin")
     seq = j.next_seq()
-    j.append(seq, codec.encode(msg, "up"))   # durable on return: now say thanks
+    j.append(seq, record.payload(msg, seq))  # durable on return: now say thanks
     ...
     for seq, body in j.pending(limit=8):      # replay after a reboot or reconnect
-        send(body)
+        send(record.message(body, seq, "replay", mid))
     j.ack(seq)                                # the hub's ack: durable on return
 
 The file is a log (layout in format.py): a header, then append and ack
-records, each with a CRC. Appends carry the caller's payload (< 1 KiB, an
-encoded protocol message) and its sequence number; an ack is a fixed
-11-byte record. Sequence numbers only grow: append() refuses one below
-next_seq(), and next_seq() survives reboots and compaction (the header
-keeps the floor), so the rating id (device id + seq) never repeats.
+records, each with a CRC. Appends carry the caller's payload (< 1 KiB; the
+terminal's is an event as firmware/app/record.py keeps it) and its sequence
+number; an ack is a fixed 11-byte record. Sequence numbers only grow:
+append() refuses one below next_seq(), and next_seq() survives reboots and
+compaction (the header keeps the floor), so the rating id (device id + seq)
+never repeats.
 
 Crash safety. The journal only ever appends to its file, or writes a whole
 new file and renames it over the old one. A power cut at any byte leaves:
@@ -30,10 +31,10 @@ its rating pending, so it is sent again; the hub answers `ack dup=true`,
 because it absorbs duplicates by (device, seq). That is safe by design.
 
 Capacity. The file never grows past capacity_bytes (default 2.5 MiB:
-10,000 ratings of up to 234 payload bytes, the largest rating with labels
-and fraud flags encodes to about 210). When an append would pass it, the
-file is compacted: pending records are copied to a new file, acked ones and
-ack records dropped. If pending records alone would leave less than a
+10,000 ratings of up to 234 payload bytes; the largest rating with labels
+and fraud flags takes about 210 as record.py keeps it). When an append
+would pass it, the file is compacted: pending records are copied to a new
+file, acked ones and ack records dropped. If pending records alone would leave less than a
 sixteenth of the capacity free, append() raises JournalFull and drops
 nothing (the reserve keeps compaction from running again every few
 appends). An ack never fails for room: with no room for its record the

@@ -18,7 +18,7 @@ Record, 11 + n bytes:
                         0xA2 ack (the hub acknowledged `seq`)
     1       2     n, payload length: 0..MAX_PAYLOAD for an append, 0 for an ack
     3       4     seq, 1..MAX_SEQ
-    7       n     payload: the caller's bytes (an encoded protocol message)
+    7       n     payload: the caller's bytes (firmware/app/record.py)
     7+n     4     CRC-32 of bytes 0..6+n, started from the file's seed,
                   little-endian: so the CRC-32 of a whole good record is the
                   constant RESIDUE, checked without unpacking (no big ints
