@@ -1,4 +1,4 @@
-"""Domain data shared by the hub and the terminals (DESIGN.md §3).
+"""Domain data shared by the hub and the terminals (docs/DOMAIN.md).
 
 Levels here always use the interfaces' direction (`satisfaction`): 5 is
 非常满意, 1 is 非常不满意. GB/T 39046-2020 table A.8 numbers them the other

@@ -15,7 +15,7 @@ from simulator.province.server import ProvincePlatform
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HALL_CODE = "demo-hall"
-# Weights of what a citizen presses: mostly content, sometimes not (DESIGN.md §3).
+# Weights of what a citizen presses: mostly content, sometimes not (docs/DOMAIN.md, "Fraud").
 CHOICES = ((0, 50), (1, 25), (2, 12), (3, 6), (4, 4), (None, 3))   # button 0 = 非常满意; None = walks away
 
 

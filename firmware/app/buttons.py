@@ -4,7 +4,7 @@ Debounce. A press is a down edge of a button that is up, at least
 debounce_ms after that button's last accepted press; the bounces of a worn
 contact (down/up/down within a few ms) therefore make one press.
 
-Fraud signals (DESIGN.md §3: flagged for review, never dropped):
+Fraud signals (docs/DOMAIN.md: flagged for review, never dropped):
   fast  a level pressed less than read_ms after the invitation was drawn:
         nobody reads a case that quickly (a staff member pressing for the
         citizen, or a button held down when the screen changed).

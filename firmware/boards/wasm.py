@@ -14,7 +14,7 @@ are cut to 32 bits, bytes travel as hex):
   simhost.alive()      -> false once the host cut the power: run() returns
   simhost.status(json) what the host may ask for: screen, texts, colours,
                        journal depth, online, boot; the 1-bit frame itself is
-                       written to FRAME_FILE (fastest way out, DESIGN.md §6)
+                       written to FRAME_FILE (fastest way out, docs/FIRMWARE.md)
 """
 
 import asyncio

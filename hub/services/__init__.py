@@ -1,4 +1,4 @@
-"""Domain services over the hub's Database: the rules of DESIGN.md §3 live here.
+"""Domain services over the hub's Database: the rules of docs/DOMAIN.md live here.
 
 Plain functions taking a sqlite_utils.Database first, used by the API, the
 CLI and the ingest alike. Refusals raise hub.errors.HubError. Times are epoch

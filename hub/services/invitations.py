@@ -1,7 +1,7 @@
 """Evaluation invitations: made when a window finishes a case, shown by the
 window's terminal, closed by a rating, a timeout, a cancel or the deadline.
 
-Rules (DESIGN.md §3):
+Rules (docs/DOMAIN.md):
 - the window must be known (HubError unknown_window);
 - 一次一评: one invitation per case serial + visit; a second one while the
   first is queued, shown, rated or timed out is refused (duplicate_visit).

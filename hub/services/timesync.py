@@ -1,7 +1,7 @@
 """Time sync: the `time` message the hub sends after every handshake.
 
 The terminal stamps ratings with its monotonic clock always, and with wall
-time (`dt`) only once synced; the hub keeps both (DESIGN.md §4: never send a
+time (`dt`) only once synced; the hub keeps both (docs/DOMAIN.md, "Times": never send a
 rating time earlier than the service time, so the hub needs a trustworthy
 wall clock for every rating).
 """

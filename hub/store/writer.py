@@ -6,7 +6,7 @@ savepoint inside one BEGIN IMMEDIATE transaction, commits (synchronous=FULL:
 one fsync of the WAL for the whole batch), and only then calls each job's
 `done(result, error)`. The ingest sends a rating's ack from `done`, so an ack
 never goes out before the rating is durable, and a burst of N ratings costs
-one fsync instead of N (DESIGN.md §6: ~6,000 single-row commits/s against
+one fsync instead of N (docs/PERFORMANCE.md, "Ceilings": ~6,000 single-row commits/s against
 ~190,000 rows/s in batches of 100).
 
 A job that raises is rolled back alone and gets the error; the batch still

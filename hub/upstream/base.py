@@ -1,7 +1,7 @@
 """The one interface every provincial 好差评 platform adapter implements.
 
 There is no national push interface: each province has its own field set,
-code tables, signature and flow (DESIGN.md §4). The relay (hub/upstream/relay.py)
+code tables, signature and flow (docs/UPSTREAM.md). The relay (hub/upstream/relay.py)
 only speaks this interface; configuration picks the adapter and gives it the
 province's codes, endpoints and keys. Nothing province-specific lives in code
 outside the adapter modules.
@@ -67,7 +67,7 @@ class Outcome:
 
 
 def assess_time(rating):
-    """The rating time to send: never earlier than the service time (DESIGN.md §4).
+    """The rating time to send: never earlier than the service time (docs/UPSTREAM.md).
 
     A terminal whose clock was not yet synced, or skew between systems, can
     put a rating before the case's finish; upstream then rejects it or files

@@ -1,6 +1,6 @@
 """Zhejiang-style adapter: flat field set, case then ratings, ratings in batches.
 
-Field names follow the public Zhejiang interface (DESIGN.md §4). Dialect, as
+Field names follow the public Zhejiang interface (docs/UPSTREAM.md). Dialect, as
 the simulated platform (simulator/province/zhejiang.py) speaks it:
 
   POST {endpoint}/case          one case: areaCode deptCode taskCode taskName
