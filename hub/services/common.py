@@ -5,6 +5,7 @@ import time
 
 from hub.errors import HubError
 from protocol import fields
+from protocol.catalogue import field_spec
 from protocol.errors import ProtocolError
 
 
@@ -56,3 +57,12 @@ def wire_field(field, kind, value, lo, hi):
         return fields.check_field(field, kind, value, lo, hi)
     except ProtocolError as e:
         raise HubError("bad_request", "%s: %s" % (field, e.detail), field=field)
+
+
+def message_field(field, mtype, key, value, lo=None):
+    """wire_field with the bounds of field KEY of the message MTYPE that carries
+    VALUE to a terminal (protocol.catalogue), the one source of those bounds.
+    `lo` raises the lower bound where the hub's own rule is stricter (a name
+    may be cleared on the wire, but not given empty by a caller)."""
+    kind, a, b = field_spec(mtype, key)
+    return wire_field(field, kind, value, a if lo is None else max(lo, a), b)

@@ -6,15 +6,14 @@ else is signed in signs that person out (a shift change at the window).
 
 from hub.errors import HubError
 from hub.services import audit, windows
-from hub.services.common import now_ms, row, wire_field
+from hub.services.common import message_field, now_ms, row
 from hub.store import tx
-from protocol.fields import TEXT, TOKEN
 
 
 def sign_in(db, window, staff_id, staff_name, actor="api", now=None):
     windows.require(db, window)
-    staff_id = wire_field("staff_id", TOKEN, staff_id, 1, 32)
-    staff_name = wire_field("staff_name", TEXT, staff_name, 1, 32)
+    staff_id = message_field("staff_id", "duty", "stf", staff_id, lo=1)
+    staff_name = message_field("staff_name", "duty", "stn", staff_name, lo=1)
     t = now_ms(now)
     with tx(db):
         db.execute("UPDATE duty SET signed_out_at = ? WHERE window = ? AND signed_out_at IS NULL",

@@ -21,10 +21,9 @@ import sqlite3
 from hub.errors import HubError
 from hub.services import audit, duty, terminals, windows
 from hub.services import invitation_states as states
-from hub.services.common import found, now_ms, row, wire_field
+from hub.services.common import found, message_field, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
 from hub.upstream import outbox
-from protocol.catalogue import field_spec
 from protocol.fields import INT, TEXT
 
 DEFAULT_TIMEOUT_S = 60          # how long the terminal waits for a press
@@ -41,13 +40,6 @@ def _public(r):
     out = {k: r[k] for k in _PUBLIC}
     out["has_contact"] = r["contact_enc"] is not None
     return out
-
-
-def _inv_field(field, key, value):
-    """Check VALUE against the bounds of the `inv` message's field KEY, which
-    carries it to the terminal."""
-    kind, lo, hi = field_spec("inv", key)
-    return wire_field(field, kind, value, lo, hi)
 
 
 _VISIT_TAKEN = ("SELECT eid, state FROM invitations WHERE case_serial = ? AND visit = ? AND "
@@ -70,11 +62,11 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
            expire_s=DEFAULT_EXPIRE_S, client=None, now=None):
     """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now)."""
     windows.require(db, window)
-    case_serial = _inv_field("case_serial", "cs", case_serial)
-    matter_code = _inv_field("matter_code", "mc", matter_code)
-    matter_name = _inv_field("matter_name", "mn", matter_name)
-    visit = _inv_field("visit", "vis", visit)
-    timeout_s = _inv_field("timeout_s", "to", timeout_s)
+    case_serial = message_field("case_serial", "inv", "cs", case_serial)
+    matter_code = message_field("matter_code", "inv", "mc", matter_code)
+    matter_name = message_field("matter_name", "inv", "mn", matter_name)
+    visit = message_field("visit", "inv", "vis", visit)
+    timeout_s = message_field("timeout_s", "inv", "to", timeout_s)
     expire_s = wire_field("expire_s", INT, expire_s, 10, 7 * 86400)
     channel = wire_field("channel", INT, channel, 1, 9)
     if applicant_kind not in (1, 2):
@@ -87,8 +79,8 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                            "pass staff_id and staff_name, or sign in first" % window,
                            field="staff_id")
         staff_id, staff_name = on_duty["staff_id"], on_duty["staff_name"]
-    staff_id = _inv_field("staff_id", "stf", staff_id)
-    staff_name = _inv_field("staff_name", "stn", staff_name)
+    staff_id = message_field("staff_id", "inv", "stf", staff_id)
+    staff_name = message_field("staff_name", "inv", "stn", staff_name)
     if contact is not None:
         contact = wire_field("contact", TEXT, contact, 1, 64)
     t = now_ms(now)

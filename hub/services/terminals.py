@@ -12,9 +12,8 @@ import secrets
 
 from hub.errors import HubError
 from hub.services import audit, windows
-from hub.services.common import dumps, found, loads, now_ms, row, wire_field
+from hub.services.common import dumps, found, loads, message_field, now_ms, row
 from hub.store import tx
-from protocol.fields import NAME
 
 _PUBLIC = ("device_id", "window", "firmware", "board", "caps", "provisioned_at", "last_seen",
            "online", "transport", "journal_depth", "free_heap", "link_quality", "rssi",
@@ -34,7 +33,7 @@ def _public(r):
 
 def provision(db, device_id, window, actor="cli", now=None):
     """Register a new terminal for `window` (created if new) -> its key, 64 hex digits."""
-    device_id = wire_field("device_id", NAME, device_id, 1, 32)
+    device_id = message_field("device_id", "hello", "dev", device_id)
     key_hex = secrets.token_bytes(32).hex()
     with tx(db):
         if _row(db, device_id) is not None:

@@ -2,14 +2,14 @@
 the terminal assigned to it shows them."""
 
 from hub.errors import HubError
-from hub.services.common import now_ms, row, wire_field
+from hub.services.common import message_field, now_ms, row, wire_field
 from hub.store import tx
-from protocol.fields import NAME, TEXT
+from protocol.fields import TEXT
 
 
 def add(db, window, name="", now=None):
     """Create a window (no-op if it exists; the name is then updated if given)."""
-    window = wire_field("window", NAME, window, 1, 16)
+    window = message_field("window", "duty", "win", window, lo=1)
     name = wire_field("name", TEXT, name or "", 0, 32)
     with tx(db):
         if get(db, window) is None:
