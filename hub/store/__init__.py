@@ -9,7 +9,8 @@ thread, one connection, durable batches; checkpoint.py beside it).
 Tables by module: schema_terminals (windows, terminals, duty),
 schema_invitations, schema_ratings (ratings, timeouts), schema_outbox
 (outbox, audit), schema_config (config_versions), schema_links (link_boots);
-migrations.py orders them.
+reseal_contacts re-seals contacts of the retired format; migrations.py orders
+them all. sealbox.py seals personal data (AES-GCM).
 """
 
 from hub.store.db import open_db, tx, data_dir, db_path, pragma  # noqa: F401

@@ -1,4 +1,5 @@
-"""Schema migrations: numbered steps from the first release on.
+"""Migrations of the schema and of stored data: numbered steps from the first
+release on.
 
 PRAGMA user_version holds the number of steps applied. migrate() runs the
 missing steps in order, each in its own transaction together with the

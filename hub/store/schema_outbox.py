@@ -3,7 +3,7 @@
 outbox: one row per event to forward to the provincial platform (kind
 'case' when an invitation registers a case, 'rating' per accepted rating),
 written in the same transaction as the event itself, so nothing committed
-can miss its forwarding. The relay (a later issue) moves state pending ->
+can miss its forwarding. The relay (hub/upstream/relay.py) moves state pending ->
 sent -> accepted / rejected, with attempts, backoff and the last error.
 
 audit: who did what, for hall IT; detail is JSON and never holds an
