@@ -1,134 +1,59 @@
 """`pingjia` — the project's one command line (console script hub.cli:main).
 
 The repo-root launcher ./pingjia installs what is needed, then runs this.
-Each subcommand is a register function below that adds its parser and sets
-`run`, a function taking the parsed args and returning the exit code. To add
-a subcommand (hub, simulator, ...): write `_register_NAME(sub)`, put it in
-COMMANDS, and import heavy modules inside its run function so that
-`pingjia --help` stays fast. A subcommand that grows beyond a few lines lives
-in its own module (e.g. simulator/cli_demo.py) and only registers here.
+The hub's own commands are in hub/commands/ (each module's `register(sub)`
+adds its parser and sets `run`, a function taking the parsed args and
+returning the exit code). Other distributions add commands through entry
+points in the group `pingjia.commands`, each a `register(sub)` function:
+the developer commands (demo, test, sim, mpy, province) come that way from
+devtools/pyproject.toml, so a hall that installs only the product runs
+without them. A command whose parser sets the default `passthrough=True`
+gets every argument after its name untouched in `args.extra`.
 """
 
 import argparse
-import os
-import subprocess
 import sys
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-PYTEST_NO_TESTS = 5
+PLUGIN_GROUP = "pingjia.commands"
 
 
-# -- demo ---------------------------------------------------------------------
-
-def _register_demo(sub):
-    from simulator.demo import register
-    register(sub)
-
-
-# -- test ---------------------------------------------------------------------
-
-def _register_test(sub):
-    p = sub.add_parser("test", help="run the test suite (pytest over tests/); "
-                                    "extra arguments go to pytest",
-                       add_help=False)
-    p.set_defaults(run=_run_test)
-
-
-def _pytest_args(extra, cwd):
-    """Make path arguments given relative to CWD work from the repo root."""
-    out = []
-    for arg in extra:
-        if not arg.startswith("-") and not os.path.isabs(arg):
-            candidate = os.path.join(cwd, arg)
-            if os.path.exists(candidate.split("::", 1)[0]):
-                arg = os.path.abspath(candidate)
-        out.append(arg)
-    return out
-
-
-def _run_test(args):
-    cmd = [sys.executable, "-m", "pytest"] + _pytest_args(args.extra, os.getcwd())
-    code = subprocess.call(cmd, cwd=REPO_ROOT)
-    if code == PYTEST_NO_TESTS:
-        print("pingjia test: pytest collected no tests — that is a failure here",
-              file=sys.stderr)
-        return 1
-    return code
-
-
-# -- mpy ----------------------------------------------------------------------
-
-def _register_mpy(sub):
-    p = sub.add_parser("mpy", help="run a script on real MicroPython (WebAssembly port)")
-    p.add_argument("script", help="path of a .py file")
-    p.add_argument("--mount", action="append", default=[], metavar="HOSTDIR:FSDIR",
-                   help="copy HOSTDIR into MicroPython's filesystem at FSDIR "
-                        "(FSDIR's parent goes on sys.path); repeatable")
-    p.add_argument("--protocol", action="store_true",
-                   help="mount the repo's protocol/ at /lib/protocol")
-    p.add_argument("--heap", type=int, help="initial heap size in bytes")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
-    p.set_defaults(run=_run_mpy)
-
-
-def _run_mpy(args):
-    from simulator.mpy import micropython_command, protocol_mounts
-    mounts = list(args.mount)
-    for m in mounts:
-        if ":" not in m:
-            print("pingjia mpy: bad --mount %r (want HOSTDIR:FSDIR)" % m, file=sys.stderr)
-            return 2
-    if args.protocol:
-        mounts = protocol_mounts() + mounts
-    script_args = args.args[1:] if args.args[:1] == ["--"] else args.args
-    try:
-        cmd = micropython_command(args.script, mounts, script_args, args.heap)
-    except RuntimeError as e:
-        print("pingjia mpy: %s" % e, file=sys.stderr)
-        return 2
-    return subprocess.call(cmd)
-
-
-# -- hall hub and hall-IT commands (hub/commands/*.py) ---------------------------
-
-def _register_hub_commands(sub):
-    from hub.commands import register_all
-    register_all(sub)
-
-
-# -- simulated terminals (simulator/terminal_cli.py) ------------------------------
-
-def _register_sim(sub):
-    from simulator.terminal_cli import register
-    register(sub)
-
-
-# -- dispatcher ---------------------------------------------------------------
-
-COMMANDS = [_register_demo, _register_test, _register_mpy, _register_hub_commands, _register_sim]
+def _register_plugins(sub):
+    from importlib.metadata import entry_points
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            ep.load()(sub)
+        except Exception as e:
+            # A broken or half-installed plugin must not take the hub's commands with it.
+            print("pingjia: skipped the commands of %s (%s): %s: %s"
+                  % (ep.name, ep.value, type(e).__name__, e), file=sys.stderr)
 
 
 def build_parser():
+    from hub.commands import register_all
     parser = argparse.ArgumentParser(
         prog="pingjia",
         description="Window rating terminals for government-service halls: "
-                    "firmware, hall hub, protocol, simulator.")
+                    "hall hub and hall-IT commands (and, with the developer tools "
+                    "installed, the simulator and the tests).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for register in COMMANDS:
-        register(sub)
-    return parser
+    register_all(sub)
+    _register_plugins(sub)
+    return parser, sub
+
+
+def _passthrough(sub, argv):
+    """The namespace of a passthrough command named by argv[0], or None."""
+    command = sub.choices.get(argv[0]) if argv else None
+    if command is None or not command.get_default("passthrough"):
+        return None
+    return argparse.Namespace(command=argv[0], run=command.get_default("run"), extra=argv[1:])
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
-    # `test` hands every argument to pytest untouched (including -h, -k ...).
-    if argv[:1] == ["test"]:
-        args = argparse.Namespace(command="test", run=_run_test, extra=argv[1:])
-    else:
-        args = parser.parse_args(argv)
+    parser, sub = build_parser()
+    args = _passthrough(sub, argv) or parser.parse_args(argv)
     try:
         return args.run(args)
     except KeyboardInterrupt:

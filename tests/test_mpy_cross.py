@@ -1,12 +1,11 @@
-"""Everything that must run on MicroPython compiles with mpy-cross and imports
-no CPython-only module.
+"""Everything that must run on MicroPython compiles with mpy-cross.
 
 Covers every .py file under protocol/ and firmware/, found at collection time.
+What they may import is checked with the other import rules, in
+tests/system/test_import_rules.py.
 """
 
-import ast
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,6 @@ import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON_DIRS = ("protocol", "firmware")
-CPYTHON_ONLY = {"dataclasses", "typing", "enum", "pathlib", "abc", "threading",
-                "socket", "subprocess"}
 
 
 def _sources(top):
@@ -56,46 +53,3 @@ def test_compiles_with_mpy_cross(source, tmp_path):
         pytest.fail("mpy-cross failed on %s (exit %s):\n%s%s"
                     % (source, proc.returncode, proc.stdout, proc.stderr), pytrace=False)
 
-
-IMPORT_LINE = re.compile(r"^\s*(?:import\s+([\w.,\s]+)|from\s+([\w.]+)\s+import\b)")
-
-
-def _imported_modules_by_lines(text):
-    """Fallback for a file CPython cannot parse: a plain line scan."""
-    for lineno, line in enumerate(text.splitlines(), 1):
-        m = IMPORT_LINE.match(line)
-        if m:
-            names = m.group(1).split(",") if m.group(1) else [m.group(2)]
-            for name in names:
-                if name.split():
-                    yield lineno, name.split()[0]
-
-
-def _imported_modules(tree):
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.lineno, node.module
-
-
-def test_no_cpython_only_imports():
-    problems = []
-    for source in SOURCES:
-        with open(os.path.join(REPO_ROOT, source), encoding="utf-8") as f:
-            text = f.read()
-        try:
-            tree = ast.parse(text, filename=source)
-        except SyntaxError as e:
-            problems.append("%s:%s: cannot parse: %s" % (source, e.lineno, e.msg))
-            imports = _imported_modules_by_lines(text)
-        else:
-            imports = _imported_modules(tree)
-        lines = text.splitlines()
-        for lineno, module in imports:
-            if module.split(".")[0] in CPYTHON_ONLY:
-                problems.append("%s:%d: imports CPython-only module %r: %s"
-                                % (source, lineno, module, lines[lineno - 1].strip()))
-    assert not problems, "MicroPython code must not import CPython-only modules:\n" + \
-        "\n".join(problems)

@@ -1,6 +1,6 @@
-"""Hall-IT subcommands of `pingjia` (terminals, invitations, ratings, backlog,
-provision, export-csv, token, hub). Each module has `register(sub)` adding
-its parser; hub/cli.py lists them.
+"""Hall-IT subcommands of `pingjia` (hub, terminals, invitations, ratings, backlog,
+provision, export-csv, token, upstream). Each module has `register(sub)` adding
+its parser; `register_all` below is what hub/cli.py calls.
 
 Exit codes (the same for every command, so scripts can rely on them):
   0  done
@@ -19,7 +19,7 @@ UNAVAILABLE = 4
 # Order of `pingjia --help`. Modules import only the standard library at the
 # top, so `pingjia --help` stays fast.
 MODULES = ("hub_run", "terminals", "invitations", "ratings", "backlog", "provision",
-           "export_csv", "token", "upstream", "province")
+           "export_csv", "token", "upstream")
 
 
 def register_all(sub):

@@ -1,6 +1,6 @@
 """Shandong-style adapter: register the service, then the rating, in a signed envelope.
 
-Dialect, as the simulated platform (simulator/province/shandong.py) speaks it;
+Dialect, as the simulated platform (simulator/province/) speaks it;
 every request body is an envelope (hub/upstream/envelope.py):
 
   POST {endpoint}/service/register  data: serviceNumber (1 申请, 2 出证办结)

@@ -1,7 +1,7 @@
 """Zhejiang-style adapter: flat field set, case then ratings, ratings in batches.
 
 Field names follow the public Zhejiang interface (docs/UPSTREAM.md). Dialect, as
-the simulated platform (simulator/province/zhejiang.py) speaks it:
+the simulated platform (simulator/province/) speaks it:
 
   POST {endpoint}/case          one case: areaCode deptCode taskCode taskName
                                 projectNo proStatus userProp serviceTime dataSource

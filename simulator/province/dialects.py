@@ -1,15 +1,12 @@
-"""The two dialects the simulated platform speaks (see hub/upstream/zhejiang.py
-and hub/upstream/shandong.py for the wire description).
+"""The two dialects the simulated platform speaks (the wire description is in
+the hub's adapters, hub/upstream/zhejiang.py and hub/upstream/shandong.py).
 
 A handler takes the parsed request and returns (answer dict, wrote?) where
 `wrote` says the ledger changed — the server uses it to lose answers after
 commit. Rejections come back as answers, as a real platform's do.
 """
 
-from hub.upstream.envelope import EnvelopeError, open_envelope
-from hub.upstream.gm import GmSSL
-
-_GMSSL = GmSSL()   # verify with an implementation other than the hub's
+from simulator.province.envelope import EnvelopeError, open_envelope
 from simulator.province.rules import Rejected, BAD_FIELD, UNKNOWN_CASE
 
 
@@ -78,7 +75,7 @@ class Shandong:
         if method != "POST" or path not in ("/service/register", "/evaluation/push", "/evaluation/query"):
             return None, False
         try:
-            _mark, d = open_envelope(body, self.p.app_words, self.p.sm4_key, impl=_GMSSL)
+            _mark, d = open_envelope(body, self.p.app_words, self.p.sm4_key)
         except EnvelopeError as e:
             return {"custom": "fail", "msg": "envelope: %s" % e}, False
         if path == "/service/register":

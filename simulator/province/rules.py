@@ -6,15 +6,17 @@ scale is `satisfaction` (5 非常满意) unless configured as GB/T (1 非常满�
 label codes carry their level in the first digit, on our 5-best scale.
 """
 
+import calendar
 import re
+import time
 
-from protocol import domain
-from hub.halltime import cst_parse
+from simulator.province.codes import BAD_SATISFACTION, LABEL_CODES, label_satisfaction
 
 AREA = re.compile(r"^\d{6}(\d{6})?$")
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+BEIJING_OFFSET_S = 8 * 3600   # the platforms' times are Beijing time (UTC+8)
 FOLLOW_UP_DAYS = 60
-KNOWN_LABELS = frozenset(code for code, _ in domain.NATIONAL_LABELS)
 BAD_FIELD, UNKNOWN_CASE, LABEL_LEVEL, TOO_LATE = "1001", "1002", "1005", "1004"
 
 
@@ -44,9 +46,12 @@ def integer(d, key, allowed):
 
 
 def when(d, key):
+    """'yyyy-MM-dd HH:mm:ss' Beijing time -> epoch seconds."""
     v = d.get(key)
     try:
-        return cst_parse(v)
+        if not isinstance(v, str) or not TIME.match(v):
+            raise ValueError(v)
+        return calendar.timegm(time.strptime(v, "%Y-%m-%d %H:%M:%S")) - BEIJING_OFFSET_S
     except ValueError:
         raise Rejected(BAD_FIELD, "%s must be yyyy-MM-dd HH:mm:ss, got %r" % (key, v))
 
@@ -86,15 +91,15 @@ class Rules:
             raise Rejected(BAD_FIELD, "evalDetail must be comma-separated label codes")
         labels = []
         for part in filter(None, detail.split(",")):
-            if not part.isdigit() or int(part) not in KNOWN_LABELS:
+            if not part.isdigit() or int(part) not in LABEL_CODES:
                 raise Rejected(BAD_FIELD, "evalDetail has an unknown label code %r" % part)
-            if int(part) // 100 != level:
+            if label_satisfaction(int(part)) != level:
                 raise Rejected(LABEL_LEVEL, "label %s does not belong to satisfaction %d" % (part, sat))
             labels.append(int(part))
         writing = d.get("writingEvaluation", "")
         if not isinstance(writing, str) or len(writing) > 500:
             raise Rejected(BAD_FIELD, "writingEvaluation must be text of at most 500 characters")
-        if domain.is_bad(level) and not labels and not writing.strip():
+        if level in BAD_SATISFACTION and not labels and not writing.strip():
             raise Rejected(BAD_FIELD, "a bad rating needs evalDetail or writingEvaluation")
         if number == 2:
             if first_rating is None:
