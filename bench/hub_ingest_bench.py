@@ -27,7 +27,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 from hub.ingest import Ingest  # noqa: E402
 from hub.services import terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
-from hub_peer import Terminal  # noqa: E402
+from tests.support.hub_peer import Terminal  # noqa: E402
 from protocol.catalogue import acked_seqs  # noqa: E402
 
 

@@ -29,7 +29,7 @@ from hub.ingest import Ingest  # noqa: E402
 from hub.services import invitations, terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
 from hub.transports.serial_port import SerialPort  # noqa: E402
-from hub_peer import PtyLink, Terminal  # noqa: E402
+from tests.support.hub_peer import PtyLink, Terminal  # noqa: E402
 from protocol.linkparams import rto_for  # noqa: E402
 
 

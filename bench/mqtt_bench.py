@@ -277,7 +277,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="turns of the three set-ups")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    from tests.mqtt_broker import MosquittoBroker
+    from tests.support.mqtt_broker import MosquittoBroker
     n, sec, win = args.terminals, args.seconds, args.window
     runs = {"echo": [], "transport": [], "hub": []}
     # This VM's speed drifts (other jobs share its 2 cores): the three set-ups

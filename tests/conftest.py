@@ -39,7 +39,7 @@ def mosquitto(tmp_path):
     `.host`, `.port`; `.restart(downtime=0.5)` keeps the port and persistence;
     `.stop(kill=True)`; `.log()`. See tests/mqtt_broker.py.
     """
-    from tests.mqtt_broker import MosquittoBroker
+    from tests.support.mqtt_broker import MosquittoBroker
     broker = MosquittoBroker(tmp_path / "mosquitto").start()
     try:
         yield broker

@@ -4,7 +4,7 @@ and nothing half-stored (hypothesis over invitation bodies and query strings).""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from api_support import anyio_backend, api  # noqa: F401 (fixtures)
+from tests.support.api import anyio_backend, api  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from api_support import anyio_backend, api  # noqa: F401 (fixtures)
+from tests.support.api import anyio_backend, api  # noqa: F401 (fixtures)
 from hub.services import terminals
 
 pytestmark = pytest.mark.anyio

@@ -4,7 +4,7 @@ invitation's rating; ratings stored by the same service the ingest uses."""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from api_support import Api, make_config
+from tests.support.api import Api, make_config
 from hub.services import invitations, journal, terminals
 
 pytestmark = pytest.mark.anyio

@@ -5,8 +5,8 @@ import pytest
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
-from tests.api_support import Api, make_config
-from tests.upstream_support import Hall, make
+from tests.support.api import Api, make_config
+from tests.support.upstream import Hall, make
 
 pytestmark = pytest.mark.anyio
 

@@ -20,13 +20,13 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from api_support import REPO_ROOT, free_port, pingjia, wait_http
+from tests.support.api import REPO_ROOT, free_port, pingjia, wait_http
 from hub import config
 from hub.api.tokens import TokenStore
 from hub.services import terminals
 from hub.store import open_db
-from hub_peer import PtyLink, Terminal
-from mqtt_broker import MosquittoBroker
+from tests.support.hub_peer import PtyLink, Terminal
+from tests.support.mqtt_broker import MosquittoBroker
 from protocol import topics
 
 HALL = "e2e-hall"

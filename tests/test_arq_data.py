@@ -4,7 +4,7 @@ gap handling, and the bounds that hold when a side is not drained."""
 
 from protocol.framing import DATA, ACK, build_frame, max_wire_len
 
-from arq_helpers import A, B, frames_of, exchange, connected_pair
+from tests.support.arq import A, B, frames_of, exchange, connected_pair
 
 
 # -- data, acks, retransmission ----------------------------------------------

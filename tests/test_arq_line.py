@@ -12,10 +12,10 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 from protocol.arq import Link
 from protocol.framing import DATA, ACK, SYN, SYNACK, build_frame
 
-from arq_helpers import A, B, frames_of, connected_pair
+from tests.support.arq import A, B, frames_of, connected_pair
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "micropython"))
-import linksim  # noqa: E402
+from tests.support import linksim  # noqa: E402
 
 
 # -- fuzzing one end -------------------------------------------------------------

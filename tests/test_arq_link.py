@@ -7,7 +7,7 @@ import pytest
 from protocol.arq import Link
 from protocol.framing import DATA, ACK, SYN, SYNACK, build_frame
 
-from arq_helpers import A, B, frames_of, types, exchange, connected_pair
+from tests.support.arq import A, B, frames_of, types, exchange, connected_pair
 
 
 # -- construction and sending -----------------------------------------------

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from api_support import make_config, pingjia
+from tests.support.api import make_config, pingjia
 from hub.services import invitations, journal
 from hub.store import open_db
 

@@ -9,7 +9,7 @@ from protocol import MAX_PACKET
 from protocol.catalogue import MESSAGES
 from protocol.codec import encode, decode
 from protocol.errors import ProtocolError
-from strategies import message, any_message
+from tests.support.strategies import message, any_message
 
 RATING = {"t": "rating", "seq": 7, "eid": "E20261122-0001", "cs": "3301002026112200001",
           "lv": 2, "lb": [207, 213], "dp": 4200, "mt": 81234, "org": "live"}

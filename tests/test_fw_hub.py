@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fw_support import invite, invite_and_press, query as count, real_hub, wait
+from tests.support.fw import invite, invite_and_press, query as count, real_hub, wait
 from simulator.terminal import SimTerminal
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fw_support import invite, query, real_hub, wait
+from tests.support.fw import invite, query, real_hub, wait
 from simulator.terminal_mp import MpTerminal
 
 

@@ -11,7 +11,7 @@ import time
 
 from firmware.net.mqtt_client import MQTTClient
 from protocol import topics
-from tests.mqtt_observer import Observer
+from tests.support.mqtt_observer import Observer
 
 HALL, DEV = "hall-1", "T0001"
 UP, DOWN, STATE = topics.up(HALL, DEV), topics.down(HALL, DEV), topics.state(HALL, DEV)

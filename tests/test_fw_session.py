@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from fw_support import wait
+from tests.support.fw import wait
 from simulator.terminal import SimTerminal
 from simulator.terminal_hubpeer import HubPeer
 

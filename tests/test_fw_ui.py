@@ -5,9 +5,9 @@ the 其他 button, paging, and a label set the hub replaces.
 What is checked is the text drawn (SimTerminal.texts()) and what the hub
 receives."""
 
-from fw_support import wait
+from tests.support.fw import wait
 from simulator.shims import install
-from test_fw_session import rig, shows  # noqa: F401 (rig: the same terminal + hub fixture)
+from tests.test_fw_session import rig, shows  # noqa: F401 (rig: the same terminal + hub fixture)
 
 install()
 

@@ -4,7 +4,7 @@ MqttLink, SQLite). Rating, power cut with the rating owed, broker restart."""
 
 import pytest
 
-from fw_support import invite, invite_and_press, query, wait
+from tests.support.fw import invite, invite_and_press, query, wait
 from hub.ingest import Ingest
 from hub.services import terminals
 from hub.store import open_db

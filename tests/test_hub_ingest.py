@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hub.ingest import Ingest
 from hub.services import config, invitations, terminals
 from hub.store import open_db
-import hub_peer
-from hub_peer import Terminal
+from tests.support import hub_peer
+from tests.support.hub_peer import Terminal
 from protocol.errors import ProtocolError
 
 

@@ -16,7 +16,7 @@ from hub.ingest import Ingest
 from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.serial_manager import SerialManager
-from hub_peer import PtyLink, Terminal, committed
+from tests.support.hub_peer import PtyLink, Terminal, committed
 from protocol.errors import ProtocolError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,7 +111,7 @@ def test_bad_label_over_serial_is_nacked_and_not_stored(hall):
 
 
 def test_wrong_key_and_unknown_device_over_serial(hall):
-    from hub_peer import Terminal as T
+    from tests.support.hub_peer import Terminal as T
     bad = hall.terminal("T1", key=bytes(32))
     with pytest.raises(ProtocolError) as e:      # the hub's proof does not verify
         bad.handshake()

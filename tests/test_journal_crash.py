@@ -26,7 +26,7 @@ sys.path.append(os.path.join(os.path.dirname(HERE), "firmware"))
 sys.path.insert(0, os.path.join(HERE, "micropython"))
 
 import mp_journal_check as check  # noqa: E402
-from linksim import Rng  # noqa: E402
+from tests.support.linksim import Rng  # noqa: E402
 
 APPEND = st.tuples(st.just("append"), st.binary(max_size=60))
 OP = st.one_of(APPEND, APPEND, APPEND,

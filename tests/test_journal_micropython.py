@@ -41,7 +41,7 @@ def check(out):
 def test_journal_crash_checks_on_micropython_match_cpython(micropython, tmp_path):
     out = micropython(SCRIPT, mounts=[(os.path.join(REPO_ROOT, "protocol"), "/lib/protocol"),
                                       (os.path.join(REPO_ROOT, "firmware", "journal"), "/lib/journal"),
-                                      (MP_DIR, "/lib/mptests")],
+                                      (MP_DIR, "/lib/mptests"), (HERE, "/lib/tests")],
                       args=["/flash", str(SCENARIOS)])
     check(out)
     buf = io.StringIO()

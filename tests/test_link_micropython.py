@@ -43,7 +43,7 @@ def test_link_checks_pass_on_cpython():
 
 def test_link_checks_pass_on_micropython_with_the_same_results(micropython):
     from simulator.mpy import protocol_mounts
-    out = micropython(SCRIPT, mounts=protocol_mounts() + [(MP_DIR, "/lib/mptests")],
+    out = micropython(SCRIPT, mounts=protocol_mounts() + [(MP_DIR, "/lib/mptests"), (HERE, "/lib/tests")],
                       args=[str(ROUNDS)])
     check_summary(out)
     # Same PRNG, same code, no clock: the two interpreters must agree to the byte.

@@ -9,7 +9,7 @@ from hub.ingest.limits import MAX_COUNTED, MORE_TERMINALS, ErrorCounters
 from hub.services import terminals
 from hub.store import open_db
 from hub.transports.mqtt_devices import DeviceTable
-from hub_peer import Terminal
+from tests.support.hub_peer import Terminal
 from protocol import topics
 from protocol.session import TerminalHandshake
 

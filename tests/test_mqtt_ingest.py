@@ -16,8 +16,8 @@ from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.mqtt_link import MqttLink
 from protocol import topics
-from tests.mqtt_observer import Observer, wait_until
-from tests.mqtt_terminals import MqttFleet
+from tests.support.mqtt_observer import Observer, wait_until
+from tests.support.mqtt_terminals import MqttFleet
 
 HALL = "hall-1"
 

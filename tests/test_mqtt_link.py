@@ -17,7 +17,7 @@ from firmware.net.mqtt_client import MQTTClient
 from hub.transports.mqtt_devices import BAD_TOPIC
 from hub.transports.mqtt_link import MqttLink, message_type
 from protocol import topics
-from tests.mqtt_observer import Observer, wait_until
+from tests.support.mqtt_observer import Observer, wait_until
 
 HALL = "hall-1"
 

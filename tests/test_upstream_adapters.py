@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from hub.upstream import ConfigError, Outcome, make_adapter
 from hub.upstream.envelope import EnvelopeError, open_envelope, seal
 from simulator.province.server import ProvincePlatform
-from tests.upstream_support import SM4, adapter_config
+from tests.support.upstream import SM4, adapter_config
 
 NOW = time.time()
 

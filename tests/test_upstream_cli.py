@@ -11,7 +11,7 @@ import pytest
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
-from tests.upstream_support import Hall, make
+from tests.support.upstream import Hall, make
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

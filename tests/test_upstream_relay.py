@@ -12,7 +12,7 @@ from hub.upstream import outbox
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
-from tests.upstream_support import SM4, Hall, adapter_config, make
+from tests.support.upstream import SM4, Hall, adapter_config, make
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -150,7 +150,7 @@ RELAY_PROCESS = """
 import sys, time
 from hub.upstream.relay import Relay
 from hub.upstream.pacing import Breaker
-from tests.upstream_support import adapter_config
+from tests.support.upstream import adapter_config
 from hub.upstream import make_adapter
 class P: url = sys.argv[2]
 r = Relay(sys.argv[1], make_adapter(adapter_config(P, sys.argv[3])), base_s=0.01, cap_s=0.05,

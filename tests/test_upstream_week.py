@@ -7,7 +7,7 @@ import pytest
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
-from tests.upstream_support import SM4, Hall, make
+from tests.support.upstream import SM4, Hall, make
 
 HOUR = 3600.0
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-import vectors_gen
+from tests import vectors_gen
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = vectors_gen.OUT

@@ -18,7 +18,7 @@ import os
 import sys
 
 import mp_journal_check as check
-from linksim import Rng
+from tests.support.linksim import Rng
 from journal import Journal, JournalCorrupt
 from journal.format import HEADER_LEN, build, parse_header, seed_for, APPEND, ACK
 

@@ -10,7 +10,7 @@ Usage: mp_link.py [ROUNDS]   (ROUNDS scales the number of seeds, default 1)
 
 import sys
 
-import linksim
+from tests.support import linksim
 from protocol import cobs
 from protocol.framing import DATA, ACK, SYN, SYNACK, Deframer, build_frame, parse_frame
 

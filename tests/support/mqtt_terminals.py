@@ -20,7 +20,7 @@ import time
 
 from firmware.net.mqtt_client import MQTTClient
 from hub.transports.mqtt_link import message_type
-from hub_peer import Terminal
+from tests.support.hub_peer import Terminal
 
 
 class MqttFleet:
