@@ -19,10 +19,13 @@ if REPO_ROOT not in sys.path:
 
 from simulator.mpy import run_micropython  # noqa: E402
 
+TESTS_MOUNT = (os.path.join(REPO_ROOT, "tests"), "/lib/tests")
+
 
 @pytest.fixture
 def micropython():
     def run(script, mounts=(), args=(), heap=None, timeout=300):
+        mounts = list(mounts) + [TESTS_MOUNT]
         result = run_micropython(script, mounts=mounts, args=args, heap=heap, timeout=timeout)
         if result.returncode != 0:
             pytest.fail("MicroPython run of %s exited %s\n--- stderr ---\n%s--- stdout ---\n%s"

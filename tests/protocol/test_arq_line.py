@@ -4,8 +4,6 @@ throws arbitrary input at one end, and simulated lossy lines between two ends
 checked against the stated guarantee: exactly once, in order."""
 
 import math
-import os
-import sys
 
 from hypothesis import given, settings, strategies as st, HealthCheck
 
@@ -14,8 +12,7 @@ from protocol.framing import DATA, ACK, SYN, SYNACK, build_frame
 
 from tests.support.arq import A, B, frames_of, connected_pair
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "micropython"))
-from tests.support import linksim  # noqa: E402
+from tests.support import linksim
 
 
 # -- fuzzing one end -------------------------------------------------------------

@@ -2,23 +2,20 @@
 
 import json
 import os
-import sys
 
 import pytest
 
-from tests import vectors_gen
+from tests.protocol import mp_vectors, vectors_gen
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = vectors_gen.OUT
-sys.path.insert(0, os.path.join(HERE, "micropython"))
-import mp_vectors  # noqa: E402
 
 
 def test_committed_vectors_match_the_generator():
     with open(VECTORS, encoding="utf-8") as f:
         committed = json.load(f)
     assert committed == json.loads(json.dumps(vectors_gen.build(), ensure_ascii=False)), \
-        "protocol/vectors.json is stale: run python tests/vectors_gen.py and review the diff"
+        "protocol/vectors.json is stale: run python -m tests.protocol.vectors_gen and review the diff"
 
 
 def test_vectors_cover_every_message_type_and_bad_cases():
@@ -35,8 +32,7 @@ def test_vectors_pass_on_cpython():
 
 def test_vectors_pass_on_micropython(micropython):
     from simulator.mpy import protocol_mounts
-    out = micropython(os.path.join(HERE, "micropython", "mp_vectors.py"),
-                      mounts=protocol_mounts() + [(os.path.join(HERE, "micropython"), "/lib/mptests")],
+    out = micropython(os.path.join(HERE, "mp_vectors.py"), mounts=protocol_mounts(),
                       args=["/lib/protocol/vectors.json"])
     assert "0 failed" in out and " passed" in out
     # The same number of checks as on CPython: the link vectors ran there too.
@@ -91,7 +87,7 @@ def test_frame_vectors_follow_the_documented_layout():
 
 
 def test_link_vectors_check_counts_every_case():
-    import link_vectors_check
+    from tests.protocol import link_vectors_check
     v = _link()
     n = link_vectors_check.check(v)
     assert n == len(v["frames"]) + len(v["bad_frames"]) + len(v["streams"]) * len(link_vectors_check._CHUNKS)

@@ -58,7 +58,7 @@ def check_handshake(h):
 def check_link(v):
     if "frames" not in v:
         return 0
-    from link_vectors_check import check
+    from tests.protocol.link_vectors_check import check
     return check(v)
 
 

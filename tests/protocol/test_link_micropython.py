@@ -5,14 +5,11 @@ import contextlib
 import io
 import os
 import re
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MP_DIR = os.path.join(HERE, "micropython")
-SCRIPT = os.path.join(MP_DIR, "mp_link.py")
+from tests.protocol import mp_link
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mp_link.py")
 ROUNDS = 2
-sys.path.insert(0, MP_DIR)
-import mp_link  # noqa: E402
 
 SUMMARY = re.compile(r"^mp_link ok: (\d+) link runs, (\d+) messages delivered, (\d+) repeats "
                      r"across reboots; (\d+) frames and (\d+) bad pieces deframed; "
@@ -43,7 +40,7 @@ def test_link_checks_pass_on_cpython():
 
 def test_link_checks_pass_on_micropython_with_the_same_results(micropython):
     from simulator.mpy import protocol_mounts
-    out = micropython(SCRIPT, mounts=protocol_mounts() + [(MP_DIR, "/lib/mptests"), (HERE, "/lib/tests")],
+    out = micropython(SCRIPT, mounts=protocol_mounts(),
                       args=[str(ROUNDS)])
     check_summary(out)
     # Same PRNG, same code, no clock: the two interpreters must agree to the byte.
