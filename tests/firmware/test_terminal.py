@@ -1,15 +1,12 @@
 """The Terminal stepped with a fake clock against an in-process hub side
-(tests/micropython/mp_fw_session.Rig), for cases that need a tight setup."""
+(tests/firmware/mp_fw_session.Rig), for cases that need a tight setup."""
 
 import asyncio
-import os
-import sys
 
 from simulator.shims import install
 
 install()
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "micropython"))
-from mp_fw_session import Rig  # noqa: E402
+from tests.firmware.mp_fw_session import Rig  # noqa: E402
 
 
 def test_full_journal_shows_the_error_screen_not_thanks(tmp_path):

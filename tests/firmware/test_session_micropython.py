@@ -2,7 +2,7 @@
 on real MicroPython, and the very same run on CPython: invite, press, journal,
 ack, bad rating with labels, timeout, cancel, reboot with a rating owed.
 
-tests/micropython/mp_fw_session.py steps the firmware with a fake clock and
+tests/firmware/mp_fw_session.py steps the firmware with a fake clock and
 deterministic random bytes against simulator/terminal_hubcore.py in the same
 interpreter, so the two interpreters must print identical lines."""
 
@@ -10,12 +10,10 @@ import asyncio
 import contextlib
 import io
 import os
-import sys
 
 from simulator.mpy import REPO_ROOT, protocol_mounts
 
-MP_DIR = os.path.join(REPO_ROOT, "tests", "micropython")
-sys.path.insert(0, MP_DIR)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CHECKS = ("hello carries the journal depth", "rating delivered live", "kept until acked",
           "journal empty after ack", "bad rating with a label", "timeout reported",
@@ -25,14 +23,13 @@ CHECKS = ("hello carries the journal depth", "rating delivered live", "kept unti
 
 def mounts():
     return protocol_mounts() + [(os.path.join(REPO_ROOT, "firmware"), "/lib/firmware"),
-                                (os.path.join(REPO_ROOT, "simulator"), "/lib/simulator"),
-                                (MP_DIR, "/lib/mptests")]
+                                (os.path.join(REPO_ROOT, "simulator"), "/lib/simulator")]
 
 
 def run_on_cpython(flash):
     from simulator.shims import install
     install()
-    import mp_fw_session
+    from tests.firmware import mp_fw_session
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         asyncio.run(mp_fw_session.main(flash))
@@ -51,6 +48,6 @@ def test_firmware_session_on_cpython(tmp_path):
 
 
 def test_firmware_session_on_micropython_matches_cpython(micropython, tmp_path):
-    out = micropython(os.path.join(MP_DIR, "mp_fw_run.py"), mounts=mounts(), args=["/flash"])
+    out = micropython(os.path.join(HERE, "mp_fw_run.py"), mounts=mounts(), args=["/flash"])
     check(out)
     assert out == run_on_cpython(str(tmp_path / "flash"))

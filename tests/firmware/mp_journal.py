@@ -17,7 +17,7 @@ Usage: mp_journal.py DIR [SCENARIOS]   DIR: a writable directory
 import os
 import sys
 
-import mp_journal_check as check
+from tests.firmware import mp_journal_check as check
 from tests.support.linksim import Rng
 from journal import Journal, JournalCorrupt
 from journal.format import HEADER_LEN, build, parse_header, seed_for, APPEND, ACK

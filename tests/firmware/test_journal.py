@@ -11,7 +11,7 @@ import pytest
 
 from protocol import codec
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The device layout: firmware/ is the root, so the module is `journal`.
 sys.path.append(os.path.join(REPO_ROOT, "firmware"))
 

@@ -7,7 +7,7 @@ receives."""
 
 from tests.support.fw import wait
 from simulator.shims import install
-from tests.test_fw_session import rig, shows  # noqa: F401 (rig: the same terminal + hub fixture)
+from tests.firmware.test_session import rig, shows  # noqa: F401 (rig: the same terminal + hub fixture)
 
 install()
 

@@ -23,14 +23,14 @@ from simulator.screenshot import screenshot_png  # noqa: E402
 from simulator.tools import render_screens  # noqa: E402
 from simulator.tools.screen_samples import SAMPLES, level_labels  # noqa: E402
 
-MP_DIR = os.path.join(REPO_ROOT, "tests", "micropython")
+HERE = os.path.dirname(os.path.abspath(__file__))
 FONT_PATH = os.path.join(REPO_ROOT, "firmware", "fonts", "unifont16.bin")
 W, H = 320, 240
 BADGE_X = W - theme.BADGE_W
 
 
 def _load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(MP_DIR, name + ".py"))
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -295,12 +295,11 @@ def test_committed_snapshots_are_current(tmp_path):
 
 def mp_mounts():
     return protocol_mounts() + [(os.path.join(REPO_ROOT, "firmware"), "/lib/firmware"),
-                                (os.path.join(REPO_ROOT, "simulator", "tools"), "/lib/pjtools"),
-                                (MP_DIR, "/lib/mptests")]
+                                (os.path.join(REPO_ROOT, "simulator", "tools"), "/lib/pjtools")]
 
 
 def test_micropython_draws_the_same_bytes_and_fits_the_heap(micropython):
-    out = micropython(os.path.join(MP_DIR, "mp_ui.py"), mounts=mp_mounts(),
+    out = micropython(os.path.join(HERE, "mp_ui.py"), mounts=mp_mounts(),
                       args=["/lib/firmware/fonts/unifont16.bin"])
     lines = [json.loads(line) for line in out.splitlines()]
     heap = lines.pop()["heap"]

@@ -1,7 +1,7 @@
 """Power cuts at any byte: the journal reopens cleanly and loses nothing that
 append()/ack() returned for.
 
-A scenario runs on MemFS (tests/micropython/mp_journal_fs.py), which logs
+A scenario runs on MemFS (tests/firmware/mp_journal_fs.py), which logs
 every write; a cut is a position in that log (a write weighs its bytes,
 a sync/rename/remove 1). The flash is rebuilt as the cut left it, bytes not
 yet synced are optionally corrupted (bit flips, junk past the end: erased
@@ -22,10 +22,9 @@ import sys
 from hypothesis import given, settings, strategies as st
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.append(os.path.join(os.path.dirname(HERE), "firmware"))
-sys.path.insert(0, os.path.join(HERE, "micropython"))
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(HERE)), "firmware"))
 
-import mp_journal_check as check  # noqa: E402
+from tests.firmware import mp_journal_check as check  # noqa: E402
 from tests.support.linksim import Rng  # noqa: E402
 
 APPEND = st.tuples(st.just("append"), st.binary(max_size=60))

@@ -1,4 +1,4 @@
-"""The journal's crash checks (tests/micropython/mp_journal.py) pass on real
+"""The journal's crash checks (tests/firmware/mp_journal.py) pass on real
 MicroPython, the WebAssembly port, and print the very same lines on CPython.
 
 On MicroPython firmware/journal is mounted at /lib/journal, as on the device
@@ -14,13 +14,11 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(HERE)
-MP_DIR = os.path.join(HERE, "micropython")
-SCRIPT = os.path.join(MP_DIR, "mp_journal.py")
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+SCRIPT = os.path.join(HERE, "mp_journal.py")
 SCENARIOS = 2
 sys.path.append(os.path.join(REPO_ROOT, "firmware"))
-sys.path.insert(0, MP_DIR)
-import mp_journal  # noqa: E402
+from tests.firmware import mp_journal  # noqa: E402
 
 SUMMARY = re.compile(r"^mp_journal ok: (\d+) scenarios, (\d+) cut points \(x2 with "
                      r"corruption\); 4 real-fs cases$", re.M)
@@ -40,8 +38,7 @@ def check(out):
 
 def test_journal_crash_checks_on_micropython_match_cpython(micropython, tmp_path):
     out = micropython(SCRIPT, mounts=[(os.path.join(REPO_ROOT, "protocol"), "/lib/protocol"),
-                                      (os.path.join(REPO_ROOT, "firmware", "journal"), "/lib/journal"),
-                                      (MP_DIR, "/lib/mptests"), (HERE, "/lib/tests")],
+                                      (os.path.join(REPO_ROOT, "firmware", "journal"), "/lib/journal")],
                       args=["/flash", str(SCENARIOS)])
     check(out)
     buf = io.StringIO()

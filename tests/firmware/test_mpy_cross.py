@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MICROPYTHON_DIRS = ("protocol", "firmware")
 CPYTHON_ONLY = {"dataclasses", "typing", "enum", "pathlib", "abc", "threading",
                 "socket", "subprocess"}

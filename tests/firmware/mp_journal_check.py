@@ -24,7 +24,7 @@ Ops: ("append", payload) | ("ack", k): ack the k-th pending (mod depth) |
 from journal import Journal, JournalFull
 from journal.format import HEADER_LEN, OVERHEAD
 
-from mp_journal_fs import MemFS, corrupt, state_at, units
+from tests.firmware.mp_journal_fs import MemFS, corrupt, state_at, units
 
 PATH = "/flash/journal.bin"
 

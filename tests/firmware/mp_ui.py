@@ -36,7 +36,7 @@ async def main(font_path, quiet):
     import firmware.ui.screens
     import firmware.ui.panel
     code = await settle() - base
-    import mp_ui_render  # the test's own helper and sample data: not counted
+    from tests.firmware import mp_ui_render  # the test's own helper and sample data: not counted
     base = await settle() - code
     cv, strip = mp_ui_render.setup(font_path)
     resident = await settle() - base - code
