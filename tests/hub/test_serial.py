@@ -19,7 +19,7 @@ from hub.transports.serial_manager import SerialManager
 from tests.support.hub_peer import PtyLink, Terminal, committed
 from protocol.errors import ProtocolError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Line:
@@ -184,8 +184,8 @@ def test_kill_9_loses_nothing_that_was_acked(tmp_path):
                                staff_name="甲")["eid"] for i in range(150)]
     db.conn.close()
     line = Line(str(tmp_path), "ttyUSB0")
-    child = subprocess.Popen([sys.executable, os.path.join(HERE, "hub_serial_child.py"), path,
-                              str(tmp_path / "ttyUSB*")], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "tests.hub.serial_child", path,
+                              str(tmp_path / "ttyUSB*")], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
     t = None
     try:
         assert child.stdout.readline().strip() == "ready"

@@ -1,17 +1,14 @@
 """A hub ingest with serial ports in its own process, for the kill -9 test.
 
-    python tests/hub_serial_child.py DB_PATH GLOB
+    python -m tests.hub.serial_child DB_PATH GLOB   (from the repository root)
 Prints "ready" once serving, then runs until killed.
 """
 
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from hub.ingest import Ingest  # noqa: E402
-from hub.transports.serial_manager import SerialManager  # noqa: E402
+from hub.ingest import Ingest
+from hub.transports.serial_manager import SerialManager
 
 
 def main():

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from hub import config
 from hub.config import ConfigError
 
-EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "hub", "data", "hub.example.toml")
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "hub", "data", "hub.example.toml")
 
 
 def write(tmp_path, text, name="hub.toml"):
