@@ -14,7 +14,7 @@ from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, Hall, adapter_config, make
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture

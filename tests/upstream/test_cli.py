@@ -13,7 +13,7 @@ from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import Hall, make
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
