@@ -1,6 +1,6 @@
 """The CPython framebuf shim draws the same bytes as MicroPython's framebuf.
 
-Random drawing programs (hypothesis) run through tests/micropython/mp_ui_framebuf.py
+Random drawing programs (hypothesis) run through tests/simulator/mp_framebuf.py
 on the real MicroPython WebAssembly port and on CPython with simulator/shims;
 every buffer's sha256 must match. Plus behaviour checks of the shim alone.
 """
@@ -11,7 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from simulator.mpy import REPO_ROOT, run_micropython
+from simulator.mpy import run_micropython
 from simulator.shims import install
 
 install()
@@ -20,7 +20,7 @@ import framebuf  # noqa: E402  (the shim, on CPython)
 
 import importlib.util  # noqa: E402
 
-SCRIPT = os.path.join(REPO_ROOT, "tests", "micropython", "mp_ui_framebuf.py")
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mp_framebuf.py")
 _spec = importlib.util.spec_from_file_location("mp_ui_framebuf", SCRIPT)
 mp_ui_framebuf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mp_ui_framebuf)
