@@ -1,6 +1,6 @@
 """The flash journal's crash checks, run unchanged on MicroPython and CPython.
 
-tests/test_journal_micropython.py runs this on both and compares the output
+tests/firmware/test_journal_micropython.py runs this on both and compares the output
 (own PRNG, nothing random printed, so the lines must match). Two parts:
 
 1. Power cuts at every unit of a recorded scenario's writes (MemFS, see
@@ -19,8 +19,8 @@ import sys
 
 from tests.firmware import mp_journal_check as check
 from tests.support.linksim import Rng
-from journal import Journal, JournalCorrupt
-from journal.format import HEADER_LEN, build, parse_header, seed_for, APPEND, ACK
+from firmware.journal import Journal, JournalCorrupt
+from firmware.journal.format import HEADER_LEN, build, parse_header, seed_for, APPEND, ACK
 
 
 def random_ops(rng, n, max_payload):

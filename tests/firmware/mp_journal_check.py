@@ -21,8 +21,8 @@ Ops: ("append", payload) | ("ack", k): ack the k-th pending (mod depth) |
 ("compact",) | ("reopen",): close and open again (a clean reboot).
 """
 
-from journal import Journal, JournalFull
-from journal.format import HEADER_LEN, OVERHEAD
+from firmware.journal import Journal, JournalFull
+from firmware.journal.format import HEADER_LEN, OVERHEAD
 
 from tests.firmware.mp_journal_fs import MemFS, corrupt, state_at, units
 

@@ -1,23 +1,17 @@
 """The flash journal (firmware/journal) on CPython, on real files.
 
-Crash safety is in test_journal_crash.py; the same checks on real
-MicroPython in test_journal_micropython.py.
+Crash safety is in tests/firmware/test_journal_crash.py; the same checks on
+real MicroPython in tests/firmware/test_journal_micropython.py.
 """
 
 import os
-import sys
 
 import pytest
 
+from firmware.journal import DEFAULT_CAPACITY, Journal, JournalCorrupt, JournalFull
+from firmware.journal.format import ACK_LEN, HEADER_LEN, OVERHEAD
+from firmware.journal.osfs import OsFS
 from protocol import codec
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The device layout: firmware/ is the root, so the module is `journal`.
-sys.path.append(os.path.join(REPO_ROOT, "firmware"))
-
-from journal import DEFAULT_CAPACITY, Journal, JournalCorrupt, JournalFull  # noqa: E402
-from journal.format import ACK_LEN, HEADER_LEN, OVERHEAD  # noqa: E402
-from journal.osfs import OsFS  # noqa: E402
 
 
 class FlushOnlyFS(OsFS):

@@ -16,16 +16,10 @@ Both rename flavours are covered: atomic replace (littlefs, POSIX) and
 FAT's (target removed first, so a cut can leave only the new file).
 """
 
-import os
-import sys
-
 from hypothesis import given, settings, strategies as st
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.append(os.path.join(os.path.dirname(os.path.dirname(HERE)), "firmware"))
-
-from tests.firmware import mp_journal_check as check  # noqa: E402
-from tests.support.linksim import Rng  # noqa: E402
+from tests.firmware import mp_journal_check as check
+from tests.support.linksim import Rng
 
 APPEND = st.tuples(st.just("append"), st.binary(max_size=60))
 OP = st.one_of(APPEND, APPEND, APPEND,

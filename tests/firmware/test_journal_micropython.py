@@ -1,8 +1,8 @@
 """The journal's crash checks (tests/firmware/mp_journal.py) pass on real
 MicroPython, the WebAssembly port, and print the very same lines on CPython.
 
-On MicroPython firmware/journal is mounted at /lib/journal, as on the device
-(firmware/ is the root there), and the real-filesystem part runs on the
+On MicroPython firmware/journal is mounted at /lib/firmware/journal, as on the
+device, and the real-filesystem part runs on the
 port's in-memory VFS: torn appends and acks, a half-written compaction, a
 cut replace and a damaged header are made there with plain file writes.
 """
@@ -11,14 +11,13 @@ import contextlib
 import io
 import os
 import re
-import sys
+
+from simulator.mpy import REPO_ROOT
+from tests.firmware import mp_journal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(HERE, "mp_journal.py")
 SCENARIOS = 2
-sys.path.append(os.path.join(REPO_ROOT, "firmware"))
-from tests.firmware import mp_journal  # noqa: E402
 
 SUMMARY = re.compile(r"^mp_journal ok: (\d+) scenarios, (\d+) cut points \(x2 with "
                      r"corruption\); 4 real-fs cases$", re.M)
@@ -38,7 +37,7 @@ def check(out):
 
 def test_journal_crash_checks_on_micropython_match_cpython(micropython, tmp_path):
     out = micropython(SCRIPT, mounts=[(os.path.join(REPO_ROOT, "protocol"), "/lib/protocol"),
-                                      (os.path.join(REPO_ROOT, "firmware", "journal"), "/lib/journal")],
+                                      (os.path.join(REPO_ROOT, "firmware", "journal"), "/lib/firmware/journal")],
                       args=["/flash", str(SCENARIOS)])
     check(out)
     buf = io.StringIO()

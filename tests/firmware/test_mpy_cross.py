@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
+from simulator.mpy import REPO_ROOT
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MICROPYTHON_DIRS = ("protocol", "firmware")
 CPYTHON_ONLY = {"dataclasses", "typing", "enum", "pathlib", "abc", "threading",
                 "socket", "subprocess"}

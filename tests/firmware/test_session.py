@@ -2,29 +2,10 @@
 side built from the protocol package (simulator/terminal_hubpeer.py).
 
 What is checked is what a citizen sees (the strings on screen) and what the
-hub receives (ratings, timeouts, each stored once, in order)."""
+hub receives (ratings, timeouts, each stored once, in order). The terminal
+and its hub side are the `rig` fixture (tests/firmware/conftest.py)."""
 
-import os
-
-import pytest
-
-from tests.support.fw import wait
-from simulator.terminal import SimTerminal
-from simulator.terminal_hubpeer import HubPeer
-
-DEV = "T0001"
-
-
-@pytest.fixture
-def rig(tmp_path):
-    key = os.urandom(32)
-    term = SimTerminal(DEV, key, str(tmp_path / "flash"))
-    peer = HubPeer(term.port, {DEV: key})
-    peer.wait(lambda: peer.online)
-    yield term, peer
-    term.close()
-    peer.close()
-    assert term.crashed is None
+from tests.support.fw import shows, wait
 
 
 def presses(term, *buttons, gap=300):
@@ -32,10 +13,6 @@ def presses(term, *buttons, gap=300):
     for b in buttons:
         term.advance(gap)
         term.press(b)
-
-
-def shows(term, *texts):
-    return lambda: all(t in term.texts() for t in texts)
 
 
 def test_scripted_session_invite_press_journal_ack(rig, tmp_path):

@@ -5,9 +5,8 @@ the 其他 button, paging, and a label set the hub replaces.
 What is checked is the text drawn (SimTerminal.texts()) and what the hub
 receives."""
 
-from tests.support.fw import wait
+from tests.support.fw import shows, wait
 from simulator.shims import install
-from tests.firmware.test_session import rig, shows  # noqa: F401 (rig: the same terminal + hub fixture)
 
 install()
 

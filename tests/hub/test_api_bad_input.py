@@ -4,8 +4,6 @@ and nothing half-stored (hypothesis over invitation bodies and query strings).""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.support.api import anyio_backend, api  # noqa: F401 (fixtures)
-
 pytestmark = pytest.mark.anyio
 
 FIELDS = ("window", "case_serial", "visit", "matter_code", "matter_name", "staff_id",

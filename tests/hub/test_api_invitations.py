@@ -6,7 +6,6 @@ import sqlite3
 
 import pytest
 
-from tests.support.api import anyio_backend, api  # noqa: F401 (fixtures)
 from hub.services import terminals
 
 pytestmark = pytest.mark.anyio

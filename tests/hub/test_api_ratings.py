@@ -13,11 +13,6 @@ DAY = 86400 * 1000
 T0 = 1718064000000  # 2024-06-11 08:00:00 +08:00
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 def seed(db):
     """Two windows; 12 ratings: levels cycle 5..1, bad ones with reasons."""
     terminals.provision(db, "T-12", "12")

@@ -18,8 +18,8 @@ from hub.store import open_db
 from hub.transports.serial_manager import SerialManager
 from tests.support.hub_peer import PtyLink, Terminal, committed
 from protocol.errors import ProtocolError
+from simulator.mpy import REPO_ROOT
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Line:

@@ -5,7 +5,8 @@ import os
 import subprocess
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from simulator.mpy import REPO_ROOT
+
 
 
 def test_sim_runs_three_terminals_from_a_script(tmp_path):
@@ -14,7 +15,7 @@ def test_sim_runs_three_terminals_from_a_script(tmp_path):
     script.write_text("sleep 0.3\nshow T0003\npress T0002 1\npng T0002 %s\nshow T9999\nquit\n" % png)
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--terminals", "3", "--serial",
                           "--flash", str(tmp_path / "flash"), "--script", str(script)],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     ports = [line.split() for line in lines[:3]]
@@ -32,7 +33,7 @@ def test_sim_runs_a_terminal_on_micropython(tmp_path):
     script.write_text("sleep 1.5\nshow T0001\nquit\n")
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--serial", "--micropython",
                           "--flash", str(tmp_path / "flash"), "--script", str(script)],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("T0001 /dev/pts/")
@@ -45,7 +46,7 @@ def test_sim_over_mqtt(tmp_path, mosquitto):
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--mqtt",
                           "%s:%d" % (mosquitto.host, mosquitto.port), "--hall", "hall-1",
                           "--flash", str(tmp_path / "flash"), "--script", str(script)],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "T0001 mqtt://%s:%d" % (mosquitto.host, mosquitto.port)
@@ -54,7 +55,7 @@ def test_sim_over_mqtt(tmp_path, mosquitto):
 
 def test_sim_refuses_unclear_links(tmp_path):
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--flash", str(tmp_path)],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "--serial or --mqtt" in out.stderr
 
 
@@ -62,7 +63,7 @@ def test_sim_http_api(tmp_path):
     import urllib.request
     proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "sim", "--terminals", "2", "--serial",
                              "--http", "0", "--flash", str(tmp_path / "flash")],
-                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         lines = [proc.stdout.readline().strip() for _ in range(3)]
         base = lines[2]

@@ -8,13 +8,12 @@ import sys
 import time
 
 import httpx
-import pytest
 
 from hub import config
 from hub.api import HubContext, create_app
 from hub.api.tokens import TokenStore
+from simulator.mpy import REPO_ROOT
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def make_config(tmp_path, text=""):
@@ -76,20 +75,3 @@ def wait_http(url, timeout=20, proc=None):
         except httpx.TransportError:
             time.sleep(0.1)
     raise TimeoutError("no answer from %s" % url)
-
-
-# Fixtures shared by the API test modules (imported there by name).
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-async def api(tmp_path):
-    """The app in-process with window 12 and its terminal T-12 provisioned."""
-    from hub.services import terminals
-    a = Api(make_config(tmp_path))
-    a.db_call(terminals.provision, "T-12", "12")
-    yield a
-    await a.aclose()

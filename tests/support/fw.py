@@ -1,4 +1,4 @@
-"""Helpers shared by the firmware tests (tests/test_fw_*.py)."""
+"""Helpers shared by the firmware tests (tests/firmware/)."""
 
 import contextlib
 import os
@@ -15,6 +15,11 @@ def wait(cond, timeout=15.0, every=0.01):
             return v
         time.sleep(every)
     raise AssertionError("condition not met within %s s" % timeout)
+
+
+def shows(term, *texts):
+    """A condition for wait(): TERM shows every one of TEXTS on its screen."""
+    return lambda: all(t in term.texts() for t in texts)
 
 
 def query(db_path, sql):

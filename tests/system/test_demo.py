@@ -5,13 +5,14 @@ import re
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from simulator.mpy import REPO_ROOT
+
 
 
 def test_demo_rates_and_forwards_everything(tmp_path):
     p = subprocess.run([sys.executable, "-m", "hub.cli", "demo", "--duration", "30", "--every", "1.5",
                         "--api-port", "0", "--seed", "7", "--data", str(tmp_path / "demo")],
-                       cwd=ROOT, capture_output=True, text=True, timeout=180)
+                       cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
     assert "T0001 (/dev/pts/" in out and "T0005 (MQTT)" in out

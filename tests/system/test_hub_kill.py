@@ -13,11 +13,12 @@ import subprocess
 import sys
 import threading
 
-from tests.support.api import REPO_ROOT, wait_http
+from tests.support.api import wait_http
 from tests.system.test_uvicorn import HALL, RunningHub
 from tests.support.mqtt_observer import wait_until
 from tests.support.mqtt_terminals import MqttFleet
 from tests.hub.test_mqtt_ingest import rate_until_acked
+from simulator.mpy import REPO_ROOT
 
 N = 40
 

@@ -20,14 +20,15 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from tests.support.api import REPO_ROOT, free_port, pingjia, wait_http
+from tests.support.api import free_port, pingjia, wait_http
 from hub import config
 from hub.api.tokens import TokenStore
 from hub.services import terminals
 from hub.store import open_db
 from tests.support.hub_peer import PtyLink, Terminal
-from tests.support.mqtt_broker import MosquittoBroker
+from simulator.broker import MosquittoBroker
 from protocol import topics
+from simulator.mpy import REPO_ROOT
 
 HALL = "e2e-hall"
 PHONE = "13912345678"

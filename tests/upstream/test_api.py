@@ -11,11 +11,6 @@ from tests.support.upstream import Hall, make
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def test_dead_letter_visible_and_replayed_through_api(tmp_path):
     cfg = make_config(tmp_path)
     platform = ProvincePlatform(area_code="330100").start()

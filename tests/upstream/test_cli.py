@@ -12,8 +12,8 @@ from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import Hall, make
+from simulator.mpy import REPO_ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def setup(tmp_path):
 
 def cli(conf, *args):
     p = subprocess.run([sys.executable, "-m", "hub.cli", "upstream", *args, "--config", conf],
-                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+                       cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     return p.returncode, p.stdout + p.stderr
 
 

@@ -13,8 +13,8 @@ from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, Hall, adapter_config, make
+from simulator.mpy import REPO_ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
@@ -167,7 +167,7 @@ def test_kill_9_mid_relay_then_restart_still_exactly_once(hall, platform, adapte
     cases = hall.rated_cases(40)
     platform.faults.set(delay_s=0.01)
     proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, hall.db_path, platform.url, adapter],
-                            cwd=ROOT, stdout=subprocess.PIPE)
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE)
     try:
         assert proc.stdout.readline().strip() == b"ready"
         deadline = time.time() + 20
