@@ -23,6 +23,8 @@ import socket
 import subprocess
 import time
 
+from simulator.ports import free_port
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_CONF = os.path.join(REPO_ROOT, "hub", "data", "mosquitto.conf")
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -31,12 +33,6 @@ HOST = "127.0.0.1"
 # Keys of the shipped config that name places on a hall's machine.
 _REPLACED = {"listener", "persistence_location", "persistence_file", "log_dest",
              "pid_file", "user", "log_type"}
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def _shipped_settings():
@@ -57,7 +53,7 @@ class MosquittoBroker:
         self.workdir = str(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.host = HOST
-        self.port = free_port()
+        self.port = free_port(HOST)
         self.persistence = persistence
         self.extra = list(extra)
         self.conf_path = os.path.join(self.workdir, "mosquitto.conf")

@@ -2,7 +2,6 @@
 the app in-process (httpx.AsyncClient over ASGITransport) or under uvicorn."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -46,12 +45,6 @@ class Api:
     async def aclose(self):
         await self.client.aclose()
         self.ctx.close()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pingjia(*args, cwd=None, env=None, timeout=60, input=None):

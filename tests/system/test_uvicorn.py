@@ -20,7 +20,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from tests.support.api import free_port, pingjia, wait_http
+from tests.support.api import pingjia, wait_http
 from hub import config
 from hub.api.tokens import TokenStore
 from hub.services import terminals
@@ -29,6 +29,7 @@ from tests.support.hub_peer import PtyLink, Terminal
 from simulator.broker import MosquittoBroker
 from protocol import topics
 from simulator.mpy import REPO_ROOT
+from simulator.ports import free_port
 
 HALL = "e2e-hall"
 PHONE = "13912345678"
