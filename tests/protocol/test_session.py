@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from protocol.session import (
-    TerminalHandshake, HubHandshake, Session, open_plain, split, SEAL_LEN, _derive, hello_hash,
+    TerminalHandshake, HubHandshake, Session, open_plain, split, SEAL_LEN, hello_hash,
 )
 from protocol.errors import ProtocolError
+from tests.support.hub_peer import session_keys
 
 KEY = bytes(range(32))
 INFO = {"fw": "1.0.0", "board": "sim", "jd": 3, "caps": ["uart", "printer"]}
@@ -51,7 +52,7 @@ def test_a_laptop_without_the_key_cannot_pose_as_the_terminal():
     # Even ignoring that check, an auth sealed with keys derived from the
     # wrong device key does not verify at the hub.
     chal = open_plain(hub.challenge, "down")
-    up, down, tag = _derive(b"\x99" * 32, term.nonce, bytes.fromhex(chal["hn"]))
+    up, down, tag = session_keys(b"\x99" * 32, term.nonce, bytes.fromhex(chal["hn"]))
     fake = Session("terminal", up, down, tag, 1)
     with pytest.raises(ProtocolError) as err:
         hub.accept(fake.seal({"t": "auth", "mid": 2, "hh": hello_hash(hello_packet)}))

@@ -16,9 +16,23 @@ import time
 
 from protocol.arq import Link
 from protocol.catalogue import DOWN, acked_seqs
-from protocol.session import (
-    Session, TerminalHandshake, _derive, _mac, hello_hash, open_plain, split,
-)
+from protocol.crypto import hmac_sha256
+from protocol.session import Session, TerminalHandshake, hello_hash, open_plain, split
+
+def session_keys(key, dn, hn):
+    """(K_up, K_down, tag) from the device key and both nonces, as PROTOCOL.md
+    §5.3 defines them: what a terminal that skips the hub's checks (a forged
+    handshake) or seals what the codec would refuse needs, written from the
+    spec rather than taken from protocol.session's internals."""
+    salt = dn + hn
+    return (hmac_sha256(key, b"pingjia up" + salt), hmac_sha256(key, b"pingjia down" + salt),
+            hn.hex()[:8])
+
+
+def seal_raw(send_key, tag, body):
+    """BODY sealed as-is (PROTOCOL.md §5: body ~ tag mac), without the codec."""
+    return body + b"~" + tag.encode() + hmac_sha256(send_key, body)[:8].hex().encode()
+
 
 def committed(db_path, sql, params=()):
     """Rows of a query through a separate connection: only committed data is
@@ -41,6 +55,7 @@ class Terminal:
         self.out = out                 # function(packet) towards the hub
         self.inbox = queue.Queue()     # packets from the hub
         self.session = None
+        self.up_key = None             # K_up of this session, for send_unchecked
         self.seen = []                 # messages received and not yet waited for
         self._mid = 0
         self.seq = 0
@@ -99,6 +114,7 @@ class Terminal:
             return chal                       # a nack: unknown device, version ...
         session, auth = hs.accept(chal, self.mid())
         self.session = session
+        self.up_key = session_keys(self.key, hs.nonce, bytes.fromhex(chal["hn"]))[0]
         self.out(auth)
         answer = self.wait_for(lambda m: m["t"] in ("ack", "nack") and
                                m.get("re") in (hs.hello_msg["mid"] + 1, 0), timeout)
@@ -113,8 +129,8 @@ class Terminal:
         hello = hs.hello(self.mid())
         self.out(hello)
         chal = self.wait_for(lambda m: m["t"] == "chal", timeout)
-        up, down, tag = _derive(self.key, hs.nonce, bytes.fromhex(chal["hn"]))
-        self.session = Session("terminal", up, down, tag, 1)
+        up, down, tag = session_keys(self.key, hs.nonce, bytes.fromhex(chal["hn"]))
+        self.session, self.up_key = Session("terminal", up, down, tag, 1), up
         self.out(self.session.seal({"t": "auth", "mid": self.mid(), "hh": hello_hash(hello)}))
         return self.wait_for(lambda m: m["t"] == "nack", timeout)
 
@@ -124,7 +140,7 @@ class Terminal:
     def send_unchecked(self, msg):
         """Seal a message the codec would refuse to write (a faulty terminal)."""
         body = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
-        self.out(body + b"~" + self.session.tag.encode() + _mac(self.session._send_key, body))
+        self.out(seal_raw(self.up_key, self.session.tag, body))
 
     def rating(self, eid, cs, lv=5, seq=None, unchecked=False, **kw):
         if seq is None:
