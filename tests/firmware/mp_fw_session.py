@@ -5,7 +5,7 @@ framebuf shim): the board is firmware/boards/sim.py, the hub side is
 simulator/terminal_hubcore.py (protocol package only), the bytes between them
 are the real link frames. On MicroPython mp_fw_run.py is the script (it
 awaits main at top level). Clock and random bytes are deterministic, so both
-interpreters must print the very same lines (tests/test_fw_micropython.py).
+interpreters must print the very same lines (tests/firmware/test_session_micropython.py).
 
     await main(flash_dir, heap=False) -> prints one line per check, then a summary;
     with heap=True also "heap ..." lines: gc.mem_alloc() sampled between task

@@ -2,7 +2,7 @@
 #
 # The WebAssembly port has no sockets, so the client gets an in-memory opener
 # (the shape stream.py documents) whose far end is a small MQTT peer built from
-# mqtt_wire itself. The real-broker tests run on CPython (test_fw_mqtt_client.py);
+# mqtt_wire itself. The real-broker tests run on CPython (test_mqtt_client.py);
 # this script proves the same code runs on MicroPython's asyncio: connect with
 # last will, online state, subscribe, QoS 1/0 publish, PUBACK, downlink,
 # keepalive PINGREQ, link loss -> reconnect -> resend with DUP, clean stop.

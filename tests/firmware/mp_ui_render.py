@@ -3,7 +3,7 @@
 `render_samples(font_path)` draws each entry of screen_samples.SAMPLES and
 returns one dict per screen: name, "mono" (sha256 of the 1-bit framebuffer),
 "panel" (sha256 of the RGB565 bytes push() sends to the panel) and "drawn"
-(the canvas's [x, y, text, w, h] records). tests/test_ui_screens.py runs it
+(the canvas's [x, y, text, w, h] records). tests/firmware/test_screens.py runs it
 on both interpreters and requires identical results.
 """
 

@@ -4,7 +4,7 @@ That port has no sockets: tests/firmware/mp_mqtt_client.py gives the
 client an in-memory stream to a small MQTT peer made of mqtt_wire, and runs
 connect, publish, downlink, keepalive, reconnect with DUP resend and a clean
 stop on MicroPython's own asyncio. Behaviour against a real mosquitto is
-tested on CPython in test_fw_mqtt_client.py.
+tested on CPython in test_mqtt_client.py.
 """
 
 import json

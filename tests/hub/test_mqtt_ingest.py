@@ -1,7 +1,7 @@
 """The MQTT transport with the real ingest, SQLite file and mosquitto.
 
-Terminals are protocol peers (tests/hub_peer.py) speaking through the
-firmware's MQTT client (tests/mqtt_terminals.py); the hub is hub.ingest.Ingest
+Terminals are protocol peers (tests/support/hub_peer.py) speaking through the
+firmware's MQTT client (tests/support/mqtt_terminals.py); the hub is hub.ingest.Ingest
 behind hub.transports.mqtt_link.MqttLink, as in a hall.
 """
 

@@ -3,7 +3,7 @@
 The ingest here is a stand-in that records what the transport hands it and
 answers `{"t":"rating","seq":N}` with `{"t":"ack","seq":N}` the way the real
 ingest acks after its commit; terminals are the firmware's MQTT client
-(firmware/net) and paho. tests/test_mqtt_ingest.py runs the real ingest.
+(firmware/net) and paho. tests/hub/test_mqtt_ingest.py runs the real ingest.
 """
 
 import asyncio

@@ -1,6 +1,6 @@
 """The serial link on a bad line, run unchanged on MicroPython and CPython.
 
-tests/test_link_micropython.py runs this script on both interpreters and
+tests/protocol/test_link_micropython.py runs this script on both interpreters and
 compares their output: everything here is deterministic (own PRNG, no
 clock), so the two must print the same lines. Raises AssertionError on
 any broken guarantee.

@@ -1,6 +1,6 @@
 """Checks protocol/vectors.json against the protocol package.
 
-Runs unchanged on CPython and on MicroPython (tests/test_vectors.py starts
+Runs unchanged on CPython and on MicroPython (tests/protocol/test_vectors.py starts
 both), so the two interpreters are held to the same bytes.
 Usage: mp_vectors.py PATH_TO_VECTORS_JSON
 """

@@ -1,4 +1,4 @@
-"""The link's lossy-line checks (tests/micropython/mp_link.py) pass on real
+"""The link's lossy-line checks (tests/protocol/mp_link.py) pass on real
 MicroPython and on CPython, with the very same results on both."""
 
 import contextlib

@@ -1,8 +1,8 @@
 """Replay drawing operations on framebuf and print each buffer's sha256.
 
 Runs unchanged on MicroPython (the real framebuf) and on CPython (the shim in
-simulator/shims), so tests/test_ui_framebuf.py can require identical bytes.
-Usage: mp_ui_framebuf.py OPS_JSON_PATH
+simulator/shims), so tests/simulator/test_framebuf_shim.py can require identical bytes.
+Usage: mp_framebuf.py OPS_JSON_PATH
 The JSON is a list of cases: {"fmt": format name, "w", "h", "ops": [[name,
 arg, ...], ...]}; "blit" ops name a source case by index (drawn earlier) and
 may give a palette as [colour0, colour1] in the destination's format.

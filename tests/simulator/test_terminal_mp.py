@@ -1,4 +1,4 @@
-"""The done-when of issue 3: a simulated terminal running on real MicroPython
+"""A simulated terminal running on real MicroPython
 (WebAssembly port, simulator/micropython/terminal.mjs) on a pty takes an
 invitation from the real hub, shows it in Chinese, takes a press, survives a
 reboot with the rating still owed, and delivers it exactly once."""

@@ -1,4 +1,4 @@
-"""Shared pieces of the ARQ link tests (tests/test_arq_*.py): two
+"""Shared pieces of the ARQ link tests (tests/protocol/test_arq_*.py): two
 incarnation ids, a strict frame reader, and a perfect line between two ends."""
 
 from protocol.arq import Link

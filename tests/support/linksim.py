@@ -1,7 +1,7 @@
 """Deterministic simulation of two protocol.arq.Link ends over a bad serial line.
 
-Shared by tests/test_arq.py (CPython, seeds from hypothesis) and
-tests/micropython/mp_link.py (MicroPython and CPython), so it uses nothing
+Shared by tests/protocol/test_arq_line.py (CPython, seeds from hypothesis) and
+tests/protocol/mp_link.py (MicroPython and CPython), so it uses nothing
 either interpreter lacks: its own PRNG, integer rates, no dict ordering.
 
 Model. Each direction is a Channel: what one end writes reaches the other

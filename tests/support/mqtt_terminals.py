@@ -1,4 +1,4 @@
-"""Protocol terminals (tests/hub_peer.Terminal) over the firmware MQTT client.
+"""Protocol terminals (tests/support/hub_peer.Terminal) over the firmware MQTT client.
 
 One asyncio loop in a background thread runs the firmware's MQTTClient for
 every terminal; the test thread drives each terminal with hub_peer's

@@ -1,6 +1,6 @@
 """The whole hub as hall IT runs it: `pingjia hub` in a subprocess serving the
 API under uvicorn on a free port, a real mosquitto, a pty serial line, and
-protocol-level test terminals (tests/hub_peer.py) on both transports.
+protocol-level test terminals (tests/support/hub_peer.py) on both transports.
 
 End to end: invitation through the API -> the terminal shows it -> a rating
 -> visible through GET, over serial and over MQTT. Also: the broker down at

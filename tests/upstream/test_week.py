@@ -21,7 +21,7 @@ class Clock:
 
 
 # Zhejiang only: the Shandong dialect's exactly-once behaviour is covered in
-# test_upstream_relay.py; here its pure-Python SM3 verification on the
+# test_relay.py; here its pure-Python SM3 verification on the
 # simulated platform would make a week of calls cost most of a minute.
 @pytest.mark.parametrize("adapter", ["zhejiang"])
 def test_week_long_outage_drains_and_ledger_agrees(tmp_path, adapter):
