@@ -5,7 +5,8 @@ What is checked is what a citizen sees (the strings on screen) and what the
 hub receives (ratings, timeouts, each stored once, in order). The terminal
 and its hub side are the `rig` fixture (tests/firmware/conftest.py)."""
 
-from tests.support.fw import shows, wait
+from tests.support.fw import shows
+from tests.support.poll import wait
 
 
 def presses(term, *buttons, gap=300):

@@ -5,7 +5,8 @@ the 其他 button, paging, and a label set the hub replaces.
 What is checked is the text drawn (SimTerminal.texts()) and what the hub
 receives."""
 
-from tests.support.fw import shows, wait
+from tests.support.fw import shows
+from tests.support.poll import wait
 from simulator.shims import install
 
 install()

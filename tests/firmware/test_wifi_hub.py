@@ -4,7 +4,8 @@ MqttLink, SQLite). Rating, power cut with the rating owed, broker restart."""
 
 import pytest
 
-from tests.support.fw import invite, invite_and_press, query, wait
+from tests.support.fw import invite, invite_and_press, query
+from tests.support.poll import wait
 from hub.ingest import Ingest
 from hub.services import terminals
 from hub.store import open_db

@@ -5,7 +5,6 @@ firmware's MQTT client (tests/support/mqtt_terminals.py); the hub is hub.ingest.
 behind hub.transports.mqtt_link.MqttLink, as in a hall.
 """
 
-import sqlite3
 import threading
 import time
 
@@ -16,7 +15,9 @@ from hub.services import invitations, terminals
 from hub.store import open_db
 from hub.transports.mqtt_link import MqttLink
 from protocol import topics
-from tests.support.mqtt_observer import Observer, wait_until
+from tests.support.mqtt_observer import Observer
+from tests.support.poll import wait
+from tests.support.hub_peer import committed
 from tests.support.mqtt_terminals import MqttFleet
 
 HALL = "hall-1"
@@ -42,11 +43,7 @@ class Hall:
         return inv
 
     def rows(self, sql, params=()):
-        conn = sqlite3.connect(self.path)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        return committed(self.path, sql, params)
 
     def close(self):
         self.fleet.close()
@@ -133,7 +130,7 @@ def test_broker_killed_mid_stream_every_rating_stored_once(hall_factory, mosquit
     for th in threads:
         th.start()
     # Kill the broker mid-stream: after some ratings are stored, long before all.
-    wait_until(lambda: hall.rows("SELECT COUNT(*) FROM ratings")[0][0] >= 20, 30, "first ratings")
+    wait(lambda: hall.rows("SELECT COUNT(*) FROM ratings")[0][0] >= 20, 30, "first ratings")
     mosquitto.restart(0.5, kill=True)
     for th in threads:
         th.join(90)
@@ -141,7 +138,7 @@ def test_broker_killed_mid_stream_every_rating_stored_once(hall_factory, mosquit
     for d in devices:
         stored = hall.rows("SELECT seq FROM ratings WHERE device_id = ? ORDER BY seq", (d,))
         assert stored == [(s,) for s in range(1, N + 1)]
-    wait_until(lambda: hall.link.connects >= 2, 10, "the hub back on the broker")
+    wait(lambda: hall.link.connects >= 2, 10, "the hub back on the broker")
 
 
 def test_last_will_marks_the_terminal_offline(hall_factory):
@@ -150,11 +147,11 @@ def test_last_will_marks_the_terminal_offline(hall_factory):
     t2 = hall.fleet.terminal("W2", hall.keys["W2"])
     t1.handshake()
     t2.handshake()
-    wait_until(lambda: hall.ingest.online() == ["W1", "W2"])
+    wait(lambda: hall.ingest.online() == ["W1", "W2"])
     c = hall.fleet.client("W1")
     hall.fleet.call(c._stopped.set)       # stay away after the drop
     hall.fleet.call(c.abort)
-    wait_until(lambda: hall.ingest.online() == ["W2"], what="W1 offline from its last will")
+    wait(lambda: hall.ingest.online() == ["W2"], what="W1 offline from its last will")
     hall.ingest.writer.call(lambda db: None)
     assert not terminals.get(hall.db, "W1")["online"]
     assert terminals.get(hall.db, "W2")["online"]
@@ -170,7 +167,7 @@ def test_garbage_and_oversized_counted_per_device_others_served(hall_factory, mo
     bad.publish(topics.up(HALL, "X9"), b'{"t":"hello","mid":1}')
     seq = good.rating("made-up", "C1")
     assert good.answer_for(seq) == {"t": "ack", "seq": seq}
-    wait_until(lambda: hall.ingest.counters.of("mqtt:B1"), what="ingest counts the garbage")
+    wait(lambda: hall.ingest.counters.of("mqtt:B1"), what="ingest counts the garbage")
     assert hall.link.status()["errors"]["B1"] == {"too_large": 1}
     assert sum(hall.ingest.counters.of("mqtt:B1").values()) == 1
     assert hall.rows("SELECT COUNT(*) FROM ratings") == [(1,)]

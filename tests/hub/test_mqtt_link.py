@@ -17,7 +17,8 @@ from firmware.net.mqtt_client import MQTTClient
 from hub.transports.mqtt_devices import BAD_TOPIC
 from hub.transports.mqtt_link import MqttLink, message_type
 from protocol import topics
-from tests.support.mqtt_observer import Observer, wait_until
+from tests.support.mqtt_observer import Observer
+from tests.support.poll import wait
 
 HALL = "hall-1"
 
@@ -137,7 +138,7 @@ def test_many_terminals_each_routed_to_its_own_connection(hub, mosquitto):
     link, ingest = hub
     terminals = [Terminal(mosquitto, "T%03d" % i) for i in range(60)]
     asyncio.run(run_fleet(terminals, 10))
-    wait_until(lambda: link.status()["online"] == [], what="all offline")
+    wait(lambda: link.status()["online"] == [], what="all offline")
     for t in terminals:
         assert t.acked == set(range(1, 11))
         assert ingest.stored[t.device] == set(range(1, 11))
@@ -170,7 +171,7 @@ def test_uplinks_queued_while_the_hub_was_away_are_delivered(mosquitto):
     link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-away")
     link.start()
     try:
-        wait_until(lambda: len(ingest.stored.get("T1", ())) == 50, what="queued uplinks")
+        wait(lambda: len(ingest.stored.get("T1", ())) == 50, what="queued uplinks")
     finally:
         link.stop()
         up.close()
@@ -186,11 +187,11 @@ def test_last_will_makes_the_terminal_offline_at_the_hub(hub, mosquitto):
         while t.owed:
             t.pump()
             await asyncio.sleep(0.01)
-        await asyncio.to_thread(wait_until, lambda: link.status()["online"] == ["W1"])
+        await asyncio.to_thread(wait, lambda: link.status()["online"] == ["W1"])
         conn = ingest.conns_of("W1")[0]
         t.client._stopped.set()      # no reconnect after the drop
         t.client.abort()             # no DISCONNECT: the broker sends the will
-        await asyncio.to_thread(wait_until, lambda: conn.closed, 10, "conn.close() from the will")
+        await asyncio.to_thread(wait, lambda: conn.closed, 10, "conn.close() from the will")
         assert link.status()["online"] == []
         await task
 
@@ -206,10 +207,10 @@ def test_silent_terminal_is_closed_after_stale_after_s(mosquitto):
     obs = Observer(mosquitto, [])
     try:
         obs.publish(topics.up(HALL, "S1"), b'{"t":"hb","up":1}', qos=0)
-        wait_until(lambda: ingest.conns_of("S1"), what="attach")
-        wait_until(lambda: ingest.conns_of("S1")[0].closed, 5, "close after silence")
+        wait(lambda: ingest.conns_of("S1"), what="attach")
+        wait(lambda: ingest.conns_of("S1")[0].closed, 5, "close after silence")
         obs.publish(topics.up(HALL, "S1"), b'{"t":"hb","up":2}', qos=0)
-        wait_until(lambda: len(ingest.conns_of("S1")) == 2, what="a new attach when heard again")
+        wait(lambda: len(ingest.conns_of("S1")) == 2, what="a new attach when heard again")
     finally:
         obs.close()
         link.stop()
@@ -227,7 +228,7 @@ def test_bad_input_is_counted_per_device_and_everyone_else_is_served(hub, mosqui
     good = Observer(mosquitto, [topics.down(HALL, "G1")])
     good.publish(topics.up(HALL, "G1"), b'{"t":"rating","seq":1}')
     good.wait_for(lambda m: m and m[0][1] == b'{"t":"ack","seq":1}')
-    wait_until(lambda: "B2" in link.status()["errors"])
+    wait(lambda: "B2" in link.status()["errors"])
     errors = link.status()["errors"]
     assert errors["B1"] == {"too_large": 1, "empty": 1}
     assert errors["B2"] == {"bad_state": 1}
@@ -247,7 +248,7 @@ def test_retained_uplink_replayed_on_subscribe_is_dropped_and_counted(mosquitto)
     link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-retained")
     link.start()
     try:
-        wait_until(lambda: "B3" in link.status()["errors"], what="retained counted")
+        wait(lambda: "B3" in link.status()["errors"], what="retained counted")
         assert link.status()["errors"]["B3"] == {"retained": 1}
         assert ingest.stored == {}
     finally:

@@ -1,7 +1,6 @@
 """`pingjia sim`: several simulated terminals at once, each on its own pty."""
 
 import json
-import os
 import subprocess
 import sys
 

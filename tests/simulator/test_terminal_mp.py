@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.support.fw import invite, query, real_hub, wait
+from tests.support.fw import invite, query, real_hub
+from tests.support.poll import wait
 from simulator.terminal_mp import MpTerminal
 
 

@@ -3,18 +3,8 @@
 import contextlib
 import os
 import sqlite3
-import time
 
-
-def wait(cond, timeout=15.0, every=0.01):
-    """Poll COND until it gives something true; -> that value."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(every)
-    raise AssertionError("condition not met within %s s" % timeout)
+from tests.support.poll import wait
 
 
 def shows(term, *texts):

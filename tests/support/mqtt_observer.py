@@ -5,8 +5,6 @@
     obs.messages      # list of (topic, payload, qos, retain), in arrival order
     obs.publish(topic, payload, qos=1, retain=False)
     obs.close()
-
-`wait_until(predicate, timeout, what)`: poll until true, or fail naming what.
 """
 
 import threading
@@ -64,11 +62,3 @@ class Observer:
     def close(self):
         self.client.disconnect()
         self.client.loop_stop()
-
-
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.01)

@@ -15,7 +15,7 @@ import threading
 
 from tests.support.api import wait_http
 from tests.system.test_uvicorn import HALL, RunningHub
-from tests.support.mqtt_observer import wait_until
+from tests.support.poll import wait
 from tests.support.mqtt_terminals import MqttFleet
 from tests.hub.test_mqtt_ingest import rate_until_acked
 from simulator.mpy import REPO_ROOT
@@ -58,7 +58,7 @@ def test_hub_killed_mid_stream_loses_no_acked_rating(tmp_path, mosquitto):
         threads = [threading.Thread(target=work, args=(t,)) for t in terms]
         for th in threads:
             th.start()
-        wait_until(lambda: sum(len(stored_seqs(hub.db_path, d)) for d in devices) >= 20, 60,
+        wait(lambda: sum(len(stored_seqs(hub.db_path, d)) for d in devices) >= 20, 60,
                    "ratings flowing")
         hub.proc.send_signal(signal.SIGKILL)
         hub.proc.wait(10)

@@ -1,7 +1,6 @@
 """Hall IT's view of forwarding: `pingjia upstream ...` against a real data dir and platform."""
 
 import csv
-import os
 import subprocess
 import sys
 import time
