@@ -21,7 +21,6 @@ from protocol.errors import ProtocolError
 from simulator.mpy import REPO_ROOT
 
 
-
 class Line:
     """A pty pair with a stable name, as udev gives a USB adapter."""
 

@@ -7,7 +7,6 @@ import sys
 from simulator.mpy import REPO_ROOT
 
 
-
 def test_sim_runs_three_terminals_from_a_script(tmp_path):
     script = tmp_path / "cmds.txt"
     png = tmp_path / "t2.png"

@@ -14,7 +14,6 @@ from hub.api.tokens import TokenStore
 from simulator.mpy import REPO_ROOT
 
 
-
 def make_config(tmp_path, text=""):
     """A config whose data directory is tmp_path/data; `text` adds TOML."""
     path = tmp_path / "hub.toml"

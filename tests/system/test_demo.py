@@ -8,7 +8,6 @@ import sys
 from simulator.mpy import REPO_ROOT
 
 
-
 def test_demo_rates_and_forwards_everything(tmp_path):
     p = subprocess.run([sys.executable, "-m", "hub.cli", "demo", "--duration", "30", "--every", "1.5",
                         "--api-port", "0", "--seed", "7", "--data", str(tmp_path / "demo")],

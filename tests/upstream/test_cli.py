@@ -14,7 +14,6 @@ from tests.support.upstream import Hall, make
 from simulator.mpy import REPO_ROOT
 
 
-
 @pytest.fixture
 def setup(tmp_path):
     platform = ProvincePlatform(area_code="330100").start()

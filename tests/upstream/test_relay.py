@@ -16,7 +16,6 @@ from tests.support.upstream import SM4, Hall, adapter_config, make
 from simulator.mpy import REPO_ROOT
 
 
-
 @pytest.fixture
 def platform():
     p = ProvincePlatform(area_code="330100", sm4_key=SM4).start()
