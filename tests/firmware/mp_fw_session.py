@@ -101,7 +101,7 @@ class Rig:
             self.prev_raw = raw
             if self.steps % COLLECT_EVERY == 0:
                 # On the WebAssembly port gc.collect() frees only once control
-                # went back to the host (DESIGN.md §6): yield to it first. Not
+                # went back to the host (see docs/PERFORMANCE.md): yield to it first. Not
                 # at every step: each yield leaves port-side references behind
                 # that hold memory of their own.
                 await asyncio.sleep(0)

@@ -1,5 +1,6 @@
-"""Hub services over a real SQLite file: the rules of DESIGN.md §3 as a
-window business system and hall IT see them."""
+"""Hub services over a real SQLite file: invitations, ratings, windows, duty,
+terminals and the journal, with their rules as a window business system and
+hall IT see them."""
 
 import pytest
 
