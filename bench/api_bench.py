@@ -21,9 +21,9 @@ import httpx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from api_support import free_port, wait_http  # noqa: E402
+from tests.support.api import wait_http  # noqa: E402
+from simulator.ports import free_port  # noqa: E402
 from hub import config  # noqa: E402
 from hub.services.tokens import TokenStore  # noqa: E402
 from hub.services import invitations, journal, terminals  # noqa: E402

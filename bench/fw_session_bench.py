@@ -4,7 +4,7 @@ press-to-screen time in the simulator.
     .venv/bin/python bench/fw_session_bench.py [--presses 30] [--phases 0,17,33]
 
 1. Heap on real MicroPython (WebAssembly port). bench/mp_fw_heap.py runs the
-   whole firmware session of tests/micropython/mp_fw_session.py (invite,
+   whole firmware session of tests/firmware/mp_fw_session.py (invite,
    press, journal, ack, bad rating with labels, timeout, cancel, reboot with a
    rating owed and its replay) stepped by a fake clock, with automatic
    garbage collection off, and reads gc.mem_alloc():
@@ -58,7 +58,7 @@ def heap_run(phase):
     """One session on MicroPython, live data sampled at steps % 50 == PHASE -> parsed figures."""
     mounts = protocol_mounts() + [(os.path.join(REPO, "firmware"), "/lib/firmware"),
                                   (os.path.join(REPO, "simulator"), "/lib/simulator"),
-                                  (os.path.join(REPO, "tests", "micropython"), "/lib/mptests")]
+                                  (os.path.join(REPO, "tests"), "/lib/tests")]
     r = run_micropython(os.path.join(REPO, "bench", "mp_fw_heap.py"), mounts=mounts,
                         args=[str(phase)], timeout=600)
     if r.returncode != 0:

@@ -1,6 +1,6 @@
 """Ingest throughput with durable acks, without a transport in between.
 
-T terminals (tests/hub_peer.py: protocol handshake and seals) are attached
+T terminals (tests/support/hub_peer.py: protocol handshake and seals) are attached
 to one Ingest directly; each keeps W ratings in flight (the firmware's
 journal window is 8) and sends the next when one is acked. The ack leaves
 the hub only after the group commit (synchronous=FULL) that stored it.
@@ -22,12 +22,12 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path[:0] = [ROOT]
 
 from hub.ingest import Ingest  # noqa: E402
 from hub.services import terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
-from hub_peer import Terminal  # noqa: E402
+from tests.support.hub_peer import Terminal  # noqa: E402
 from protocol.catalogue import acked_seqs  # noqa: E402
 
 

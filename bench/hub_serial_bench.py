@@ -1,6 +1,6 @@
 """Serial throughput of a terminal's journal replay against the line's limit.
 
-A terminal (protocol.session + protocol.arq.Link, from tests/hub_peer.py)
+A terminal (protocol.session + protocol.arq.Link, from tests/support/hub_peer.py)
 on a pseudo-terminal queues N ratings at once (a journal replay after an
 outage); the hub (Ingest + SerialPort, pyserial on the pty's slave side)
 stores each in a group commit and acks it. A pty moves bytes as fast as
@@ -23,13 +23,13 @@ import time
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path[:0] = [ROOT]
 
 from hub.ingest import Ingest  # noqa: E402
 from hub.services import invitations, terminals  # noqa: E402
 from hub.store import open_db  # noqa: E402
 from hub.transports.serial_port import SerialPort  # noqa: E402
-from hub_peer import PtyLink, Terminal  # noqa: E402
+from tests.support.hub_peer import PtyLink, Terminal  # noqa: E402
 from protocol.linkparams import rto_for  # noqa: E402
 
 

@@ -32,7 +32,7 @@ import protocol.codec, protocol.session, protocol.arq  # noqa: E401,F401,E402
 await sample("protocol")  # noqa
 import simulator.terminal_hubcore  # noqa: F401,E402
 await sample("hubcode")  # noqa
-from mptests import mp_fw_session  # noqa: E402
+from tests.firmware import mp_fw_session  # noqa: E402
 await sample("code")  # noqa
 hub = simulator.terminal_hubcore.HubCore({"T1": bytes(32)}, mp_fw_session.Rng(5).bytes, 0)
 await sample("hubcore")  # noqa

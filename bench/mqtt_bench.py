@@ -1,6 +1,6 @@
 """Hub MQTT throughput and ack latency, against the raw paho QoS 1 ceilings.
 
-One mosquitto (tests/mqtt_broker.py: the shipped hub/data/mosquitto.conf on a
+One mosquitto (simulator/broker.py: the shipped hub/data/mosquitto.conf on a
 free loopback port). The server side always runs in this process with paho;
 the terminals run in a subprocess (bench/mqtt_bench_fleet.py: T terminals,
 each the firmware's asyncio MQTT client) so they do not share its GIL.
@@ -47,7 +47,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path[:0] = [ROOT]
 
 import paho.mqtt.client as mqtt  # noqa: E402
 
@@ -277,7 +277,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="turns of the three set-ups")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    from tests.mqtt_broker import MosquittoBroker
+    from simulator.broker import MosquittoBroker
     n, sec, win = args.terminals, args.seconds, args.window
     runs = {"echo": [], "transport": [], "hub": []}
     # This VM's speed drifts (other jobs share its 2 cores): the three set-ups

@@ -15,7 +15,6 @@ platform answer to show the drain is bounded by the platform, not the hub.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,12 +28,7 @@ from hub.services import invitations, journal, terminals  # noqa: E402
 from hub.store import open_db, tx  # noqa: E402
 from hub.upstream import make_adapter  # noqa: E402
 from hub.upstream.relay import Relay  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from simulator.ports import free_port  # noqa: E402
 
 
 def start_platform(port, latency_ms):

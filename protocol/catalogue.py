@@ -34,7 +34,7 @@ MAX_LABEL_TEXT = 24
 # 64 labels of 24 characters would be about 5 KB, over a packet. The set's
 # compact JSON is capped instead, so that a cfg with the label set, ver, hall,
 # win and bri always fits in one sealed packet (2048 bytes, the worst case is
-# checked in tests/test_codec.py); txt and tmo may need a cfg of their own.
+# checked in tests/protocol/test_codec.py); txt and tmo may need a cfg of their own.
 # The national set (40 labels) is 1531 bytes.
 MAX_LABEL_SET_BYTES = 1792
 # Seqs one ack names besides its seq: 1 + 31 ten-digit seqs stay under 400

@@ -2,7 +2,6 @@
 and the citizens standing at its windows."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,13 @@ import httpx
 
 from firmware.app.flow import INVITE, LABELS
 from simulator.broker import MosquittoBroker
+from simulator.ports import free_port
 from simulator.province.server import ProvincePlatform
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HALL_CODE = "demo-hall"
 # Weights of what a citizen presses: mostly content, sometimes not (docs/DOMAIN.md, "Fraud").
 CHOICES = ((0, 50), (1, 25), (2, 12), (3, 6), (4, 4), (None, 3))   # button 0 = 非常满意; None = walks away
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url, proc, log_path, timeout=60):

@@ -3,7 +3,7 @@
 The heavy lifting is in simulator/micropython/run.mjs; this module finds
 `node` and the installed npm package and starts the runner.
 
-    result = run_micropython("tests/micropython/x.py", mounts=protocol_mounts(),
+    result = run_micropython("tests/protocol/mp_x.py", mounts=protocol_mounts(),
                              args=["a"])
     result.returncode, result.stdout, result.stderr
 

@@ -11,7 +11,7 @@
 //   2. "/", ".frozen" (asyncio and friends live there), "/lib",
 //   3. the parent of every FSDIR, in mount order.
 // So mounting the repo's protocol/ at /lib/protocol makes `import protocol`
-// work, and mounting tests/micropython at /lib/mptests makes `import mptests`.
+// work, and mounting tests/ at /lib/tests makes `import tests`.
 //
 // The script. If SCRIPT.py lies inside a mounted HOSTDIR it runs from its
 // mounted place (its siblings are then importable, as on CPython); otherwise

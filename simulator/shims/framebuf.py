@@ -1,7 +1,7 @@
 """MicroPython's `framebuf` for CPython: the subset the firmware uses.
 
 Behaves like MicroPython 1.27's extmod/modframebuf.c, pixel for pixel, so a
-screen drawn here has the same bytes as on the device (tests/test_ui_screens.py
+screen drawn here has the same bytes as on the device (tests/firmware/test_screens.py
 compares both interpreters): same clipping, same Bresenham line, same
 midpoint ellipse, same blit key/palette order (the palette maps a source
 colour first, then the mapped colour is compared with the key).

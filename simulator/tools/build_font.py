@@ -25,7 +25,7 @@ firmware/ui/font.py reads glyph by glyph from flash:
     MONO_HLSB layout of a framebuf of the glyph's width, so a glyph blits as is.
 
 The output depends only on the input bytes (sorted order, no timestamps), so
-the same unifont.hex always gives the same file; tests/test_ui_font.py checks
+the same unifont.hex always gives the same file; tests/firmware/test_font.py checks
 that the committed font equals a fresh build. The input's version and sha256
 go to firmware/fonts/SOURCE.txt as well.
 """

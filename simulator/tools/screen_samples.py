@@ -1,6 +1,6 @@
 """Sample data for every screen: the PNG snapshots and the cross-interpreter test.
 
-Plain data only, importable on MicroPython too (tests/micropython/mp_ui.py
+Plain data only, importable on MicroPython too (tests/firmware/mp_ui.py
 renders the same samples there). Each entry: (name, screen, data, online).
 """
 

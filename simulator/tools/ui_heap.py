@@ -2,7 +2,7 @@
 
     .venv/bin/python -m simulator.tools.ui_heap
 
-Runs tests/micropython/mp_ui.py twice: with the display modules as source
+Runs tests/firmware/mp_ui.py twice: with the display modules as source
 (compiled on the fly, as on a board with plain .py files) and compiled with
 mpy-cross (as shipped .mpy files). Prints bytes from gc.mem_alloc() after
 collections: the modules, what stays resident (font + 1-bit canvas + push
@@ -20,7 +20,7 @@ import tempfile
 
 from simulator.mpy import REPO_ROOT, run_micropython
 
-MP_DIR = os.path.join(REPO_ROOT, "tests", "micropython")
+TESTS_DIR = os.path.join(REPO_ROOT, "tests")
 FONT = "/lib/firmware/fonts/unifont16.bin"
 
 
@@ -47,8 +47,8 @@ def compiled_copy(src, dst, tool):
 def measure(firmware_dir, protocol_dir):
     mounts = [(protocol_dir, "/lib/protocol"), (firmware_dir, "/lib/firmware"),
               (os.path.join(REPO_ROOT, "simulator", "tools"), "/lib/pjtools"),
-              (MP_DIR, "/lib/mptests")]
-    result = run_micropython(os.path.join(MP_DIR, "mp_ui.py"), mounts=mounts,
+              (TESTS_DIR, "/lib/tests")]
+    result = run_micropython(os.path.join(TESTS_DIR, "firmware", "mp_ui.py"), mounts=mounts,
                              args=[FONT, "--heap-only"])
     if result.returncode != 0:
         raise SystemExit("MicroPython run failed:\n" + result.stderr)

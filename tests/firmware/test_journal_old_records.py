@@ -3,8 +3,8 @@ in the form firmware 0.1.0 wrote (the whole encoded message with seq and
 org="live"): the hub sees exactly what 0.1.0 sent for the same event.
 
 The whole path over a real journal, reboot and replay included, on MicroPython
-and CPython: tests/micropython/mp_journal_old_records.py, run by
-tests/test_fw_micropython.py."""
+and CPython: tests/firmware/mp_journal_old_records.py, run by
+tests/firmware/test_session_micropython.py."""
 
 import json
 
@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 from firmware.app import record
 from protocol.codec import decode, encode
 from protocol.session import HubHandshake, TerminalHandshake, open_plain
-from strategies import message
+from tests.support.strategies import message
 
 KEY = bytes(range(32))
 events = st.sampled_from(["rating", "timeout"]).flatmap(message)
