@@ -1,4 +1,4 @@
-"""Firmware benchmarks (issue 3): heap through a whole session on MicroPython,
+"""Firmware benchmarks: heap through a whole session on MicroPython,
 press-to-screen time in the simulator.
 
     .venv/bin/python bench/fw_session_bench.py [--presses 30] [--phases 0,17,33]
@@ -15,7 +15,7 @@ press-to-screen time in the simulator.
      device; the "rig step" figure includes it, for reference);
    - every 50 steps, at a fixed phase, after yielding to the host and
      gc.collect() ("live"; the wasm port frees memory only once control went
-     back to the host, DESIGN.md §6, and yielding at every step leaves
+     back to the host, docs/FIRMWARE.md, and yielding at every step leaves
      port-side references that inflate the figure, so it is not done at
      every step). The run is repeated with the samples at other phases
      (--phases) and the highest live figure is kept, so the figure does not

@@ -1,4 +1,4 @@
-"""Flash journal benchmark (issue 3): append/ack cost, bytes per rating,
+"""Flash journal benchmark: append/ack cost, bytes per rating,
 open and compaction time for a 10,000-rating journal, heap of an open journal.
 
     .venv/bin/python bench/journal_bench.py [--ratings 10000] [--json] [--only cpython|micropython]

@@ -5,7 +5,7 @@ measure identical work. On MicroPython (the WebAssembly port) it is started by
 simulator.mpy.run_micropython with protocol_mounts(); protocol_bench.py runs
 it on CPython in-process, compiled with top-level await allowed. It uses
 top-level `await` because the WebAssembly port only collects garbage when
-control returns to the host (DESIGN.md §6): `gc.collect()` alone frees
+control returns to the host (docs/FIRMWARE.md): `gc.collect()` alone frees
 nothing there, so every heap sample is taken after `await settle()`.
 
     argv[1]  CPU-time budget per throughput figure, milliseconds (default 1000)

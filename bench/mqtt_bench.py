@@ -5,7 +5,7 @@ free loopback port). The server side always runs in this process with paho;
 the terminals run in a subprocess (bench/mqtt_bench_fleet.py: T terminals,
 each the firmware's asyncio MQTT client) so they do not share its GIL.
 
-- one way (as DESIGN.md §6 measured it): a paho publisher subprocess sends N
+- one way (the ceiling of docs/PERFORMANCE.md): a paho publisher subprocess sends N
   QoS 1 messages as fast as it can, a paho subscriber here counts them.
 - round-trip ceiling: a bare paho client answers every uplink on the
   terminal's down topic at QoS 1 — the hub's MQTT shape with no hub work.

@@ -5,6 +5,7 @@
   - simulator/province/ imports nothing of the hub, the protocol or the
     firmware, nor the rest of the simulator (which drives the hub): the
     simulated platform judges the hub's adapters by its own code.
+  - protocol/ is sans-IO: no sockets, files, clocks, threads or event loops.
   - protocol/ and firmware/ import only what MicroPython has (their own
     packages, the protocol, MicroPython's modules). An import inside
     `try: ... except ImportError:` is optional and may name a CPython module
@@ -31,12 +32,20 @@ MICROPYTHON_MODULES = frozenset("""
     uselect usocket ussl ustruct usys utime uzlib
 """.split())
 
+# The protocol is sans-IO (bytes in, events out): no sockets, files, threads,
+# event loops or hardware; the firmware and the hub bring their own I/O.
+SANS_IO_FORBIDDEN = tuple("""
+    asyncio uasyncio socket usocket select uselect ssl ussl network machine _thread
+    os uos io uio time utime vfs
+""".split())
+
 RULES = (
     # (name, directory, allowed modules or None, forbidden modules, exempt from forbidden)
     ("hub-standalone", "hub", None, ("simulator", "firmware", "tests"), ()),
     ("province-independent", os.path.join("simulator", "province"), None,
      ("hub", "protocol", "firmware", "simulator"), ("simulator.province",)),
     ("micropython-only", "protocol", MICROPYTHON_MODULES | {"protocol"}, (), ()),
+    ("sans-io", "protocol", None, SANS_IO_FORBIDDEN, ()),
     ("micropython-only", "firmware", MICROPYTHON_MODULES | {"firmware", "protocol"}, (), ()),
 )
 # The JS module the WebAssembly runner (simulator/micropython/terminal.mjs)
@@ -146,6 +155,7 @@ def test_the_checker_reports_file_line_and_rule_of_each_violation(tmp_path):
            "import struct\nfrom protocol import fields\nfrom dataclasses import dataclass\n"
            "try:\n    from hmac import compare_digest\nexcept ImportError:\n    compare_digest = None\n")
     _write(tmp_path, "firmware/app/ui.py", "class Ui:\n    def draw(self):\n        import typing\n")
+    _write(tmp_path, "protocol/arq.py", "import time\n")                # sans-IO: no clock of its own
     _write(tmp_path, "tests/test_x.py", "import simulator\n")   # tests may import anything
     assert sorted(check(str(tmp_path))) == sorted([
         "hub/cli.py:5: hub-standalone: imports simulator.demo.run",
@@ -154,4 +164,5 @@ def test_the_checker_reports_file_line_and_rule_of_each_violation(tmp_path):
         "simulator/province/rules.py:4: province-independent: imports hub.upstream.base.parse_time",
         "protocol/codec.py:3: micropython-only: imports dataclasses.dataclass",
         "firmware/app/ui.py:3: micropython-only: imports typing",
+        "protocol/arq.py:1: sans-io: imports time",
     ])
