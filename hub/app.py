@@ -125,6 +125,8 @@ class Hub:
         signal.signal(signal.SIGINT, on_signal)
 
     def _wait_for_signal(self):
+        # Python runs signal handlers only on the main thread between bytecodes:
+        # a bounded wait gets back to the interpreter at least twice a second.
         while not self._stop.wait(0.5):
             pass
 

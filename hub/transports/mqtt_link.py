@@ -35,6 +35,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
+from hub.periodic import Periodic
 from hub.transports.mqtt_devices import BAD_TOPIC, DeviceTable
 from protocol import topics
 from protocol.topics import message_type  # tests and the test fleet import it from here too
@@ -79,8 +80,10 @@ class MqttLink:
         log.info("MQTT: connecting to %s:%d for hall %s", self.host, self.port, self.hall)
         self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
         self.client.loop_start()
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="mqtt-sweep", daemon=True)
-        self._sweeper.start()
+        # A quarter of the stale time, so a silent terminal is offline within
+        # 1.25 stale periods.
+        period = min(5.0, max(0.05, self.devices.stale_after_s / 4))
+        self._sweeper = Periodic("mqtt-sweep", period, self.devices.sweep, log=log).start()
         return self
 
     def wait_connected(self, timeout=None):
@@ -102,7 +105,7 @@ class MqttLink:
         self.client.loop_stop()
         self._connected.clear()
         if self._sweeper is not None:
-            self._sweeper.join(timeout)
+            self._sweeper.stop(timeout)
         self.devices.close_all()
 
     def status(self):
@@ -177,11 +180,3 @@ class MqttLink:
         elif kind == "state":
             self.devices.state(device, msg.payload)
 
-    # ---------------------------------------------------------------- liveness
-    def _sweep_loop(self):
-        period = min(5.0, max(0.05, self.devices.stale_after_s / 4))
-        while not self._stopping.wait(period):
-            try:
-                self.devices.sweep()
-            except Exception:
-                log.exception("MQTT: liveness sweep failed")
