@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from hub.upstream import ConfigError, Outcome, make_adapter
-from hub.upstream.envelope import EnvelopeError, open_envelope, seal
+from hub.upstream.envelope import seal
+from simulator.province.envelope import EnvelopeError, open_envelope
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, adapter_config
 
@@ -142,6 +143,8 @@ def test_wrong_app_word_is_rejected_and_nothing_stored(platform):
                                max_size=6),
        encrypt=st.booleans(), flip=st.integers(min_value=0, max_value=10**6))
 def test_envelope_round_trip_and_tamper_detection(payload, encrypt, flip):
+    """What the hub seals, the platform's own opener opens; any changed
+    character of the data makes it refuse."""
     key = SM4 if encrypt else None
     env = seal("pingjia-hall", "secret-word", payload, key)
     assert open_envelope(env, {"pingjia-hall": "secret-word"}, key) == ("pingjia-hall", payload)
