@@ -6,7 +6,7 @@
                       +-- inv timeout ------+-- labels timeout --> timeout event, idle
     cancel (from the hub) at invitation or labels: idle, no event.
 
-Every call returns a list of effects for the driver (app/ui.py), in order:
+Every call returns a list of effects for the driver (app/main.py, Terminal._run), in order:
   ("record", msg)         a `rating` or `timeout` for the journal: fields
                           eid, cs (+ lv, lb, oth, lsv, dp, ff); the driver adds
                           the clocks (the link adds seq, org and mid at each
