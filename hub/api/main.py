@@ -41,13 +41,17 @@ TAGS = [
 
 def create_app(ctx):
     """A FastAPI app serving the hub described by `ctx` (a HubContext)."""
+    from hub.api import docs_page
     from hub.api.routers import duty, health, invitations, ratings, terminals, upstream
 
+    # FastAPI's own /docs loads Swagger UI from a CDN: off; docs_page serves it
+    # from the hub. ReDoc stays off.
     app = FastAPI(title="pingjia hall hub API", version="1", description=DESCRIPTION,
-                  openapi_tags=TAGS, docs_url="/docs", redoc_url=None,
+                  openapi_tags=TAGS, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
     app.state.hub = ctx
     errors.install(app)
+    docs_page.install(app)
     auth = [Depends(require_client)]
     app.include_router(health.router, prefix=API_PREFIX)
     for module in (invitations, duty, ratings, terminals, upstream):
