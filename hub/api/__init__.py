@@ -6,7 +6,7 @@
 Layout by domain: routers/ (invitations, duty, ratings, terminals, health),
 schemas/ (pydantic models), auth.py (per-client bearer tokens), errors.py
 (every error as {"error", "message", "field"}), context.py (database thread,
-ingest, health). Routes call hub.services; the rules live there, not here.
+ingest, health), docs_page.py (Swagger UI served from the hub, no CDN). Routes call hub.services; the rules live there, not here.
 """
 
 
