@@ -4,6 +4,7 @@ data directory: output, exit codes, and errors that say what to do."""
 import csv
 import io
 import json
+import os
 import re
 
 import pytest
@@ -170,12 +171,13 @@ def test_config_errors_name_file_and_key(tmp_path):
     assert r.returncode == 2 and "no such config file" in r.stderr
 
 
-def test_hub_check_prints_settings_and_creates_the_database(hall):
+def test_hub_check_prints_settings_and_creates_nothing(hall):
     folder, cfg = hall
     r = run(hall, "hub", "--check")
     assert r.returncode == 0, r.stderr
     assert cfg.db_path in r.stdout and "http://127.0.0.1:8700/docs" in r.stdout
-    assert run(hall, "terminals").returncode == 0
+    assert "not created yet" in r.stdout and os.listdir(cfg.data_dir) == []
+    assert run(hall, "terminals").returncode == 3
 
 
 def test_help_lists_hall_it_commands():
