@@ -7,7 +7,6 @@ error, 4 when the data directory or the API port cannot be used.
 """
 
 import logging
-import sys
 
 from hub.commands import OK, UNAVAILABLE, USAGE
 from hub.commands.common import add_config_args, fail, load_config
@@ -26,7 +25,7 @@ def register(sub):
 
 
 def run(args):
-    from hub.app import Hub
+    from hub.app import Hub, configure_logging
     from hub.config import ConfigError
     from hub.upstream import ConfigError as UpstreamConfigError
     try:
@@ -42,8 +41,7 @@ def run(args):
     if args.check:
         from hub.commands import hub_check
         return hub_check.run(cfg)
-    logging.basicConfig(level=cfg.hub.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(cfg.hub.log_level)
     log = logging.getLogger("pingjia.hub")
     hub = Hub(cfg)
     try:

@@ -152,14 +152,14 @@ def _export(args):
 
 @command("upstream run")
 def _run(args):
-    import logging
+    from hub.app import configure_logging
     from hub.upstream.relay import Relay
     cfg = load_config(args)
     try:
         adapter = _require_adapter(cfg, "set the province first")
     except _NoUpstream as e:
         return fail("upstream run", str(e), USAGE)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(cfg.hub.log_level)
     open_store(cfg, must_exist=False).close()
     relay = Relay(cfg.db_path, adapter).start()
     try:

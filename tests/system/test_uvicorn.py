@@ -36,16 +36,17 @@ PHONE = "13912345678"
 
 
 class RunningHub:
-    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=()):
+    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=(), log_level="debug",
+                 extra=""):
         self.dir = tmp_path
         self.port = free_port()
         cfg_text = (
-            '[hub]\ndata_dir = "data"\nlog_level = "debug"\n'
+            '[hub]\ndata_dir = "data"\nlog_level = "%s"\n'
             '[hall]\ncode = "%s"\n'
             '[broker]\nport = %d\nretry_s = 1\n'
             '[serial]\nports = [%s]\ndiscover = []\nrescan_s = 1\n'
-            '[api]\nport = %d\n' % (HALL, broker_port, ", ".join('"%s"' % p for p in serial_ports),
-                                    self.port))
+            '[api]\nport = %d\n' % (log_level, HALL, broker_port,
+                                    ", ".join('"%s"' % p for p in serial_ports), self.port)) + extra
         self.config_path = tmp_path / "hub.toml"
         self.config_path.write_text(cfg_text, encoding="utf-8")
         cfg = config.load(str(self.config_path), env={})
