@@ -99,6 +99,10 @@ def _dead(args):
 def _replay(args):
     from hub.upstream import outbox
     n = outbox.replay(open_store(load_config(args)), int(time.time() * 1000), None if args.all else args.ids)
+    if args.all and not n:
+        # No dead letter is good news, not a refusal: scripts run this after a fix.
+        print("nothing to replay: no dead letters (0 dead letter(s) back in the queue)")
+        return OK
     print("%d dead letter(s) back in the queue" % n)
     return OK if n else REFUSED
 
