@@ -12,8 +12,7 @@ import time
 from hub import config
 from hub.store import SCHEMA_VERSION, migrations, open_db
 from tests.support.api import make_config, pingjia
-from tests.support.hub_peer import PtyLink, Terminal
-from tests.system.test_uvicorn import MqttTerminal, RunningHub, pty_line
+from tests.system.test_uvicorn import MqttTerminal, RunningHub, pty_line, pty_terminal, stop_all
 
 
 def files(folder):
@@ -54,10 +53,7 @@ def test_check_beside_a_running_hub_disturbs_nothing(tmp_path, mosquitto):
     made = []
     try:
         hub.wait(lambda: hub.health()["parts"].get("mqtt", {}).get("state") == "ok", "mqtt ok")
-        ser = Terminal("T-S1", hub.keys["T-S1"])
-        ser.link = PtyLink(master, ser.inbox.put)
-        ser.out = ser.link.send
-        made.append(ser)
+        made.append(pty_terminal(hub, "T-S1", master))
         for device in ("T-M2", "T-M3"):
             made.append(MqttTerminal(mosquitto, device, hub.keys[device]))
         for t in made:
@@ -95,14 +91,7 @@ def test_check_beside_a_running_hub_disturbs_nothing(tmp_path, mosquitto):
         eid = created.json()["id"]
         made[1].wait_for(lambda m: m["t"] == "inv" and m["eid"] == eid, timeout=10)
     finally:
-        for t in made:
-            if isinstance(t, MqttTerminal):
-                t.close()
-            else:
-                t.link.stop()
-        rc = hub.stop()
-        os.close(master)
-        os.close(slave)
+        rc = stop_all(hub, made, master, slave)
     assert rc == 0, hub.log()
 
 
