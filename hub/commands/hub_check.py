@@ -106,7 +106,8 @@ def run(cfg):
     up_ok, up_words = _upstream(cfg)
     b = cfg.broker
     lines = [
-        ("配置 config", cfg.source),
+        ("配置 config", cfg.source if cfg.source != "<defaults>" else
+         "无 none (no --config, no $PINGJIA_CONFIG, no hub.toml in %s): defaults" % os.getcwd()),
         ("数据目录 data dir", "%s — %s" % (cfg.data_dir, data_words)),
         ("数据库 database", "%s — %s" % (cfg.db_path, db_words)),
         ("API tokens", tok_words),
