@@ -26,6 +26,22 @@ import time
 
 log = logging.getLogger("pingjia.hub")
 
+# Libraries that log every request or packet at INFO: at the hub's `info` they
+# buried its own lines (257 of a demo log's 289 were httpx's "HTTP Request: ...").
+# They speak at WARNING and above unless the hub's log_level is debug.
+CHATTY_LOGGERS = ("httpx", "httpcore", "uvicorn.access", "paho")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level):
+    """The hub's log on stderr at `level` ([hub] log_level), libraries quieted."""
+    import sys
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format=LOG_FORMAT)
+    quiet = logging.NOTSET if level == "debug" else max(logging.WARNING,
+                                                         logging.getLevelName(level.upper()))
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+
 
 class Hub:
     def __init__(self, cfg):
@@ -93,9 +109,10 @@ class Hub:
         import uvicorn
         from hub.api import create_app
         app = create_app(self.ctx)
+        # log_config=None: uvicorn's lines go through the hub's own logging
+        # (configure_logging), in its format and at its level.
         config = uvicorn.Config(app, host=self.cfg.api.host, port=self.cfg.api.port,
-                                log_level=self.cfg.hub.log_level, access_log=False,
-                                lifespan="off")
+                                log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self.ctx.component("api").set("ok", "http://%s:%d/api/v1 (docs at /docs)"
                                       % (self.cfg.api.host, self.cfg.api.port))

@@ -83,6 +83,11 @@ def probe(host, port, timeout=1.0):
 
 
 class MqttPart:
+    # Before the first attempt has failed, "not connected" only means "not yet":
+    # the hub warned that the broker was unreachable and said connected 4 ms
+    # later. A broker that neither answers nor refuses is reported after this.
+    GRACE_S = 5.0
+
     def __init__(self, cfg, ctx, ingest):
         from hub.transports.mqtt_link import MqttLink
         b = cfg.broker
@@ -92,6 +97,7 @@ class MqttPart:
                              client_id=b.client_id, username=b.username, password=b.password,
                              keepalive=b.keepalive_s, retry_s=b.retry_s)
         self._was = None
+        self._started = time.monotonic()
         self.link.start()
         self._check()
         self._watch = Periodic("hub-mqtt-watch", 1.0, self._check, log=log).start()
@@ -106,6 +112,9 @@ class MqttPart:
             if self._was is not True:
                 log.info("MQTT: %s connected", where)
             self._was = True
+            return
+        if not self.link.failed.is_set() and time.monotonic() - self._started < self.GRACE_S:
+            self.part.set("starting", "%s: connecting" % where)
             return
         reason = probe(b.host, b.port) or self.link.last_error or "not connected yet"
         self.part.set("down", "%s unreachable (%s); retrying every %d s — serial terminals and "

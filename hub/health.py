@@ -78,7 +78,12 @@ class WriterHealth:
     `hold_s` after a failed write (with SQLite's error and the data directory
     to check) or a failed WAL checkpoint, degraded when far behind, down when
     stopped. A full disk used to leave the part green while terminals got
-    'busy' for every rating."""
+    'busy' for every rating.
+
+    A refusal (a 409 duplicate_visit, a 404 unknown_window) is the answer to its
+    caller, not a failed write: the writer does not count it in `failed_jobs`
+    (hub.store.writer.refusal), so a client's mistakes never send hall IT to
+    check the disk."""
 
     HOLD_S = 60.0           # a write failure keeps the part degraded this long
     BEHIND_JOBS = 10000     # a writer this far behind is degraded

@@ -4,9 +4,7 @@ Kept in one place so the schemas and the store can evolve separately.
 """
 
 from hub.halltime import iso
-
-APPLICANT_KINDS = {1: "person", 2: "legal_person"}
-APPLICANT_CODES = {v: k for k, v in APPLICANT_KINDS.items()}
+from hub.services import applicant_kinds
 
 
 def transport_kind(transport):
@@ -53,8 +51,9 @@ def invitation(inv, tz, rating=None):
         "matter_name": inv["matter_name"],
         "staff_id": inv["staff_id"],
         "staff_name": inv["staff_name"],
-        "applicant_kind": APPLICANT_KINDS.get(inv["applicant_kind"], str(inv["applicant_kind"])),
+        "applicant_kind": applicant_kinds.name(inv["applicant_kind"]),
         "created_at": iso(inv.get("created_at"), tz),
+        "expires_at": iso(inv.get("deadline"), tz),
         "deadline": iso(inv.get("deadline"), tz),
         "shown_at": iso(inv.get("shown_at"), tz),
         "closed_at": iso(inv.get("closed_at"), tz),

@@ -13,7 +13,10 @@ The hall hub's API for **window business systems** (一窗受理, queue systems)
 
 Typical flow for a queue system:
 
-1. When staff sign in at a window: `PUT /api/v1/windows/{window}/duty`.
+1. When staff sign in at a window: `POST /api/v1/windows/{window}/sign-in` with
+   `{"staff_id": ..., "staff_name": ...}`; when they leave,
+   `POST /api/v1/windows/{window}/sign-out`; who is on duty:
+   `GET /api/v1/windows/{window}/duty`.
 2. When a case is finished (办结): `POST /api/v1/invitations` — the window's
    terminal shows the case and asks the citizen to rate it.
 3. Later: `GET /api/v1/invitations/{id}` for its state and rating, or

@@ -77,13 +77,28 @@ def command(prog):
     return wrap
 
 
+def where_it_looked(cfg):
+    """How this command found its database, in words (hub/config.py has the rules)."""
+    if cfg.source == "<defaults>":
+        config = ("no config file (no --config, no $PINGJIA_CONFIG, no hub.toml in %s), so "
+                  "the data directory is --data, else $PINGJIA_DATA, else ./var/hub"
+                  % os.getcwd())
+    else:
+        config = "config %s" % cfg.source
+    return "read %s; data directory %s" % (config, cfg.data_dir)
+
+
 def open_store(cfg, must_exist=True):
     """The hub's database for this config. Raises HubError when there is none yet."""
     from hub.errors import HubError
     from hub.store import open_db
     if must_exist and not os.path.exists(cfg.db_path):
-        raise HubError("not_found", "no hub database at %s; start the hub once (`pingjia hub`) "
-                       "or give the right --data / --config" % cfg.db_path, 404)
+        # Hall IT most often runs a command from another folder than the hub's:
+        # say where it looked and how to point it at the hub's own config.
+        raise HubError("not_found", "no hub database at %s (%s); point this command at the "
+                       "running hub's config with --config FILE or PINGJIA_CONFIG=FILE (or its "
+                       "data directory with --data DIR), or, in a new hall, start the hub once "
+                       "(`pingjia hub`)" % (cfg.db_path, where_it_looked(cfg)), 404)
     return open_db(cfg.db_path)
 
 

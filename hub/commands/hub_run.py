@@ -7,7 +7,6 @@ error, 4 when the data directory or the API port cannot be used.
 """
 
 import logging
-import sys
 
 from hub.commands import OK, UNAVAILABLE, USAGE
 from hub.commands.common import add_config_args, fail, load_config
@@ -19,13 +18,16 @@ def register(sub):
     p.add_argument("--port", type=int, help="API port (overrides [api] port)")
     p.add_argument("--host", help="API listen address (overrides [api] host)")
     p.add_argument("--check", action="store_true",
-                   help="check the config and the data directory, print the settings, and exit")
+                   help="check the config, the data directory and the database, print the "
+                        "settings, and exit; safe beside a running hub (opens no port, "
+                        "connects to nothing, writes nothing)")
     p.set_defaults(run=run)
 
 
 def run(args):
-    from hub.app import Hub
+    from hub.app import Hub, configure_logging
     from hub.config import ConfigError
+    from hub.upstream import ConfigError as UpstreamConfigError
     try:
         cfg = load_config(args)
     except ConfigError as e:
@@ -36,27 +38,20 @@ def run(args):
         cfg.api.port = args.port
     if args.host:
         cfg.api.host = args.host
-    logging.basicConfig(level=cfg.hub.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("pingjia.hub")
     if args.check:
-        print("config: %s\ndata: %s\ndatabase: %s\nhall: %s %s\nAPI: http://%s:%d/docs\n"
-              "broker: %s:%d (%s)\nserial: %s" % (
-                  cfg.source, cfg.data_dir, cfg.db_path, cfg.hall.code, cfg.hall.name,
-                  cfg.api.host, cfg.api.port, cfg.broker.host, cfg.broker.port,
-                  "on" if cfg.broker.enabled else "off", ", ".join(cfg.serial_ports()) or "none found"))
+        from hub.commands import hub_check
+        return hub_check.run(cfg)
+    configure_logging(cfg.hub.log_level)
+    log = logging.getLogger("pingjia.hub")
     hub = Hub(cfg)
     try:
         hub.start()
-    except ConfigError as e:
+    except (ConfigError, UpstreamConfigError) as e:
         hub.stop()
         return fail("hub", str(e), USAGE)
     except OSError as e:
         hub.stop()
         return fail("hub", "cannot use the data directory %s: %s" % (cfg.data_dir, e), UNAVAILABLE)
-    if args.check:
-        hub.stop()
-        return OK
     log.info("hall %s (%s): config %s, data %s", cfg.hall.code, cfg.hall.name, cfg.source,
              cfg.data_dir)
     if cfg.api.enabled and not hub.ctx.tokens.clients():

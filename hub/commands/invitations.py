@@ -63,9 +63,18 @@ def _list(args):
 def _show(args):
     from hub.services import invitations
     tz, inv = _with_db(args, lambda db: invitations.require(db, args.eid))
-    print_fields([(k, halltime.show(v, tz) if k.endswith("_at") or k == "deadline" else v)
-                  for k, v in inv.items()])
+    print_fields([(k, _shown(k, v, tz)) for k, v in inv.items()])
     return OK
+
+
+def _shown(key, value, tz):
+    """A field as hall IT reads it: times in the hall's zone, words as the API has them."""
+    from hub.services import applicant_kinds
+    if key.endswith("_at") or key == "deadline":
+        return halltime.show(value, tz)
+    if key == "applicant_kind":
+        return applicant_kinds.name(value)
+    return value
 
 
 @command("invitations create")

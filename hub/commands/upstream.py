@@ -99,6 +99,10 @@ def _dead(args):
 def _replay(args):
     from hub.upstream import outbox
     n = outbox.replay(open_store(load_config(args)), int(time.time() * 1000), None if args.all else args.ids)
+    if args.all and not n:
+        # No dead letter is good news, not a refusal: scripts run this after a fix.
+        print("nothing to replay: no dead letters (0 dead letter(s) back in the queue)")
+        return OK
     print("%d dead letter(s) back in the queue" % n)
     return OK if n else REFUSED
 
@@ -152,14 +156,14 @@ def _export(args):
 
 @command("upstream run")
 def _run(args):
-    import logging
+    from hub.app import configure_logging
     from hub.upstream.relay import Relay
     cfg = load_config(args)
     try:
         adapter = _require_adapter(cfg, "set the province first")
     except _NoUpstream as e:
         return fail("upstream run", str(e), USAGE)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(cfg.hub.log_level)
     open_store(cfg, must_exist=False).close()
     relay = Relay(cfg.db_path, adapter).start()
     try:

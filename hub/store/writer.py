@@ -10,7 +10,8 @@ one fsync instead of N (docs/PERFORMANCE.md, "Ceilings": ~6,000 single-row commi
 ~190,000 rows/s in batches of 100).
 
 A job that raises is rolled back alone and gets the error; the batch still
-commits. Jobs only touch the database (their effects outside it belong in
+commits. A refusal (a service's HubError with a 4xx status) is logged at INFO
+and not counted as a failure: it is the answer to its caller. Jobs only touch the database (their effects outside it belong in
 `done`), so the writer runs a batch optimistically first, without a
 savepoint per job: a savepoint makes SQLite copy every page a job touches
 into its statement journal, about a fifth of a stored rating's cost. If a
@@ -30,6 +31,7 @@ import logging
 import threading
 import time
 
+from hub.errors import HubError
 from hub.store import open_db
 from hub.store.checkpoint import PERIOD_S, Checkpointer
 
@@ -38,6 +40,13 @@ log = logging.getLogger("hub.store.writer")
 
 class WriterStopped(RuntimeError):
     pass
+
+
+def refusal(error):
+    """A service's HubError with a 4xx status: the caller asked for something the
+    hall's rules forbid. Not a failure of the writer nor of storage: /health
+    must not tell hall IT to check the disk because a client sent a duplicate."""
+    return isinstance(error, HubError) and 400 <= error.status < 500
 
 
 class Writer:
@@ -52,8 +61,10 @@ class Writer:
         self._after = None       # during a batch's callbacks: what runs once after them
         self.checkpointer = None
         self.last_error = None   # the last failed job or commit, in words, for /health
+        # failed_jobs: jobs that raised for any reason but a refusal (see refusal());
+        # refused_jobs: those the hub's rules refused, answered to their caller.
         self.stats = {"batches": 0, "jobs": 0, "max_batch": 0, "failed_jobs": 0,
-                      "failed_commits": 0, "rerun_batches": 0,
+                      "refused_jobs": 0, "failed_commits": 0, "rerun_batches": 0,
                       "commit_ms_total": 0.0}
 
     def start(self):
@@ -163,8 +174,14 @@ class Writer:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     return None
-                log.warning("writer job failed: %s: %s", type(e).__name__, e)
-                self.last_error = "%s: %s" % (type(e).__name__, e)
+                if refusal(e):
+                    # The hub's rules said no (a duplicate visit, an unknown window): the
+                    # caller gets the answer; the writer and the disk are fine.
+                    log.info("refused %s (%s): %s", e.code, e.status, e.message)
+                    self.stats["refused_jobs"] += 1
+                else:
+                    log.warning("writer job failed: %s: %s", type(e).__name__, e)
+                    self.last_error = "%s: %s" % (type(e).__name__, e)
                 if not conn.in_transaction:
                     # SQLite rolled the whole transaction back itself (disk full,
                     # I/O error): the jobs before this one are undone too, so the
@@ -172,7 +189,8 @@ class Writer:
                     raise
                 conn.execute("ROLLBACK TO SAVEPOINT writer_job")
                 conn.execute("RELEASE SAVEPOINT writer_job")
-                self.stats["failed_jobs"] += 1
+                if not refusal(e):
+                    self.stats["failed_jobs"] += 1
                 results.append((None, e))
                 continue
             if guarded:

@@ -57,6 +57,9 @@ class MqttLink:
         self.connects = 0
         self.last_error = None
         self._connected = threading.Event()
+        # Set once a connection attempt failed (or a connection was lost): before
+        # that, "not connected" at start means "not yet", not "unreachable".
+        self.failed = threading.Event()
         self._stopping = threading.Event()
         self._sweeper = None
         self._state_topic = topics.hub_state(hall)
@@ -69,6 +72,7 @@ class MqttLink:
         c.max_inflight_messages_set(200)      # downlinks in flight before waiting for PUBACKs
         c.max_queued_messages_set(0)          # unbounded while the broker is away
         c.on_connect = self._on_connect
+        c.on_connect_fail = self._on_connect_fail
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
@@ -132,8 +136,13 @@ class MqttLink:
         except (OSError, AttributeError):
             pass
 
+    def _on_connect_fail(self, client, userdata):
+        self.last_error = "cannot connect to the broker"
+        self.failed.set()
+
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
+            self.failed.set()
             self.last_error = "broker refused the hub: %s" % reason_code
             log.error("MQTT: %s (check [broker] username/password in the hub config)",
                       self.last_error)
@@ -147,12 +156,14 @@ class MqttLink:
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         refused = [rc for rc in reason_codes if rc.is_failure]
         if refused:
+            self.failed.set()
             self.last_error = "broker refused the subscriptions: %s" % refused
             log.error("MQTT: %s (check the broker's ACL for the hub)", self.last_error)
             return
         self._connected.set()      # connected *and* subscribed: terminals are heard
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.failed.set()
         self._connected.clear()
         if not self._stopping.is_set():
             self.last_error = "connection to the broker lost: %s" % reason_code

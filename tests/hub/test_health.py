@@ -42,15 +42,20 @@ def rating(seq):
             "dp": 3000, "mt": 10000 * seq, "org": "live"}
 
 
-def test_a_full_disk_makes_the_ingest_degraded_and_it_recovers(hub):
-    ingest, part = hub
-    writer = ingest.writer
-    wait_state(part, "ok", "writes committed")
+def fill_the_disk(writer, device):
+    """Cap the database at its current size and store ratings until SQLite says full."""
     pages = writer.call(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
     writer.call(lambda db: db.execute("PRAGMA max_page_count = %d" % pages))
     with pytest.raises(Exception, match="full"):
         for seq in range(1, 200):
-            writer.call(lambda db, s=seq: journal.record_rating(db, "T1", rating(s)))
+            writer.call(lambda db, s=seq: journal.record_rating(db, device, rating(s)))
+
+
+def test_a_full_disk_makes_the_ingest_degraded_and_it_recovers(hub):
+    ingest, part = hub
+    writer = ingest.writer
+    wait_state(part, "ok", "writes committed")
+    fill_the_disk(writer, "T1")
     detail = wait_state(part, "degraded")
     assert "database or disk is full" in detail and "disk space" in detail
     writer.call(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))

@@ -4,6 +4,7 @@ data directory: output, exit codes, and errors that say what to do."""
 import csv
 import io
 import json
+import os
 import re
 
 import pytest
@@ -45,6 +46,27 @@ def test_before_the_hub_ever_ran_commands_say_so(hall):
     r = run(hall, "terminals")
     assert r.returncode == 3
     assert "no hub database" in r.stderr and "pingjia hub" in r.stderr
+
+
+def test_no_database_says_where_it_looked_and_how_to_point_elsewhere(hall, tmp_path_factory):
+    _, cfg = hall
+    assert run(hall, "provision", "T-1", "--window", "1").returncode == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    r = pingjia("terminals", cwd=str(elsewhere))
+    assert r.returncode == 3
+    assert str(elsewhere / "var" / "hub" / "hub.sqlite3") in r.stderr
+    assert "no hub.toml in %s" % elsewhere in r.stderr
+    assert "--config FILE" in r.stderr and "PINGJIA_CONFIG=FILE" in r.stderr
+    assert "pingjia hub" in r.stderr
+    empty = elsewhere / "hub.toml"
+    empty.write_text('[hub]\ndata_dir = "nowhere"\n', encoding="utf-8")
+    r = pingjia("backlog", cwd=str(elsewhere))
+    assert r.returncode == 3 and "config %s" % empty in r.stderr
+    assert str(elsewhere / "nowhere") in r.stderr
+    # What the message says works.
+    told = pingjia("terminals", cwd=str(elsewhere), env={"PINGJIA_CONFIG": cfg.source})
+    assert told.returncode == 0 and "T-1" in told.stdout
+    assert pingjia("terminals", "--config", cfg.source, cwd=str(elsewhere)).returncode == 0
 
 
 def test_provision_terminals_show_assign_rekey(hall):
@@ -170,12 +192,13 @@ def test_config_errors_name_file_and_key(tmp_path):
     assert r.returncode == 2 and "no such config file" in r.stderr
 
 
-def test_hub_check_prints_settings_and_creates_the_database(hall):
+def test_hub_check_prints_settings_and_creates_nothing(hall):
     folder, cfg = hall
     r = run(hall, "hub", "--check")
     assert r.returncode == 0, r.stderr
     assert cfg.db_path in r.stdout and "http://127.0.0.1:8700/docs" in r.stdout
-    assert run(hall, "terminals").returncode == 0
+    assert "not created yet" in r.stdout and os.listdir(cfg.data_dir) == []
+    assert run(hall, "terminals").returncode == 3
 
 
 def test_help_lists_hall_it_commands():

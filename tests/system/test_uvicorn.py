@@ -36,16 +36,17 @@ PHONE = "13912345678"
 
 
 class RunningHub:
-    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=()):
+    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=(), log_level="debug",
+                 extra=""):
         self.dir = tmp_path
         self.port = free_port()
         cfg_text = (
-            '[hub]\ndata_dir = "data"\nlog_level = "debug"\n'
+            '[hub]\ndata_dir = "data"\nlog_level = "%s"\n'
             '[hall]\ncode = "%s"\n'
             '[broker]\nport = %d\nretry_s = 1\n'
             '[serial]\nports = [%s]\ndiscover = []\nrescan_s = 1\n'
-            '[api]\nport = %d\n' % (HALL, broker_port, ", ".join('"%s"' % p for p in serial_ports),
-                                    self.port))
+            '[api]\nport = %d\n' % (log_level, HALL, broker_port,
+                                    ", ".join('"%s"' % p for p in serial_ports), self.port)) + extra
         self.config_path = tmp_path / "hub.toml"
         self.config_path.write_text(cfg_text, encoding="utf-8")
         cfg = config.load(str(self.config_path), env={})
@@ -123,6 +124,27 @@ def pty_line(folder, name):
     return path, master, slave
 
 
+def pty_terminal(hub, device, master):
+    """The protocol test terminal `device` on the far end of a pty line the hub serves."""
+    t = Terminal(device, hub.keys[device])
+    t.link = PtyLink(master, t.inbox.put)
+    t.out = t.link.send
+    return t
+
+
+def stop_all(hub, terminals, master, slave):
+    """Close the test terminals, stop the hub, close the pty -> the hub's exit code."""
+    for t in terminals:
+        if isinstance(t, MqttTerminal):
+            t.close()
+        else:
+            t.link.stop()
+    rc = hub.stop()
+    os.close(master)
+    os.close(slave)
+    return rc
+
+
 @pytest.fixture
 def broker(tmp_path):
     b = MosquittoBroker(tmp_path / "mosquitto")
@@ -160,9 +182,7 @@ def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
     made = []
     try:
         hub.wait(lambda: hub.health()["parts"].get("mqtt", {}).get("state") == "ok", "mqtt ok")
-        ser = Terminal("T-S1", hub.keys["T-S1"])
-        ser.link = PtyLink(master, ser.inbox.put)
-        ser.out = ser.link.send
+        ser = pty_terminal(hub, "T-S1", master)
         made.append(ser)
         wifi = MqttTerminal(broker, "T-M2", hub.keys["T-M2"])
         made.append(wifi)
@@ -223,14 +243,7 @@ def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
         ser.wait_for(lambda m: m["t"] == "cancel" and m["eid"] == eid, timeout=10)
         assert "serial ports open" in hub.health()["parts"]["serial"]["detail"]
     finally:
-        for t in made:
-            if isinstance(t, MqttTerminal):
-                t.close()
-            else:
-                t.link.stop()
-        rc = hub.stop()
-        os.close(master)
-        os.close(slave)
+        rc = stop_all(hub, made, master, slave)
     assert rc == 0, hub.log()
     assert PHONE not in hub.log()                      # never logged, even at debug level
 

@@ -8,7 +8,7 @@ from hub.api import convert
 from hub.api.errors import responses
 from hub.api.schemas.invitations import (CancelIn, InvitationIn, InvitationList, InvitationOut,
                                          InvitationState)
-from hub.services import ratings
+from hub.services import applicant_kinds, ratings
 
 router = APIRouter(prefix="/invitations", tags=["invitations"])
 
@@ -76,7 +76,7 @@ async def create_invitation(body: InvitationIn, request: Request):
     inv = await ctx.write(
         invitations.create, body.window, body.case_serial, body.matter_code, body.matter_name,
         staff_id=body.staff_id, staff_name=body.staff_name,
-        applicant_kind=convert.APPLICANT_CODES[body.applicant_kind], visit=body.visit,
+        applicant_kind=applicant_kinds.CODES[body.applicant_kind], visit=body.visit,
         contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
         expire_s=cfg.rating.invitation_expiry_s, client=request.state.client)
     if inv.get("terminal"):
@@ -96,7 +96,7 @@ async def get_invitation(invitation_id: str, request: Request):
     - `rated`: the citizen rated it; `rating` holds the level and reasons;
     - `timed_out`: nobody pressed within `timeout_s`; closed without a rating;
     - `cancelled`: cancelled by a business system;
-    - `expired`: the terminal did not take it before its deadline.
+    - `expired`: the terminal did not take it before `expires_at`.
 
     Example: `GET /api/v1/invitations/e3f9a0c1d2b4e5f60718` →
     `{"id": "e3f9…", "state": "rated", "rating": {"level": 5, "level_name": "非常满意", …}, …}`

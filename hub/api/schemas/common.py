@@ -2,14 +2,32 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 # Token-like identifiers: no spaces, as the terminal protocol carries them.
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                          pattern=r"^[^\s]+$")]
-# Window numbers become protocol NAME fields: letters, digits, _ - .
-WindowNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16,
-                                            pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def _window_text(value):
+    """A JSON whole number 0 or more is the window of that name: queue systems
+    often hold window numbers as integers, and `"window": 1` used to be refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    raise ValueError("a window is a string such as \"12\" or a whole number 0 or more, "
+                     "got %r" % (value,))
+
+
+# Window numbers become protocol NAME fields: letters, digits, _ - . The
+# canonical form is the string; answers always carry it.
+WindowNo = Annotated[str, BeforeValidator(_window_text),
+                     StringConstraints(strip_whitespace=True, min_length=1, max_length=16,
+                                       pattern=r"^[A-Za-z0-9_.-]+$")]
+WINDOW_DESCRIPTION = ("window number as configured in the hall, e.g. \"12\"; the canonical form "
+                      "is a string (answers always carry the string), and a whole number 0 or "
+                      "more such as 12 is accepted as the same window")
 StaffId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
                                            pattern=r"^[^\s]+$")]
 StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]

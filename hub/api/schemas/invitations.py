@@ -4,7 +4,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from hub.api.schemas.common import Request, Response, StaffId, StaffName, Token, WindowNo
+from hub.api.schemas.common import (WINDOW_DESCRIPTION, Request, Response, StaffId, StaffName,
+                                    Token, WindowNo)
 from hub.api.schemas.ratings import RatingOut
 from hub.services import invitation_states as states
 from protocol.catalogue import field_spec
@@ -28,7 +29,7 @@ EXAMPLE = {
 
 
 class InvitationIn(Request):
-    window: WindowNo = Field(description="window number as configured in the hall, e.g. \"12\"")
+    window: WindowNo = Field(description=WINDOW_DESCRIPTION)
     case_serial: Token = Field(description="办件流水号, the case serial number")
     visit: int = Field(1, ge=_VISIT_MIN, le=_VISIT_MAX, description=(
         "which visit of this case at this window (一次一评: one rating per case serial + visit)"))
@@ -66,7 +67,13 @@ class InvitationOut(Response):
     staff_name: str
     applicant_kind: str
     created_at: str | None = None
-    deadline: str | None = Field(None, description="when a queued invitation expires")
+    expires_at: str | None = Field(None, description=(
+        "when the invitation expires if no terminal has shown it by then (the hub's "
+        "[rating] invitation_expiry_s after created_at, 30 minutes by default); the "
+        "citizen's time to press once it is shown is timeout_s, not this"))
+    deadline: str | None = Field(None, deprecated=True, description=(
+        "deprecated: the same as expires_at (it never was a deadline to press); read "
+        "expires_at, this field stays for clients written against it"))
     shown_at: str | None = None
     closed_at: str | None = None
     device_id: str | None = Field(None, description="the terminal it was delivered to, once sent")
