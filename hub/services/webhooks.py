@@ -178,7 +178,10 @@ def give_up(db, max_age_ms, now=None):
     """Park as failed what has waited longer than MAX_AGE_MS -> how many."""
     t = now_ms(now)
     with tx(db):
-        cur = db.execute("UPDATE webhook_deliveries SET state = 'failed', updated_at = ? "
+        # A row never tried (its client's receiver was failing on earlier ones) says so.
+        cur = db.execute("UPDATE webhook_deliveries SET state = 'failed', updated_at = ?, "
+                         "last_error = COALESCE(last_error, 'not sent: the receiver was failing "
+                         "on earlier deliveries') "
                          "WHERE state IN ('pending', 'sending') AND queued_at < ?",
                          (t, t - max_age_ms))
     return cur.rowcount

@@ -92,8 +92,9 @@ class Dispatcher:
         parked = webhooks.give_up(self.db, self.give_up_ms, self._now_ms())
         if parked:
             self.stats["parked"] += parked
-            log.warning("webhooks: %d deliveries parked as failed after %d h; "
-                        "`pingjia webhooks deliveries --failed`", parked, self.give_up_ms // 3600000)
+            log.warning("webhooks: %d deliveries parked as failed after %g h; "
+                        "`pingjia webhooks deliveries --failed`", parked,
+                        round(self.give_up_ms / 3600000, 2))
         sent = 0
         for d in webhooks.due(self.db, self._now_ms()):
             if self._stop.is_set():

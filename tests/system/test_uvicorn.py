@@ -36,7 +36,7 @@ PHONE = "13912345678"
 
 
 class RunningHub:
-    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=()):
+    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=(), extra_config=""):
         self.dir = tmp_path
         self.port = free_port()
         cfg_text = (
@@ -45,7 +45,7 @@ class RunningHub:
             '[broker]\nport = %d\nretry_s = 1\n'
             '[serial]\nports = [%s]\ndiscover = []\nrescan_s = 1\n'
             '[api]\nport = %d\n' % (HALL, broker_port, ", ".join('"%s"' % p for p in serial_ports),
-                                    self.port))
+                                    self.port)) + extra_config
         self.config_path = tmp_path / "hub.toml"
         self.config_path.write_text(cfg_text, encoding="utf-8")
         cfg = config.load(str(self.config_path), env={})
