@@ -195,7 +195,7 @@ class WebhooksPart:
 
     def _check(self):
         d = self.dispatcher
-        failing = ["%s (%s)" % (c, err) for c, (_until, err) in sorted(d.failing.items())]
+        failing = ["%s (%s)" % (c, err) for c, (_until, err) in sorted(dict(d.failing).items())]
         if failing:
             self.part.set("degraded", "receivers not answering 2xx: %s; deliveries are kept and "
                           "retried — `pingjia webhooks deliveries`" % "; ".join(failing))

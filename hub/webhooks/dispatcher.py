@@ -1,7 +1,9 @@
 """The webhook delivery thread: at least once, until the receiver answers 2xx.
 
-One thread per hub with its own database connection, like the upstream
-relay (hub/upstream/relay.py). Each pass:
+One thread per hub (a hub/periodic.py Periodic, which logs a failed pass
+and runs the next) with its own database connection, like the upstream
+relay (hub/upstream/relay.py). Each pass, repeated at once while it found
+work, else every poll_s:
   1. fan out: events after the cursor become one delivery row per
      subscribed client (hub/services/webhooks.py fan_out), one transaction;
   2. park as `failed` what has waited longer than give_up_ms;
@@ -26,6 +28,7 @@ import time
 import httpx
 
 from hub.errors import HubError
+from hub.periodic import Periodic
 from hub.services import events, webhooks
 from hub.store import open_db
 from hub.upstream.pacing import backoff_s
@@ -51,30 +54,27 @@ class Dispatcher:
         self._db = None
         self._http = None
         self._stop = threading.Event()
-        self._thread = None
+        self._loop = None
 
     # ---------------------------------------------------------------- thread
     def start(self):
-        self._thread = threading.Thread(target=self._run, name="hub-webhooks", daemon=True)
-        self._thread.start()
+        self._loop = Periodic("hub-webhooks", self.poll_s, self._drain, first=True, log=log)
+        self._loop.start()
         return self
 
     def stop(self):
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=self.timeout_s + 5)
+        if self._loop is not None:
+            self._loop.stop(timeout=self.timeout_s + 5)    # a call in progress ends first
         if self._http is not None:
             self._http.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # a dead loop would deliver nothing and say nothing: keep going
-                log.exception("webhook pass failed; retrying in %.1f s", self.poll_s)
-                busy = False
-            if not busy:
-                self._stop.wait(self.poll_s)
+    def _drain(self):
+        while self.run_once() and not self._stop.is_set():
+            pass
 
     @property
     def db(self):

@@ -219,3 +219,33 @@ def test_webhooks_commands(tmp_path):
     assert r.returncode == 0 and "2 undelivered deliveries dropped" in r.stdout
     r = pingjia("webhooks", "remove", "queue-system", *conf)
     assert r.returncode == 3
+
+
+# -- the hub's part and its health ---------------------------------------------------
+
+def test_health_says_when_a_receiver_fails_and_when_webhooks_are_off(tmp_path):
+    from hub.api.context import HubContext
+    from hub.app_parts import start_webhooks
+    cfg = make_config(tmp_path, "[webhooks]\nretry_cap_s = 1\n")
+    db = open_db(cfg.db_path)
+    terminals.provision(db, "T1", "1")
+    rx = Receiver(fail=lambda req: 500)
+    webhooks.set_subscription(db, "queue-system", rx.url)
+    ctx = HubContext(cfg)
+    part = start_webhooks(cfg, ctx)
+    try:
+        health = ctx.component("webhooks")
+        assert health.state == "ok"
+        create(db, 1)
+        wait(lambda: health.state == "degraded", 10, "webhooks degraded")
+        assert "queue-system (HTTP 500)" in health.detail
+        assert "pingjia webhooks deliveries" in health.detail
+    finally:
+        part.stop()
+        rx.close()
+        db.close()
+    (tmp_path / "off").mkdir()
+    off = make_config(tmp_path / "off", "[webhooks]\nenabled = false\n")
+    ctx = HubContext(off)
+    assert start_webhooks(off, ctx) is None
+    assert ctx.component("webhooks").state == "disabled"
