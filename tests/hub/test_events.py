@@ -207,3 +207,26 @@ def test_quiet_stream_sends_keep_alive_comments(served, monkeypatch):
     monkeypatch.setattr(route, "KEEPALIVE_S", 0.3)
     _got, comments = read_stream(served, 0)
     assert comments == [": keep-alive"]
+
+
+def test_old_events_are_purged_unless_a_delivery_still_needs_them(tmp_path):
+    from hub.services import webhooks
+    db = open_db(str(tmp_path / "hub.sqlite3"))
+    terminals.provision(db, "T1", "1")
+    webhooks.set_subscription(db, "queue-system", "http://127.0.0.1:9/x")
+    for i in range(3):
+        invitations.create(db, "1", "C%d" % i, "M", "事项", staff_id="S", staff_name="张",
+                           client="queue-system")
+    webhooks.fan_out(db)
+    first, second, _third = sorted(r["id"] for r in webhooks.deliveries(db))
+    webhooks.settle(db, first, "delivered", 0, 200, None)
+    webhooks.settle(db, second, "failed", 0, 500, "HTTP 500")
+    later = time.time() * 1000 + events.KEEP_MS + 60_000
+    assert events.purge(db, now=later) == 1        # delivered: gone; failed, pending: kept
+    assert [r["id"] for r in events.after(db, 0)] == [2, 3]
+    for d in (second, _third):
+        webhooks.settle(db, d, "delivered", 0, 200, None)
+    assert events.purge(db, now=later) == 2 and events.last_id(db) == 0
+    invitations.create(db, "1", "C9", "M", "事项", staff_id="S", staff_name="张")
+    assert [r["id"] for r in events.after(db, 0)] == [4]     # an id is never handed out twice
+    db.close()
