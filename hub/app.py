@@ -12,7 +12,8 @@ database closes. Acks only ever follow commits, so a kill -9 at any point
 loses nothing that was acknowledged; a clean stop just loses less work.
 
 The upstream relay (when [upstream] names an adapter) reads the outbox with
-its own connection; it starts last and stops with the transports.
+its own connection; it starts last and stops with the transports. So does
+the webhook delivery thread ([webhooks]; hub/webhooks/dispatcher.py).
 
 The MQTT broker is optional at run time: when it cannot be reached the hub
 keeps serving serial terminals and the API, retries every broker.retry_s
@@ -52,6 +53,7 @@ class Hub:
         self.serial = None
         self.mqtt = None
         self.upstream = None
+        self.webhooks = None
         self._stop = threading.Event()
         self._threads = []
         self._server = None
@@ -66,6 +68,7 @@ class Hub:
         self._start_serial()
         self._start_mqtt()
         self._start_upstream()
+        self._start_webhooks()
         return self
 
     def _open_store(self):
@@ -91,6 +94,10 @@ class Hub:
     def _start_upstream(self):
         from hub.app_parts import start_upstream
         self.upstream = start_upstream(self.cfg, self.ctx)
+
+    def _start_webhooks(self):
+        from hub.app_parts import start_webhooks
+        self.webhooks = start_webhooks(self.cfg, self.ctx)
 
     # -- serve -----------------------------------------------------------------
 
@@ -153,7 +160,7 @@ class Hub:
         """Transports first, then the ingest (drains its commits), then the database."""
         self._stop.set()
         t0 = time.monotonic()
-        for name in ("mqtt", "serial", "upstream"):
+        for name in ("mqtt", "serial", "upstream", "webhooks"):
             part = getattr(self, name)
             if part is not None:
                 try:

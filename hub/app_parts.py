@@ -184,3 +184,45 @@ def start_upstream(cfg, ctx):
                                                    "in the hub")
         return None
     return UpstreamPart(cfg, ctx, make_adapter(settings))
+
+
+# -- webhooks --------------------------------------------------------------------
+
+class WebhooksPart:
+    """The webhook delivery thread (hub/webhooks/dispatcher.py) and its health."""
+
+    def __init__(self, cfg, ctx):
+        from hub import halltime
+        from hub.webhooks.dispatcher import Dispatcher
+        w = cfg.webhooks
+        self.part = ctx.component("webhooks")
+        self.dispatcher = Dispatcher(cfg.db_path, halltime.zone(cfg), w.allow,
+                                     timeout_s=w.timeout_s, give_up_s=w.give_up_h * 3600,
+                                     cap_s=w.retry_cap_s).start()
+        self._check()
+        self._watch = Periodic("hub-webhooks-watch", 1.0, self._check, log=log).start()
+
+    def _check(self):
+        d = self.dispatcher
+        failing = ["%s (%s)" % (c, err) for c, (_until, err) in sorted(dict(d.failing).items())]
+        if failing:
+            self.part.set("degraded", "receivers not answering 2xx: %s; deliveries are kept and "
+                          "retried — `pingjia webhooks deliveries`" % "; ".join(failing))
+        elif d.failed:
+            self.part.set("degraded", "%d deliveries parked as failed; `pingjia webhooks "
+                          "deliveries --failed`, then `pingjia webhooks replay --failed`"
+                          % d.failed)
+        else:
+            self.part.set("ok", "delivering events to the webhook receivers")
+
+    def stop(self):
+        self._watch.stop()
+        self.dispatcher.stop()
+
+
+def start_webhooks(cfg, ctx):
+    if not cfg.webhooks.enabled:
+        ctx.component("webhooks").set("disabled", "[webhooks] enabled = false: events are "
+                                                   "kept, none are sent")
+        return None
+    return WebhooksPart(cfg, ctx)

@@ -119,6 +119,17 @@ def _client_id(v):
     return v
 
 
+def _networks(v):
+    _str_list(v)
+    for n in v:
+        try:
+            ipaddress.ip_network(n, strict=False)
+        except ValueError:
+            raise ValueError("%r is not a network; write addresses or networks such as "
+                             "\"127.0.0.1\", \"10.0.0.0/8\" or \"::1\"" % n) from None
+    return list(v)
+
+
 def _table(v):
     if not isinstance(v, dict):
         raise ValueError("must be a table")
@@ -173,6 +184,14 @@ SCHEMA = {
         "invitation_timeout_s": (60, _int(5, 3600)),
         "invitation_expiry_s": (1800, _int(60, 7 * 86400)),
         "channel_table": ("national", _one_of("national", "zhejiang")),
+    },
+    "webhooks": {
+        "enabled": (True, _bool),
+        "allow": (["127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+                  _networks),
+        "timeout_s": (10, _int(1, 120)),
+        "retry_cap_s": (600, _int(1, 86400)),
+        "give_up_h": (24, _int(1, 30 * 24)),
     },
 }
 

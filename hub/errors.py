@@ -24,6 +24,7 @@ CODES = {
     "duplicate_terminal": 409,
     "invitation_closed": 409,  # cancel/change of an invitation already rated/expired
     "not_on_duty": 409,
+    "idempotency_key_reused": 422,   # an Idempotency-Key sent again with another body
     "unauthorized": 401,
     "forbidden": 403,
     "not_found": 404,

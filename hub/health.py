@@ -2,9 +2,9 @@
 rules the `ingest` part follows. GET /api/v1/health renders it; it knows
 nothing of the API.
 
-Parts: database, ingest, serial, mqtt, upstream, api. Each part's own code
-(hub/app.py, hub/app_parts.py, the serial transport) keeps its entry up to
-date with a state and a sentence a hall IT person can act on:
+Parts: database, ingest, serial, mqtt, upstream, webhooks, api. Each part's
+own code (hub/app.py, hub/app_parts.py, the serial transport) keeps its entry
+up to date with a state and a sentence a hall IT person can act on:
 
     starting   not reported yet
     ok         working

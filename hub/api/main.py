@@ -20,7 +20,9 @@ Typical flow for a queue system:
 2. When a case is finished (办结): `POST /api/v1/invitations` — the window's
    terminal shows the case and asks the citizen to rate it.
 3. Later: `GET /api/v1/invitations/{id}` for its state and rating, or
-   `GET /api/v1/ratings?since=...` to collect ratings in bulk.
+   `GET /api/v1/ratings?since=...` to collect ratings in bulk — or, instead
+   of polling, have every change pushed: a webhook (`pingjia webhooks set`)
+   or the event stream `GET /api/v1/events`.
 
 **Authentication**: every route except `/api/v1/health` needs
 `Authorization: Bearer <token>`. Hall IT creates one token per client system:
@@ -38,6 +40,9 @@ TAGS = [
     {"name": "terminals", "description": "The hall's rating terminals (for hall IT)."},
     {"name": "upstream", "description": "Forwarding to the provincial 好差评 platform: backlog, "
                                         "dead letters and their replay (for hall IT)."},
+    {"name": "events", "description": "Every invitation change pushed as it happens: "
+                                      "server-sent events here, webhooks per client "
+                                      "(`pingjia webhooks set`)."},
     {"name": "health", "description": "Is the hub running, and are its parts connected?"},
 ]
 
@@ -45,7 +50,7 @@ TAGS = [
 def create_app(ctx):
     """A FastAPI app serving the hub described by `ctx` (a HubContext)."""
     from hub.api import docs_page
-    from hub.api.routers import duty, health, invitations, ratings, terminals, upstream
+    from hub.api.routers import duty, events, health, invitations, ratings, terminals, upstream
 
     # FastAPI's own /docs loads Swagger UI from a CDN: off; docs_page serves it
     # from the hub. ReDoc stays off.
@@ -57,7 +62,7 @@ def create_app(ctx):
     docs_page.install(app)
     auth = [Depends(require_client)]
     app.include_router(health.router, prefix=API_PREFIX)
-    for module in (invitations, duty, ratings, terminals, upstream):
+    for module in (invitations, duty, ratings, terminals, upstream, events):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,
                            responses=errors.responses(401))
     return app

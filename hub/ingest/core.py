@@ -11,7 +11,9 @@ Threads: transports call attach/receive/close from their own threads; the
 group-commit writer (hub/store/writer.py) owns the only writing connection; reads for
 handshakes and deliveries use one reader connection under a lock; a
 housekeeping thread expires invitations at their deadline (then tells the
-terminals), and stores per-terminal error counters in the registry.
+terminals), stores per-terminal error counters in the registry, and once a
+minute forgets old idempotency keys and events (hub/services/idempotency.py,
+events.py say how long each is kept).
 """
 
 import logging
@@ -22,7 +24,7 @@ from hub.halltime import CST_OFFSET_MINUTES
 from hub.ingest.connection import Connection
 from hub.ingest.limits import MORE_TERMINALS, ErrorCounters, bounded_key
 from hub.periodic import Periodic
-from hub.services import invitations, terminals
+from hub.services import events, idempotency, invitations, terminals
 from hub.store import open_db
 from hub.store.writer import Writer
 
@@ -34,6 +36,7 @@ log = logging.getLogger("hub.ingest")
 DEFAULT_FLOOD_RATE = 500
 DEFAULT_FLOOD_BURST = 1000
 HOUSEKEEPING_S = 1.0
+PURGE_S = 60.0              # old idempotency keys and events are purged this often
 MAX_UNKNOWN_NAMED = 256     # unknown device ids listed by name; the rest counted together
 
 
@@ -55,6 +58,7 @@ class Ingest:
         self._conns_lock = threading.Lock()
         self._by_device = {}           # device id -> its authenticated Connection
         self._housekeeper = None
+        self._next_purge = 0.0
 
     # -- life -----------------------------------------------------------
 
@@ -161,6 +165,9 @@ class Ingest:
         expired = self.writer.call(lambda db: invitations.expire_due(db, now))
         if expired:
             self.notify()
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_S
+            self.writer.call(lambda db: (idempotency.purge(db, now), events.purge(db, now)))
         self._flush_counters()
 
     def _flush_counters(self):

@@ -1,6 +1,6 @@
 """Evaluation invitations: created when a window finishes a case (办结)."""
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from hub import halltime
@@ -8,7 +8,7 @@ from hub.api import convert
 from hub.api.errors import responses
 from hub.api.schemas.invitations import (CancelIn, InvitationIn, InvitationList, InvitationOut,
                                          InvitationState)
-from hub.services import applicant_kinds, ratings
+from hub.services import applicant_kinds, idempotency, ratings
 
 router = APIRouter(prefix="/invitations", tags=["invitations"])
 
@@ -29,7 +29,11 @@ async def _out(ctx, inv):
                               "model": InvitationOut},
                         **responses(404, 409, 422)},
              summary="Invite the citizen to rate a finished case")
-async def create_invitation(body: InvitationIn, request: Request):
+async def create_invitation(body: InvitationIn, request: Request,
+                            idempotency_key: str | None = Header(
+                                None, alias=idempotency.HEADER,
+                                description="1 to 64 printable ASCII characters: a retry with "
+                                            "the same key and body gets the first answer")):
     """Call this when a case is finished (办结) at a window. The window's
     terminal shows the matter name, case serial and staff, and asks the
     citizen to press one of five levels. If nobody presses within
@@ -63,6 +67,13 @@ async def create_invitation(body: InvitationIn, request: Request):
       mistake, or send the next `visit` number for a new visit.
     - 409 `not_on_duty`: no staff given and nobody signed in at the window.
     - 422 `bad_request`: a field is missing or invalid; `field` names it.
+    - 422 `idempotency_key_reused`: this `Idempotency-Key` came before with
+      another body.
+
+    **Retries.** Send an `Idempotency-Key` header (1 to 64 printable ASCII
+    characters, e.g. a UUID) and retry with the same key and body after a
+    lost answer: you get the first answer again (same status, same body,
+    same `id`) and nothing new is created. Keys are kept 24 hours.
     """
     from hub.services import invitations
     ctx = _ctx(request)
@@ -73,18 +84,28 @@ async def create_invitation(body: InvitationIn, request: Request):
         raise HubError("bad_request", "give staff_id and staff_name together, or neither (then "
                        "the staff signed in at the window are used); %s is missing" % missing,
                        422, field=missing)
-    inv = await ctx.write(
-        invitations.create, body.window, body.case_serial, body.matter_code, body.matter_name,
-        staff_id=body.staff_id, staff_name=body.staff_name,
-        applicant_kind=applicant_kinds.CODES[body.applicant_kind], visit=body.visit,
-        contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
-        expire_s=cfg.rating.invitation_expiry_s, client=request.state.client)
-    if inv.get("terminal"):
-        ctx.notify(inv["terminal"])
-    out = await _out(ctx, inv)
-    if out["warning"]:
-        return JSONResponse(InvitationOut(**out).model_dump(mode="json"), status_code=202)
-    return out
+    key, client = idempotency.check_key(idempotency_key), request.state.client
+    digest = idempotency.digest(body.model_dump(mode="json"))
+
+    def create(db):     # one transaction: the key is stored with what it created
+        first = key and idempotency.recall(db, client, key, digest)
+        if first:
+            return first + (None,)
+        inv = invitations.create(
+            db, body.window, body.case_serial, body.matter_code, body.matter_name,
+            staff_id=body.staff_id, staff_name=body.staff_name,
+            applicant_kind=applicant_kinds.CODES[body.applicant_kind], visit=body.visit,
+            contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
+            expire_s=cfg.rating.invitation_expiry_s, client=client)
+        out = InvitationOut(**convert.invitation(inv, halltime.zone(cfg))).model_dump(mode="json")
+        status = 202 if out["warning"] else 201
+        if key:
+            idempotency.remember(db, client, key, digest, status, out)
+        return status, out, inv.get("terminal")
+    status, out, terminal = await ctx.write(create)
+    if terminal:
+        ctx.notify(terminal)
+    return JSONResponse(out, status_code=status)
 
 
 @router.get("/{invitation_id}", response_model=InvitationOut, responses=responses(404),
