@@ -16,9 +16,9 @@ Choices (the rating is never dropped):
   'refused' and flag `duplicate_visit` (kept for review, not forwarded) and
   answered with a permanent nack duplicate_visit, so the terminal drops it
   from its journal and can say the visit was already rated;
-- late (the invitation was cancelled, expired, timed out or superseded), a press under
-  FAST_PRESS_MS after display, or a burst of presses on one terminal ->
-  stored and forwarded with a hub flag, acked.
+- late (the invitation was cancelled, expired, timed out or superseded), a
+  press under FAST_PRESS_MS after display, or a burst of presses on one
+  terminal -> stored and forwarded with a hub flag, acked.
 """
 
 import contextlib
@@ -164,8 +164,8 @@ _CLOSE = {new: "UPDATE invitations SET state = ?, closed_at = ?, rating_id = COA
 
 def _close_invitation(db, eid, state, t, rid=None):
     """Close an invitation as STATE when its state allows that; a late rating
-    also closes a timed-out, superseded, expired or cancelled one, unless the visit was
-    re-invited meanwhile (then it stays as it was)."""
+    also closes a timed-out, superseded, expired or cancelled one, unless the
+    visit was re-invited meanwhile (then it stays as it was)."""
     # Always inside _atomic: a statement that fails a constraint is undone
     # alone by SQLite (ON CONFLICT ABORT), so no savepoint of its own is needed.
     try:
@@ -197,9 +197,9 @@ def _timeout_closes_as(db, device_id, caps, inv, msg, t):
         return states.SUPERSEDED
     if why is not None or CAP_TIMEOUT_WHY in caps:
         return states.TIMED_OUT      # it says why, and this is no supersede
-    start = inv["shown_at"] or inv["sent_at"]
-    if inv["sent_at"] is None or start is None:
+    if inv["sent_at"] is None:       # never sent by this hub: nothing to compare with
         return states.TIMED_OUT
+    start = inv["shown_at"] or inv["sent_at"]
     at = msg.get("dt", t)            # the terminal's wall time survives a replay
     if at - start >= inv["timeout_s"] * 1000 - SUPERSEDE_SLACK_MS:
         return states.TIMED_OUT

@@ -100,8 +100,9 @@ async def get_invitation(invitation_id: str, request: Request):
       reasons screen's timeout after a bad level) and nobody finished a
       rating; the visit stays taken (一次一评);
     - `superseded`: a newer invitation of the same window replaced it before
-      anyone rated it: shown briefly (`shown_at` set), or never sent because
-      a newer one was queued (`shown_at` empty); the visit may be invited again;
+      anyone rated it: shown briefly (`shown_at` set), or closed by the hub
+      before the terminal acknowledged it, because a newer one was queued
+      (`shown_at` empty); the visit may be invited again;
     - `cancelled`: withdrawn by a business system or hall IT; the visit may
       be invited again;
     - `expired`: its deadline passed before it was rated or otherwise closed
