@@ -25,6 +25,14 @@ DOWN = "down"    # hub -> terminal
 BOTH = "both"
 
 ORIGINS = ("live", "replay")
+# `timeout` why: the terminal closed the invitation because a newer `inv`
+# replaced it on the screen (not because its time ran out). A token, not an
+# enum, so that a later reason does not make older hubs refuse the event:
+# they read any other value as a plain timeout.
+WHY_SUPERSEDED = "sup"
+# `hello` cap of a terminal that says why=sup on every supersede, so the hub
+# knows that its timeouts without `why` are real ones (PROTOCOL.md, timeout).
+CAP_TIMEOUT_WHY = "why"
 PRINTER_STATES = ("ok", "paper_out", "offline", "none", "error")
 DUTY_STATES = ("on", "off", "pause")
 
@@ -220,7 +228,9 @@ MESSAGES = {
         ("dp", INT, True, 0, I31),       # display-to-press, ms
         ("ff", TOKENS, False, 8, 16),    # fraud flags seen on the terminal
     ) + _CLOCKS, False, _rating_rules),
-    "timeout": (UP, _JOURNAL + _CLOCKS, False, None),
+    "timeout": (UP, _JOURNAL + (
+        ("why", TOKEN, False, 1, 8),     # why it closed without a rating; WHY_SUPERSEDED
+    ) + _CLOCKS, False, None),
     "cfg": (DOWN, (
         ("ver", INT, True, 0, I31),
         ("hall", TEXT, False, 0, 32),

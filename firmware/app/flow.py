@@ -24,8 +24,9 @@ remembered, so the hub resending the same `inv` shows nothing again.
 
 Rules chosen where the hall rules are silent:
 - A new invitation while one is open (invitation or labels shown) closes
-  the open one as a `timeout` event ("superseded": the hub sees a timeout
-  for the old eid followed by the new one) and shows the new one. A level
+  the open one as a `timeout` event with why=sup ("superseded": the hub
+  sees it for the old eid, then the ack of the new one, and records the old
+  one as superseded, not timed out) and shows the new one. A level
   pressed but without reasons yet is not a rating (upstream refuses a bad
   rating without reasons), so nothing is invented from it.
 - Labels not finished in time: a `timeout` event, as for no press at all;
@@ -39,7 +40,7 @@ Rules chosen where the hall rules are silent:
 """
 
 from protocol import domain
-from protocol.catalogue import MAX_LABELS_PER_RATING
+from protocol.catalogue import MAX_LABELS_PER_RATING, WHY_SUPERSEDED
 
 IDLE = "idle"
 INVITE = "invitation"
@@ -83,7 +84,7 @@ class Flow:
             return []           # the hub resent what we have: one rating per invitation
         fx = []
         if self.state in (INVITE, LABELS):
-            fx.append(self._timeout_event())
+            fx.append(self._timeout_event(WHY_SUPERSEDED))
         self.inv = inv
         self.state = INVITE
         self.shown = now
@@ -193,10 +194,13 @@ class Flow:
         self.deadline = now + self.config.timeout("thanks")
         return [("record", msg), ("screen", THANKS, {"level": msg["lv"]})]
 
-    def _timeout_event(self):
+    def _timeout_event(self, why=None):
         inv = self.inv
         self._finish()
-        return ("record", {"t": "timeout", "eid": inv["eid"], "cs": inv["cs"]})
+        msg = {"t": "timeout", "eid": inv["eid"], "cs": inv["cs"]}
+        if why is not None:
+            msg["why"] = why
+        return ("record", msg)
 
     def _finish(self):
         self._recent.append(self.inv["eid"])

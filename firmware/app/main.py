@@ -30,6 +30,7 @@ from firmware.app.hub_link import HubLink
 from firmware.app.ui import Ui
 from firmware.app.uart_transport import UartTransport, random16
 from firmware.journal import Journal, JournalFull
+from protocol.catalogue import CAP_TIMEOUT_WHY
 
 FW_VERSION = "0.1.0"
 UI_MS = 20
@@ -73,7 +74,9 @@ class Terminal:
             transport = make_transport(board, dev, self.boot)
         self.transport = transport
         self.link = HubLink(dev, key, {"fw": FW_VERSION, "board": board.name,
-                                       "caps": list(board.caps), "cv": self.config.ver},
+                                       # the flow says why=sup on a supersede (app/flow.py)
+                                       "caps": list(board.caps) + [CAP_TIMEOUT_WHY],
+                                       "cv": self.config.ver},
                             self.journal, board.random_bytes)
         self.screen = IDLE
         self.beats = {"ui": 0, "link": 0}

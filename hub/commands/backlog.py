@@ -1,6 +1,6 @@
 """`pingjia backlog` — what is waiting, and where: one screen for hall IT.
 
-  - invitations queued for a terminal (offline, or the citizen is slow),
+  - invitations queued for a terminal (offline, or not yet acknowledged),
   - ratings still on terminals, not yet acknowledged (their journal depth),
   - ratings and cases waiting to go to the provincial platform (outbox),
     and those it rejected for good (to look at and replay).

@@ -11,7 +11,8 @@ from hub.services import invitation_states as states
 
 STATE_ZH = {s: "%s %s" % (zh, s) for s, zh in (
     (states.QUEUED, "排队"), (states.SHOWN, "显示中"), (states.RATED, "已评价"),
-    (states.TIMED_OUT, "超时"), (states.CANCELLED, "已取消"), (states.EXPIRED, "已过期"))}
+    (states.TIMED_OUT, "超时"), (states.SUPERSEDED, "被替换"), (states.CANCELLED, "已取消"),
+    (states.EXPIRED, "已过期"))}
 
 
 def register(sub):

@@ -3,8 +3,9 @@ and their cancellation.
 
 After every handshake: `time` (sync), `cfg` when the terminal's `cv` differs
 from the newest configuration version, `duty` (who is signed in at its
-window), then every queued invitation of the terminal's window (oldest
-first). deliver() runs again (cfg and duty only when they changed) whenever a service
+window), then the newest queued invitation of the terminal's window (the
+older queued ones are closed as superseded, never sent: see deliver()).
+deliver() runs again (cfg and duty only when they changed) whenever a service
 calls Ingest.notify() / deliver_pending(): new invitations go out at once, an
 invitation cancelled or expired while on the terminal gets a `cancel`.
 
@@ -14,8 +15,8 @@ it in cfg_owed: a terminal that took only some parts (and reports that ver
 as its `cv`) gets all of them again at its next session. An `inv` or `cfg` carries a mid; the terminal's ack of it marks the
 invitation shown, the configuration applied (handlers.on_ack). The
 invitations sent in this session are remembered, so each goes once per
-session; after a reconnect the still-queued ones go again (the terminal
-knows them by eid).
+session; after a reconnect the newest still-queued one goes again (the
+terminal knows it by eid).
 """
 
 import collections
@@ -31,7 +32,8 @@ log = logging.getLogger("hub.ingest")
 
 MAX_OUTSTANDING = 256
 # Shown on the terminal when an invitation is withdrawn.
-WHY = {states.CANCELLED: "评价已取消", states.EXPIRED: "评价已过期"}
+WHY = {states.CANCELLED: "评价已取消", states.EXPIRED: "评价已过期",
+       states.SUPERSEDED: "已有新的评价邀请"}
 
 
 class Downlink:
@@ -151,11 +153,42 @@ class Downlink:
                     conn.send_msg({"t": "cancel", "mid": mid, "eid": eid, "why": WHY[state]})
                 if state not in states.OPEN:
                     self._on_terminal.pop(eid, None)
-            for inv in pending:
-                if inv["eid"] in self._on_terminal:
-                    continue
-                mid = self._next_mid("inv", inv["eid"])
-                self._on_terminal[inv["eid"]] = mid
-                if conn.send_msg(invitations.message(inv, mid, cfg["label_set"]["v"])):
-                    eid = inv["eid"]
-                    ingest.writer.submit(lambda db, e=eid: invitations.mark_sent(db, e, dev, now))
+            if pending:
+                self._send_newest(pending, cfg["label_set"]["v"], now)
+
+    def _send_newest(self, pending, label_set_version, now):
+        """Of the window's queued invitations (oldest first) only the newest
+        goes to the terminal. It is the case of the citizen now at the
+        window; an older one still queued (the terminal was away, or several
+        came at once) was never seen by anybody. Sent oldest first, each would
+        replace the one before on the screen within milliseconds: a flurry of
+        supersedes, and the case at the window shown last. So the hub closes
+        each older one as superseded itself, its shown_at empty, unless the
+        terminal has already acked it: that one is on the screen, and the
+        terminal closes it when the newer one comes and says so (timeout
+        why=sup). One sent but not yet acked (a link gap holds the packets
+        while the session lives) gets a `cancel` ahead of the newer `inv`, so
+        the terminal drops it without an event. Its ack, if it comes, finds
+        nothing outstanding: the invitation stays superseded. Caller holds
+        the lock."""
+        conn, ingest = self.conn, self.conn.ingest
+        newest = pending[-1]
+        replaced = []
+        for inv in pending[:-1]:
+            eid = inv["eid"]
+            if eid not in self._on_terminal:
+                replaced.append(eid)
+            elif self._outstanding.pop(self._on_terminal[eid], None) is not None:
+                replaced.append(eid)
+                conn.send_msg({"t": "cancel", "mid": self._next_mid("cancel", eid),
+                               "eid": eid, "why": WHY[states.SUPERSEDED]})
+        if replaced:
+            by = newest["eid"]
+            ingest.writer.submit(lambda db: invitations.supersede_unacked(db, replaced, by, now))
+        if newest["eid"] in self._on_terminal:
+            return
+        eid, dev = newest["eid"], conn.device_id
+        mid = self._next_mid("inv", eid)
+        self._on_terminal[eid] = mid
+        if conn.send_msg(invitations.message(newest, mid, label_set_version)):
+            ingest.writer.submit(lambda db: invitations.mark_sent(db, eid, dev, now))

@@ -5,8 +5,9 @@ Rules (docs/DOMAIN.md):
 - the window must be known (HubError unknown_window);
 - 一次一评: one invitation per case serial + visit; a second one while the
   first is queued, shown, rated or timed out is refused (duplicate_visit).
-  A cancelled or expired invitation frees the visit, so a mistaken call can
-  be redone;
+  A cancelled, expired or superseded invitation frees the visit, so a
+  mistaken call can be redone and a case the citizen never got to rate can
+  be invited again;
 - a terminal offline (or none assigned yet) does not refuse the call: the
   invitation stays queued, goes out when the terminal connects, or expires
   at its deadline (expire_due); create() says so in `notice`;
@@ -156,7 +157,7 @@ def query(db, window=None, state=None, case_serial=None, limit=100):
 
 
 _PENDING = ("SELECT * FROM invitations WHERE window = ? AND %s AND deadline > ? "
-            "ORDER BY created_at" % states.sql_in((states.QUEUED,)))
+            "ORDER BY created_at, rowid" % states.sql_in((states.QUEUED,)))
 
 
 def pending_for_window(db, window, now=None):
@@ -173,6 +174,22 @@ def message(inv, mid, label_set_version=None):
     if label_set_version is not None:
         m["lsv"] = label_set_version
     return m
+
+
+_SUPERSEDE = ("UPDATE invitations SET state = ?, closed_at = ?, note = ? WHERE eid = ? AND "
+              + states.sql_in((states.QUEUED,)))
+
+
+def supersede_unacked(db, eids, newer, now=None):
+    """Close queued invitations EIDS as superseded by NEWER, the one their
+    window's terminal gets instead (hub.ingest.downlink): the terminal never
+    acked them, so nobody saw them. One that has left `queued` meanwhile (its
+    ack came first) stays as it is."""
+    t = now_ms(now)
+    note = "replaced by %s before the terminal showed it" % newer
+    with tx(db):
+        for eid in eids:
+            db.execute(_SUPERSEDE, (states.SUPERSEDED, t, note, eid))
 
 
 def mark_sent(db, eid, device_id, now=None):

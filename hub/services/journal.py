@@ -16,9 +16,9 @@ Choices (the rating is never dropped):
   'refused' and flag `duplicate_visit` (kept for review, not forwarded) and
   answered with a permanent nack duplicate_visit, so the terminal drops it
   from its journal and can say the visit was already rated;
-- late (the invitation was cancelled, expired or timed out), a press under
-  FAST_PRESS_MS after display, or a burst of presses on one terminal ->
-  stored and forwarded with a hub flag, acked.
+- late (the invitation was cancelled, expired, timed out or superseded), a
+  press under FAST_PRESS_MS after display, or a burst of presses on one
+  terminal -> stored and forwarded with a hub flag, acked.
 """
 
 import contextlib
@@ -27,9 +27,10 @@ import sqlite3
 
 from hub.services import audit
 from hub.services import invitation_states as states
-from hub.services.common import dumps, now_ms, row
+from hub.services.common import dumps, loads, now_ms, row
 from hub.store import tx
 from hub.upstream import outbox
+from protocol.catalogue import CAP_TIMEOUT_WHY, WHY_SUPERSEDED
 
 FAST_PRESS_MS = 500       # a real reading of the screen takes longer
 BURST_MS = 2000           # two ratings from one terminal closer than this
@@ -158,13 +159,13 @@ def record_rating(db, device_id, msg, now=None):
 
 _CLOSE = {new: "UPDATE invitations SET state = ?, closed_at = ?, rating_id = COALESCE(?, "
                 "rating_id) WHERE eid = ? AND " + states.sql_may_become(new)
-          for new in (states.RATED, states.TIMED_OUT)}
+          for new in (states.RATED, states.TIMED_OUT, states.SUPERSEDED)}
 
 
 def _close_invitation(db, eid, state, t, rid=None):
     """Close an invitation as STATE when its state allows that; a late rating
-    also closes a timed-out, expired or cancelled one, unless the visit was
-    re-invited meanwhile (then it stays as it was)."""
+    also closes a timed-out, superseded, expired or cancelled one, unless the
+    visit was re-invited meanwhile (then it stays as it was)."""
     # Always inside _atomic: a statement that fails a constraint is undone
     # alone by SQLite (ON CONFLICT ABORT), so no savepoint of its own is needed.
     try:
@@ -173,20 +174,60 @@ def _close_invitation(db, eid, state, t, rid=None):
         pass
 
 
+# A timeout that says nothing of why (firmware without the `why` cap) is
+# taken for a supersede when it came early and the hub had just sent the
+# terminal a newer invitation of the window: an old terminal closes the open
+# invitation exactly when a new `inv` arrives (firmware/app/flow.py). Early:
+# before the invitation's own timeout_s had run since it was shown (or sent,
+# when its ack was lost), less SUPERSEDE_SLACK_MS for the link's delays, so a
+# real timeout that crosses a new `inv` on the wire stays a timeout. The
+# newer one: of the same window and terminal, created no earlier, still in
+# flight (queued or shown), sent between this one's send and the timeout's
+# arrival. `state IN (...)` lets the lookup use invitations_pending.
+SUPERSEDE_SLACK_MS = 1000
+_NEWER_IN_FLIGHT = (
+    "SELECT 1 FROM invitations WHERE window = ? AND " + states.sql_in(states.OPEN)
+    + " AND created_at >= ? AND eid != ? AND device_id = ? AND sent_at BETWEEN ? AND ? LIMIT 1")
+
+
+def _timeout_closes_as(db, device_id, caps, inv, msg, t):
+    """SUPERSEDED or TIMED_OUT: what the timeout MSG makes of open invitation INV."""
+    why = msg.get("why")
+    if why == WHY_SUPERSEDED:
+        return states.SUPERSEDED
+    if why is not None or CAP_TIMEOUT_WHY in caps:
+        return states.TIMED_OUT      # it says why, and this is no supersede
+    if inv["sent_at"] is None:       # never sent by this hub: nothing to compare with
+        return states.TIMED_OUT
+    start = inv["shown_at"] or inv["sent_at"]
+    at = msg.get("dt", t)            # the terminal's wall time survives a replay
+    if at - start >= inv["timeout_s"] * 1000 - SUPERSEDE_SLACK_MS:
+        return states.TIMED_OUT
+    newer = row(db, _NEWER_IN_FLIGHT, (inv["window"], inv["created_at"], inv["eid"], device_id,
+                                       inv["sent_at"], t))
+    return states.SUPERSEDED if newer else states.TIMED_OUT
+
+
 def record_timeout(db, device_id, msg, now=None):
-    """Store a checked `timeout` message -> {event_id, dup, known}."""
+    """Store a checked `timeout` message -> {event_id, dup, known, state}:
+    its invitation closes as superseded when a newer one replaced it on the
+    terminal (why=sup, or inferred for older firmware), else as timed_out;
+    `state` is the one it closed as, None when it was closed already."""
     eid_ = rating_id(device_id, msg["seq"])
     if row(db, "SELECT 1 FROM timeouts WHERE event_id = ?", (eid_,)):
-        return {"event_id": eid_, "dup": True, "known": None}
+        return {"event_id": eid_, "dup": True, "known": None, "state": None}
     t = now_ms(now)
+    closed = None
     with _atomic(db):
-        term = row(db, "SELECT window FROM terminals WHERE device_id = ?", (device_id,))
+        term = row(db, "SELECT window, caps FROM terminals WHERE device_id = ?", (device_id,))
         inv = _invitation_for(db, device_id, term["window"] if term else None, msg["eid"])
         db.execute("INSERT INTO timeouts (event_id, device_id, seq, eid, case_serial, device_time, "
                    "mono_ms, boot_counter, origin, known, received_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (eid_, device_id, msg["seq"], msg["eid"], msg["cs"], msg.get("dt"), msg["mt"],
                     msg.get("bt"), msg["org"], 1 if inv else 0, t))
-        if inv is not None and states.may_become(inv["state"], states.TIMED_OUT):
-            _close_invitation(db, inv["eid"], states.TIMED_OUT, t)
-    return {"event_id": eid_, "dup": False, "known": inv is not None}
+        if inv is not None and inv["state"] in states.OPEN:
+            caps = loads(term["caps"], []) if term else []
+            closed = _timeout_closes_as(db, device_id, caps, inv, msg, t)
+            _close_invitation(db, inv["eid"], closed, t)
+    return {"event_id": eid_, "dup": False, "known": inv is not None, "state": closed}

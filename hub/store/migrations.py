@@ -9,7 +9,7 @@ are never edited once released: a change is a new step appended to STEPS.
 
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
 from hub.store import reseal_contacts, schema_indexes, schema_links, schema_terminals
-from hub.store import schema_events
+from hub.store import schema_events, schema_superseded
 
 
 def _script(sql):
@@ -35,7 +35,8 @@ STEPS = (
     (6, "indexes for rating rules", _script(schema_indexes.SQL)),
     (7, "serial link boot counters", _script(schema_links.SQL)),
     (8, "contacts re-sealed with AES-GCM", reseal_contacts.apply),
-    (9, "events, webhooks and their deliveries, idempotency keys", schema_events.apply),
+    (9, "invitation state superseded (table rebuilt)", schema_superseded.apply),
+    (10, "events, webhooks and their deliveries, idempotency keys", schema_events.apply),
 )
 LATEST = STEPS[-1][0]
 

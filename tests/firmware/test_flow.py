@@ -123,8 +123,12 @@ def test_new_invitation_supersedes_the_open_one():
     f.invite(inv("e1"), 0)
     f.press(4, 1000)                 # in labels
     fx = f.invite(inv("e2"), 2000)
-    assert records(fx) == [{"t": "timeout", "eid": "e1", "cs": "CS-e1"}]
+    # It says why: the hub records e1 as superseded, not as timed out.
+    assert records(fx) == [{"t": "timeout", "eid": "e1", "cs": "CS-e1", "why": "sup"}]
     assert screens(fx) == [INVITE] and f.inv["eid"] == "e2"
+    wire(records(fx)[0])
+    fx = f.invite(inv("e3"), 3000)   # from the invitation screen as well
+    assert records(fx) == [{"t": "timeout", "eid": "e2", "cs": "CS-e2", "why": "sup"}]
 
 
 def test_resent_invitation_is_shown_once_and_rated_once():

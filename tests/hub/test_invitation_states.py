@@ -54,10 +54,14 @@ class Hall:
                "lv": 5, "dp": 3000, "mt": 1, "org": "live"}
         return journal.record_rating(self.db, "T1", msg, now=T0 + 2)
 
-    def timeout(self, inv):
+    def timeout(self, inv, **why):
         msg = {"t": "timeout", "seq": next(self._seq), "eid": inv["eid"], "cs": inv["case_serial"],
-               "mt": 1, "org": "live"}
+               "mt": 1, "org": "live", **why}
         return journal.record_timeout(self.db, "T1", msg, now=T0 + 2)
+
+    def supersede(self, inv):
+        """The terminal closed it because a newer `inv` came (firmware/app/flow.py)."""
+        return self.timeout(inv, why="sup")
 
     def cancel(self, inv):
         try:
@@ -72,11 +76,11 @@ class Hall:
 
 
 # step -> the state it would lead to
-STEPS = {"show": S.SHOWN, "rate": S.RATED, "timeout": S.TIMED_OUT, "cancel": S.CANCELLED,
-         "expire": S.EXPIRED}
+STEPS = {"show": S.SHOWN, "rate": S.RATED, "timeout": S.TIMED_OUT, "supersede": S.SUPERSEDED,
+         "cancel": S.CANCELLED, "expire": S.EXPIRED}
 # the shortest way from a new invitation to each state
 REACH = {S.QUEUED: (), S.SHOWN: ("show",), S.RATED: ("rate",), S.TIMED_OUT: ("timeout",),
-         S.CANCELLED: ("cancel",), S.EXPIRED: ("expire",)}
+         S.SUPERSEDED: ("supersede",), S.CANCELLED: ("cancel",), S.EXPIRED: ("expire",)}
 
 
 def test_every_state_is_reached_and_every_change_comes_from_a_step():
@@ -102,8 +106,9 @@ def _check_step(hall, inv, step, was, rated=None):
         rated = was == S.RATED if rated is None else rated
         assert answer["status"] == ("refused" if rated else "accepted")
         assert ("late" in answer["flags"]) is (was in S.LATE)
-    elif step == "timeout":
+    elif step in ("timeout", "supersede"):
         assert answer["known"] is True and answer["dup"] is False
+        assert answer["state"] == (new if allowed else None)
     return now
 
 
@@ -140,8 +145,8 @@ def test_a_visit_is_held_exactly_by_the_visit_holding_states(hall, state):
         assert hall.invite(cs="C-visit")["state"] == S.QUEUED
 
 
-@pytest.mark.parametrize("state", S.WITHDRAWN)
-def test_a_late_rating_leaves_a_withdrawn_invitation_whose_visit_was_invited_again(hall, state):
+@pytest.mark.parametrize("state", S.FREES_VISIT)
+def test_a_late_rating_leaves_an_invitation_whose_visit_was_invited_again(hall, state):
     first = hall.invite(cs="C-again")
     getattr(hall, REACH[state][0])(first)
     second = hall.invite(cs="C-again")
@@ -156,6 +161,11 @@ def test_the_schema_takes_exactly_the_tables_states(hall):
         db.execute("UPDATE invitations SET state = ? WHERE eid = ?", (state, inv["eid"]))
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("UPDATE invitations SET state = 'done' WHERE eid = ?", (inv["eid"],))
+    # ... and names no state the table has not: the CHECK's list is the table's.
+    table = db.execute("SELECT sql FROM sqlite_master WHERE name = 'invitations'").fetchone()[0]
+    listed = table.split("CHECK (state IN", 1)[1].split(")", 1)[0]
+    assert listed.replace("(", "").replace("'", "").replace(" ", "").strip().split(",") \
+        == list(S.ALL)
 
 
 @pytest.mark.parametrize("a,b", list(itertools.product(S.ALL, repeat=2)))
@@ -173,8 +183,33 @@ def test_the_schemas_unique_index_holds_the_visit_in_the_tables_states(hall, a, 
         assert not clash
 
 
+def test_a_late_rating_after_a_supersede_is_flagged_late_as_after_a_timeout(hall):
+    for step in ("timeout", "supersede"):
+        inv = hall.invite()
+        hall.show(inv)
+        getattr(hall, step)(inv)
+        answer = hall.rate(inv)
+        assert answer["status"] == "accepted" and "late" in answer["flags"], step
+        assert hall.state(inv) == S.RATED
+
+
+def test_the_hub_supersedes_only_a_queued_invitation(hall):
+    queued, shown, newer = hall.invite(), hall.invite(), hall.invite()
+    hall.show(shown)
+    invitations.supersede_unacked(hall.db, [queued["eid"], shown["eid"]], newer["eid"], now=T0 + 3)
+    assert hall.state(queued) == S.SUPERSEDED and hall.state(shown) == S.SHOWN
+    closed = invitations.get(hall.db, queued["eid"])
+    assert closed["shown_at"] is None and newer["eid"] in closed["note"]
+
+
 def test_sql_is_built_only_from_the_tables_states():
     assert S.sql_in((S.QUEUED,)) == "state = 'queued'"
     assert S.sql_in(S.OPEN, "i.state") == "i.state IN ('queued', 'shown')"
     with pytest.raises(ValueError):
         S.sql_in(("queued'; DROP TABLE invitations; --",))
+
+
+def test_the_cli_names_every_state_in_chinese():
+    from hub.commands.invitations import STATE_ZH
+    assert set(STATE_ZH) == set(S.ALL)
+    assert len({v.split()[0] for v in STATE_ZH.values()}) == len(S.ALL)

@@ -162,7 +162,8 @@ def test_timeout_closes_the_invitation_once(db):
     terminals.provision(db, "T1", "A01")
     inv = invite(db)
     msg = {"t": "timeout", "seq": 5, "eid": inv["eid"], "cs": "C1", "mt": 1, "org": "live"}
-    assert journal.record_timeout(db, "T1", msg) == {"event_id": "T1:5", "dup": False, "known": True}
+    assert journal.record_timeout(db, "T1", msg) == {"event_id": "T1:5", "dup": False, "known": True,
+                                                     "state": "timed_out"}
     assert journal.record_timeout(db, "T1", msg)["dup"] is True
     assert invitations.get(db, inv["eid"])["state"] == "timed_out"
     with pytest.raises(HubError) as e:

@@ -37,6 +37,9 @@ GOOD = [
     ("very dissatisfied with explicit other", dict(RATING, seq=485, lv=1, lb=[], oth=True, ff=["fast"])),
     ("timeout", {"t": "timeout", "seq": 486, "eid": "E20261122-0043", "cs": "3301062026112200043",
                  "mt": 7299001, "org": "live"}),
+    ("timeout of an invitation a newer one replaced", {"t": "timeout", "seq": 487, "eid": "E20261122-0044",
+                                                        "cs": "3301062026112200044", "why": "sup",
+                                                        "dt": 1795342899000, "mt": 7302001, "org": "live"}),
     ("ack of a stored rating", {"t": "ack", "seq": 483}),
     ("ack of a duplicate", {"t": "ack", "seq": 483, "dup": True}),
     ("ack of three records stored by one commit", {"t": "ack", "seq": 483, "more": [484, 486]}),
@@ -90,6 +93,8 @@ BAD = [
                                                              "ls": {"v": 1, "l": [[510, "一窗\u009b受理"]]}})),
     ("label set without its version", jbody({"t": "cfg", "mid": 19, "ver": 5, "ls": {"l": [[510, "一窗受理"]]}})),
     ("mid out of range", jbody(dict(INVITE, mid=-4))),
+    ("timeout reason longer than a token of 8", b'{"t":"timeout","seq":1,"eid":"E","cs":"C","why":"superseded",'
+                                                b'"mt":1,"org":"live"}'),
 ]
 
 

@@ -38,7 +38,8 @@ async def create_invitation(body: InvitationIn, request: Request,
     terminal shows the matter name, case serial and staff, and asks the
     citizen to press one of five levels. If nobody presses within
     `timeout_s` (default: the hub's config) the invitation is closed as
-    `timed_out`, without a rating.
+    `timed_out`, without a rating; if a newer invitation of the same window
+    replaces it on the terminal first, as `superseded`.
 
     Example request:
 
@@ -112,12 +113,24 @@ async def create_invitation(body: InvitationIn, request: Request,
             summary="Read an invitation's state and its rating")
 async def get_invitation(invitation_id: str, request: Request):
     """`state` is one of:
-    - `queued`: waiting for the terminal (offline, or busy with an earlier one);
-    - `shown`: on the terminal's screen now;
+    - `queued`: not yet on a screen: the terminal is offline or not
+      assigned, or the invitation is on its way to it;
+    - `shown`: on the terminal's screen, waiting for the citizen's press;
     - `rated`: the citizen rated it; `rating` holds the level and reasons;
-    - `timed_out`: nobody pressed within `timeout_s`; closed without a rating;
-    - `cancelled`: cancelled by a business system;
-    - `expired`: the terminal did not take it before `expires_at`.
+    - `timed_out`: on the screen until its time ran out (`timeout_s`, or the
+      reasons screen's timeout after a bad level) and nobody finished a
+      rating; the visit stays taken (一次一评);
+    - `superseded`: a newer invitation of the same window replaced it before
+      anyone rated it: shown briefly (`shown_at` set), or closed by the hub
+      before the terminal acknowledged it, because a newer one was queued
+      (`shown_at` empty); the visit may be invited again;
+    - `cancelled`: withdrawn by a business system or hall IT; the visit may
+      be invited again;
+    - `expired`: the terminal did not take it before `expires_at` (e.g. it
+      stayed offline); the visit may be invited again.
+
+    A rating that comes after `timed_out`, `superseded`, `cancelled` or
+    `expired` still closes it as `rated`, flagged `late`.
 
     Example: `GET /api/v1/invitations/e3f9a0c1d2b4e5f60718` →
     `{"id": "e3f9…", "state": "rated", "rating": {"level": 5, "level_name": "非常满意", …}, …}`
@@ -160,7 +173,7 @@ async def cancel_invitation(invitation_id: str, request: Request,
     Example: `DELETE /api/v1/invitations/e3f9a0c1d2b4e5f60718?reason=wrong%20case`
 
     Errors: 404 `unknown_invitation`; 409 `invitation_closed` when it is
-    already rated, timed out, cancelled or expired.
+    already rated, timed out, superseded, cancelled or expired.
     """
     return await _cancel(_ctx(request), invitation_id, reason, request.state.client)
 

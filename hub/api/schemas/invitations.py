@@ -55,9 +55,13 @@ class InvitationIn(Request):
 class InvitationOut(Response):
     id: str = Field(description="invitation id: use it to read or cancel the invitation")
     state: InvitationState = Field(description=(
-        "queued (waiting for the terminal), shown (on the terminal now), rated, "
-        "timed_out (nobody pressed in time: closed without a rating), "
-        "cancelled, expired (the terminal did not come back in time)"))
+        "queued (not yet on a screen: terminal offline, or the invitation on its way), "
+        "shown (on the terminal's screen, waiting for a press), rated (see `rating`), "
+        "timed_out (on the screen until its time ran out, nobody finished a rating), "
+        "superseded (a newer invitation of the window replaced it before anyone rated it; "
+        "never shown when `shown_at` is empty; the visit may be invited again), "
+        "cancelled (withdrawn by a business system or hall IT), "
+        "expired (its deadline passed first, e.g. the terminal stayed offline)"))
     window: str
     case_serial: str
     visit: int
