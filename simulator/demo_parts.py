@@ -8,7 +8,8 @@ import time
 
 import httpx
 
-from firmware.app.flow import INVITE, LABELS
+from firmware.app.flow import INVITE, LABELS, LEVEL_OF_BUTTON
+from protocol import domain
 from simulator.broker import MosquittoBroker
 from simulator.ports import free_port
 from simulator.province.server import ProvincePlatform
@@ -43,6 +44,7 @@ class DemoHall:
         self.terminals = []
         self.keys = {}
         self.windows = []
+        self.window_of = {}     # device id -> its window
         self.token = None
         self.config_path = os.path.join(data, "hub.toml")
 
@@ -57,9 +59,12 @@ class DemoHall:
     def start_hub(self):
         """`pingjia hub` on this hall's config, in its own process, once it answers."""
         log_path = os.path.join(self.data, "hub.log")
+        # Its own session: a Ctrl-C at the terminal goes to the whole foreground
+        # process group, and the hub must outlive it for the demo's summary;
+        # the demo stops it itself (simulator/demo.py).
         with open(log_path, "a") as log:
             proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", self.config_path],
-                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_http(self.api + "/api/v1/health", proc, log_path)
         return proc
 
@@ -67,7 +72,7 @@ class DemoHall:
         self.platform = ProvincePlatform(area_code="330100", port=0).start()
 
     def start_broker(self):
-        self.broker = MosquittoBroker(os.path.join(self.data, "broker"))
+        self.broker = MosquittoBroker(os.path.join(self.data, "broker"), own_session=True)
         self.broker.start()
 
     def provision(self):
@@ -80,6 +85,7 @@ class DemoHall:
             device = "T%04d" % (i + 1)
             self.keys[device] = bytes.fromhex(terminals.provision(db, device, window, actor="demo"))
             self.windows.append(window)
+            self.window_of[device] = window
         db.close()
         self.token = TokenStore(os.path.join(self.data, "api-tokens.json")).create("demo-business-system")
 
@@ -149,8 +155,11 @@ class Citizens:
         self.rnd = rnd
         self.walk_away = walk_away
         self.read_s = read_s
-        self.plan = {}      # device -> (time, [buttons to press in turn])
+        self.plan = {}      # device -> (time, [buttons to press in turn], what it does or None)
         self.seen = {}      # device -> screen last seen
+        # What citizens did, oldest first, for the demo to print and take:
+        # (device, level, reason label text or None); level None = walked away.
+        self.pressed = []
 
     def _choose(self):
         choices = [(b, w) for b, w in CHOICES if b is not None or self.walk_away]
@@ -176,11 +185,18 @@ class Citizens:
                 screen = showing[0]
                 if screen == INVITE:
                     button = self._choose()
-                    if button is not None:
-                        self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [button])
+                    if button is None:
+                        self.pressed.append((t.device_id, None, None))
+                    else:
+                        level = LEVEL_OF_BUTTON[button]
+                        done = None if domain.is_bad(level) else (t.device_id, level, None)
+                        self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [button], done)
                 elif screen == LABELS:
                     # Pick one reason (toggle the first), then done.
-                    self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [2, 3])
+                    flow = t.terminal.flow          # a glance, as `showing` is
+                    label = flow.items[0][1] if flow.items else None
+                    self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [2, 3],
+                                              (t.device_id, flow.level, label))
                 else:
                     self.plan.pop(t.device_id, None)
             due = self.plan.get(t.device_id)
@@ -191,6 +207,8 @@ class Citizens:
                 except TimeoutError:
                     pass    # the terminal's loop is busy drawing: the press is queued there
                 if buttons:
-                    self.plan[t.device_id] = (now + 0.8, buttons)
+                    self.plan[t.device_id] = (now + 0.8, buttons, due[2])
                 else:
                     del self.plan[t.device_id]
+                    if due[2] is not None:
+                        self.pressed.append(due[2])
