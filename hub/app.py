@@ -97,6 +97,8 @@ class Hub:
                                 log_level=self.cfg.hub.log_level, access_log=False,
                                 lifespan="off")
         self._server = uvicorn.Server(config)
+        if self._stop.is_set():     # a signal came before there was a server to tell
+            return
         self.ctx.component("api").set("ok", "http://%s:%d/api/v1 (docs at /docs)"
                                       % (self.cfg.api.host, self.cfg.api.port))
         # uvicorn installs its own SIGTERM/SIGINT handlers while it runs, then

@@ -46,6 +46,7 @@ class DemoHall:
         self.windows = []
         self.window_of = {}     # device id -> its window
         self.token = None
+        self.hub = None         # the hub's process, from start_hub
         self.config_path = os.path.join(data, "hub.toml")
 
     def start(self):
@@ -65,8 +66,21 @@ class DemoHall:
         with open(log_path, "a") as log:
             proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", self.config_path],
                                     cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.hub = proc         # before the wait: a stop meanwhile must find it
         wait_http(self.api + "/api/v1/health", proc, log_path)
         return proc
+
+    def stop_hub(self):
+        """SIGTERM (the hub commits what its writer holds), SIGKILL after 20 s."""
+        proc = self.hub
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     def start_platform(self):
         self.platform = ProvincePlatform(area_code="330100", port=0).start()
@@ -136,6 +150,9 @@ app_key = "hall-key"
                                 ports=ports, api=self.api_port, province=self.platform.url))
 
     def close(self):
+        """Stop everything started: the hub first (it still has terminals to
+        hear from while it drains), then terminals, broker and platform."""
+        self.stop_hub()
         for t in self.terminals:
             try:
                 t.close()
