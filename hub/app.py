@@ -121,6 +121,8 @@ class Hub:
         config = uvicorn.Config(app, host=self.cfg.api.host, port=self.cfg.api.port,
                                 log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
+        if self._stop.is_set():     # a signal came before there was a server to tell
+            return
         self.ctx.component("api").set("ok", "http://%s:%d/api/v1 (docs at /docs)"
                                       % (self.cfg.api.host, self.cfg.api.port))
         # uvicorn installs its own SIGTERM/SIGINT handlers while it runs, then

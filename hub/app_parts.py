@@ -63,7 +63,8 @@ def start_ingest(cfg, ctx):
     from hub import halltime
     from hub.ingest import Ingest
     part = ctx.component("ingest")
-    ingest = Ingest(cfg.db_path, cfg.hall.code, tz_minutes=halltime.offset_minutes(cfg))
+    from hub.services.config import hall_shown
+    ingest = Ingest(cfg.db_path, hall_shown(cfg.hall), tz_minutes=halltime.offset_minutes(cfg))
     ingest.start()
     wrapped = IngestPart(ingest, cfg.db_path, part=part)
     ctx.ingest = wrapped

@@ -5,6 +5,8 @@
     broker.host, broker.port              # where clients connect
     broker.restart(downtime=0.5)          # same port, persistence kept
     broker.stop(kill=True)                # SIGKILL: as after a power cut
+    MosquittoBroker(dir, own_session=True)  # a Ctrl-C at the caller's terminal
+                                          # does not reach it: the caller stops it
     broker.log()                          # the broker's own log, for failures
 
 The config is the shipped hub/data/mosquitto.conf (so what the tests exercise
@@ -46,7 +48,7 @@ def _shipped_settings():
 
 
 class MosquittoBroker:
-    def __init__(self, workdir, persistence=True, extra=()):
+    def __init__(self, workdir, persistence=True, extra=(), own_session=False):
         if not os.access(MOSQUITTO, os.X_OK):
             raise RuntimeError("%s not found: run ./pingjia test once (it installs the "
                                "Debian mosquitto package)" % MOSQUITTO)
@@ -56,6 +58,7 @@ class MosquittoBroker:
         self.port = free_port(HOST)
         self.persistence = persistence
         self.extra = list(extra)
+        self.own_session = own_session
         self.conf_path = os.path.join(self.workdir, "mosquitto.conf")
         self.log_path = os.path.join(self.workdir, "mosquitto.log")
         self.proc = None
@@ -88,7 +91,8 @@ class MosquittoBroker:
         deadline = time.monotonic() + timeout
         while True:
             self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf_path],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=self.own_session)
             if self._wait_accepting(deadline):
                 return self
             err = self._reap()

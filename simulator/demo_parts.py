@@ -8,7 +8,8 @@ import time
 
 import httpx
 
-from firmware.app.flow import INVITE, LABELS
+from firmware.app.flow import INVITE, LABELS, LEVEL_OF_BUTTON
+from protocol import domain
 from simulator.broker import MosquittoBroker
 from simulator.ports import free_port
 from simulator.province.server import ProvincePlatform
@@ -43,7 +44,9 @@ class DemoHall:
         self.terminals = []
         self.keys = {}
         self.windows = []
+        self.window_of = {}     # device id -> its window
         self.token = None
+        self.hub = None         # the hub's process, from start_hub
         self.config_path = os.path.join(data, "hub.toml")
 
     def start(self):
@@ -57,17 +60,33 @@ class DemoHall:
     def start_hub(self):
         """`pingjia hub` on this hall's config, in its own process, once it answers."""
         log_path = os.path.join(self.data, "hub.log")
+        # Its own session: a Ctrl-C at the terminal goes to the whole foreground
+        # process group, and the hub must outlive it for the demo's summary;
+        # the demo stops it itself (simulator/demo.py).
         with open(log_path, "a") as log:
             proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "hub", "--config", self.config_path],
-                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.hub = proc         # before the wait: a stop meanwhile must find it
         wait_http(self.api + "/api/v1/health", proc, log_path)
         return proc
+
+    def stop_hub(self):
+        """SIGTERM (the hub commits what its writer holds), SIGKILL after 20 s."""
+        proc = self.hub
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     def start_platform(self):
         self.platform = ProvincePlatform(area_code="330100", port=0).start()
 
     def start_broker(self):
-        self.broker = MosquittoBroker(os.path.join(self.data, "broker"))
+        self.broker = MosquittoBroker(os.path.join(self.data, "broker"), own_session=True)
         self.broker.start()
 
     def provision(self):
@@ -80,6 +99,7 @@ class DemoHall:
             device = "T%04d" % (i + 1)
             self.keys[device] = bytes.fromhex(terminals.provision(db, device, window, actor="demo"))
             self.windows.append(window)
+            self.window_of[device] = window
         db.close()
         self.token = TokenStore(os.path.join(self.data, "api-tokens.json")).create("demo-business-system")
 
@@ -130,6 +150,9 @@ app_key = "hall-key"
                                 ports=ports, api=self.api_port, province=self.platform.url))
 
     def close(self):
+        """Stop everything started: the hub first (it still has terminals to
+        hear from while it drains), then terminals, broker and platform."""
+        self.stop_hub()
         for t in self.terminals:
             try:
                 t.close()
@@ -149,8 +172,11 @@ class Citizens:
         self.rnd = rnd
         self.walk_away = walk_away
         self.read_s = read_s
-        self.plan = {}      # device -> (time, [buttons to press in turn])
+        self.plan = {}      # device -> (time, [buttons to press in turn], what it does or None)
         self.seen = {}      # device -> screen last seen
+        # What citizens did, oldest first, for the demo to print and take:
+        # (device, level, reason label text or None); level None = walked away.
+        self.pressed = []
 
     def _choose(self):
         choices = [(b, w) for b, w in CHOICES if b is not None or self.walk_away]
@@ -176,11 +202,18 @@ class Citizens:
                 screen = showing[0]
                 if screen == INVITE:
                     button = self._choose()
-                    if button is not None:
-                        self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [button])
+                    if button is None:
+                        self.pressed.append((t.device_id, None, None))
+                    else:
+                        level = LEVEL_OF_BUTTON[button]
+                        done = None if domain.is_bad(level) else (t.device_id, level, None)
+                        self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [button], done)
                 elif screen == LABELS:
                     # Pick one reason (toggle the first), then done.
-                    self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [2, 3])
+                    flow = t.terminal.flow          # a glance, as `showing` is
+                    label = flow.items[0][1] if flow.items else None
+                    self.plan[t.device_id] = (now + self.rnd.uniform(*self.read_s), [2, 3],
+                                              (t.device_id, flow.level, label))
                 else:
                     self.plan.pop(t.device_id, None)
             due = self.plan.get(t.device_id)
@@ -191,6 +224,8 @@ class Citizens:
                 except TimeoutError:
                     pass    # the terminal's loop is busy drawing: the press is queued there
                 if buttons:
-                    self.plan[t.device_id] = (now + 0.8, buttons)
+                    self.plan[t.device_id] = (now + 0.8, buttons, due[2])
                 else:
                     del self.plan[t.device_id]
+                    if due[2] is not None:
+                        self.pressed.append(due[2])

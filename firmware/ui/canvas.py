@@ -99,18 +99,25 @@ class Canvas:
             return text
         return self._cut(text, max_w // scale)
 
-    def _cut(self, text, limit):
-        """Longest prefix of TEXT that, with an ellipsis after it, fits LIMIT px (scale 1)."""
+    def fitting(self, text, max_w, scale=1):
+        """How many characters of TEXT, from its start, fit in MAX_W pixels."""
+        return self._fitting(text, max_w // scale)
+
+    def _fitting(self, text, limit):
         width = self.font.width
-        limit -= width(0x2026)
         n = self._chars.load(text)
         cps = self._chars.cps
         w = 0
         for k in range(n):
             w += width(cps[k])
             if w > limit:
-                return text[:k] + ELLIPSIS
-        return text + ELLIPSIS
+                return k
+        return n
+
+    def _cut(self, text, limit):
+        """Longest prefix of TEXT that, with an ellipsis after it, fits LIMIT px (scale 1)."""
+        k = self._fitting(text, limit - self.font.width(0x2026))
+        return text[:k] + ELLIPSIS
 
     def _limit(self, max_w, scale):
         limit = max_w // scale

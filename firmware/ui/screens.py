@@ -10,7 +10,9 @@ down; `show` does it for you).
 
     idle        hall, window, staff_id, staff_name, online (bool)
     invitation  matter, serial, staff_id, staff_name, seconds,
-                names (optional {level: name}, default protocol.domain's)
+                names (optional {level: name}, default protocol.domain's);
+                the serial is drawn whole (two lines for the protocol's
+                longest, 64 characters), the matter name in the rows left
     labels      level (2 or 1), labels [(code, text), ...], cursor (index into
                 labels), checked (codes), other (bool), hint (optional:
                 "need_label" or "too_many", shown instead of the count),
@@ -63,16 +65,58 @@ def idle(cv, d):
                t.WIDTH - 2 * t.MARGIN, align=CENTER)
 
 
+# Invitation body: rows of text between the title bar and the tiles (y 124).
+# Up to four rows keep a roomy 22-px pitch; five (a three-line matter name,
+# or a serial on two lines) close up to 18 px and start higher.
+_INV_ROWS = 5
+_INV_ROOMY = (36, 22)
+_INV_TIGHT = (32, 18)
+_SERIAL_MARKS = ("-", "_", "/", ".", ":")     # where a serial's parts meet
+
+
+def _serial_break(cv, serial):
+    """Characters of SERIAL on its first line (all of it when it fits): as
+    many as fit beside the label, or up to the last separator among them
+    when the rest then fits a whole line, so that a part is not split."""
+    first = cv.fitting(serial, _VALUE_W)
+    if first >= len(serial):
+        return first
+    sep = -1
+    for mark in _SERIAL_MARKS:      # str.rfind: no character of SERIAL made a str
+        sep = max(sep, serial.rfind(mark, 0, first))
+    if sep >= first // 2 and cv.width_of(serial) - cv.width_of(serial[:sep + 1]) \
+            <= t.WIDTH - 2 * t.MARGIN:
+        return sep + 1
+    return first
+
+
 def invitation(cv, d):
     cv.clear(t.INK, t.WHITE)
     seconds = d.get("seconds")
     w.title_bar(cv, t.T_INVITE, t.T_SECONDS % seconds if seconds is not None else "")
-    cv.text(t.T_MATTER, _BODY_X, 36)
-    # A one-line matter name pulls the rows below it up: no hole under it.
-    y = 36 + 20 * cv.text_box(_s(d.get("matter")), _VALUE_X, 36, _VALUE_W, 2) + 4
+    # The serial is drawn whole: its tail tells cases apart (a 64-character
+    # serial, the protocol's longest, is 512 px). What does not fit beside
+    # its label goes on a second line across the whole body width. The
+    # matter name takes the rows left, wrapping before it is cut.
+    serial = _s(d.get("serial"))
+    first = _serial_break(cv, serial)
+    serial_rows = 1 if first >= len(serial) else 2
+    matter = _s(d.get("matter"))
+    matter_rows = min(cv.line_count(matter, _VALUE_W), _INV_ROWS - 1 - serial_rows)
+    y, step = _INV_ROOMY if matter_rows + serial_rows + 1 <= 4 else _INV_TIGHT
+    cv.text(t.T_MATTER, _BODY_X, y)
+    y += step * cv.text_box(matter, _VALUE_X, y, _VALUE_W, matter_rows, gap=step - 16)
     cv.text(t.T_SERIAL, _BODY_X, y)
-    cv.text_in(_s(d.get("serial")), _VALUE_X, y, _VALUE_W)
-    y += 22
+    if serial_rows == 1:
+        cv.text(serial, _VALUE_X, y)
+    else:
+        cv.text(serial[:first], _VALUE_X, y)
+        y += step
+        rest = serial[first:]
+        # Under the first part when it fits there, else from the left margin.
+        x = _VALUE_X if cv.width_of(rest) <= _VALUE_W else _BODY_X
+        cv.text_in(rest, x, y, t.WIDTH - x - t.MARGIN)
+    y += step
     cv.text(t.T_STAFF_ID, _BODY_X, y)
     cv.text_in(_s(d.get("staff_id")), _VALUE_X, y, 104)
     cv.text(t.T_STAFF_NAME, 176, y)

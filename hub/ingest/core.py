@@ -44,7 +44,7 @@ class Ingest:
     def __init__(self, db_path, hall="", clock=time.time, flood_rate=DEFAULT_FLOOD_RATE,
                  flood_burst=DEFAULT_FLOOD_BURST, tz_minutes=CST_OFFSET_MINUTES, max_batch=1000):
         self.db_path = db_path
-        self.hall = hall
+        self.hall = hall               # what cfg `hall` carries: the name terminals show
         self.clock = clock
         self.flood_rate = flood_rate
         self.flood_burst = flood_burst

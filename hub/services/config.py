@@ -22,7 +22,7 @@ from hub.services import audit
 from hub.services.common import dumps, loads, now_ms, row
 from hub.store import tx
 from protocol import MAX_PACKET, domain
-from protocol.catalogue import DOWN
+from protocol.catalogue import DOWN, field_spec
 from protocol.codec import encode, too_large
 from protocol.errors import TOO_LARGE, ProtocolError
 from protocol.fields import I31
@@ -60,6 +60,15 @@ def get(db, version):
 
 def versions(db):
     return [_decode(r) for r in db.query("SELECT * FROM config_versions ORDER BY version")]
+
+
+def hall_shown(hall):
+    """The `hall` a cfg carries, the name terminals show on their idle screen:
+    `[hall] name` (the code only when the name is empty; the code is an MQTT
+    topic level, not something citizens read), cut to the wire's bound so a
+    long name cannot make every cfg unsendable. HALL: the config's [hall]."""
+    name = (hall.name or "").strip() or hall.code
+    return name[:field_spec("cfg", "hall")[2]]
 
 
 def message(cfg, mid, hall=None, window=None):

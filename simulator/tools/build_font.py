@@ -49,6 +49,14 @@ WIDE = 0x8000
 # heads pointing at the buttons, the interpunct and the replacement glyph
 # drawn for characters the font lacks.
 EXTRA = "\u2713\u2714\u2715\u2610\u2611\u25bc\u25b2\u00b7\ufffd"
+# Full-width punctuation that Simplified Chinese sets at the left of its
+# square, against the character before it (GB/T 15834).
+# Unifont centres these (the Taiwan and Japan placement), which on screen
+# reads as a gap before the mark: "后，请" looked like "后 ，请". Their ink is
+# moved left to LEFT_INK_COLUMN, where Unifont already draws 、 and 。; the
+# advance stays 16 px, so wrapping and widths do not change.
+LEFT_SET = "\uff0c\uff0e\uff1a\uff1b\uff01\uff1f"      # ，．：；！？
+LEFT_INK_COLUMN = 3
 
 
 def wanted_codepoints():
@@ -84,6 +92,20 @@ def read_hex(path, wanted):
     return glyphs
 
 
+def placed(cp, bits):
+    """BITS of CP as the terminal draws them: Unifont's, except LEFT_SET moved left."""
+    if len(bits) != 32 or chr(cp) not in LEFT_SET:
+        return bits
+    rows = [bits[2 * r] << 8 | bits[2 * r + 1] for r in range(16)]
+    ink = 0
+    for row in rows:
+        ink |= row
+    shift = (16 - ink.bit_length()) - LEFT_INK_COLUMN   # leftmost ink column - target
+    if not ink or shift <= 0:
+        return bits
+    return b"".join(struct.pack(">H", (row << shift) & 0xFFFF) for row in rows)
+
+
 def build(hex_bytes_path):
     """The font file's bytes and the list of wanted codepoints missing from the input."""
     with open(hex_bytes_path, "rb") as f:
@@ -102,7 +124,7 @@ def build(hex_bytes_path):
     index = bytearray()
     bits = bytearray()
     for cp in cps:
-        data = glyphs[cp]
+        data = placed(cp, glyphs[cp])
         unit = len(bits) // 16
         if unit >= WIDE:
             raise ValueError("bitmaps exceed the 15-bit slot range")

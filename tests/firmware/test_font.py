@@ -32,7 +32,8 @@ def hex_glyphs():
     with open(unifont(), encoding="ascii") as f:
         for line in f:
             cp, _, bits = line.strip().partition(":")
-            glyphs[int(cp, 16)] = bytes.fromhex(bits)
+            # As the build places them: Unifont's bits, LEFT_SET moved left.
+            glyphs[int(cp, 16)] = build_font.placed(int(cp, 16), bytes.fromhex(bits))
     return glyphs
 
 
@@ -132,3 +133,19 @@ def test_build_refuses_a_broken_hex_file(tmp_path):
         build_font.build(str(hexfile))
     assert build_font.main(["--hex", str(tmp_path / "missing.hex"),
                             "--out", str(tmp_path / "x.bin")]) == 2
+
+
+def _ink_columns(font, ch):
+    """Columns (0..15) of CH's 16-px cell that have ink."""
+    width, bits = font.bitmap(ch)
+    rows = [bits[2 * r] << 8 | bits[2 * r + 1] for r in range(16)]
+    return [c for c in range(16) if any(row & (0x8000 >> c) for row in rows)]
+
+
+@pytest.mark.parametrize("ch", list(build_font.LEFT_SET))
+def test_full_width_punctuation_sits_left_as_simplified_chinese_sets_it(font, ch):
+    # Unifont centres ，：；！？ in the square, which reads as a gap before the
+    # mark ("后 ，请"); the build moves the ink to the left, where 、 and 。 are.
+    # (？ is drawn across the square already and stays as it is.)
+    assert font.bitmap(ch)[0] == 16
+    assert _ink_columns(font, ch)[0] <= _ink_columns(font, "。")[0] == build_font.LEFT_INK_COLUMN

@@ -123,7 +123,9 @@ def test_invitation_countdown_changes_only_the_countdown(cv):
 
 
 def _matter_lines(cv):
-    return [d for d in cv.drawn if d[0] == 64 and 36 <= d[1] < 80]
+    """The matter name's lines: beside its label, above the serial's."""
+    serial_y = next(d[1] for d in cv.drawn if d[2] == theme.T_SERIAL and d[0] == theme.MARGIN)
+    return [d for d in cv.drawn if d[0] == 64 and theme.BAR_H < d[1] < serial_y]
 
 
 def test_long_matter_name_wraps_to_two_lines_with_an_ellipsis(cv):
@@ -134,7 +136,8 @@ def test_long_matter_name_wraps_to_two_lines_with_an_ellipsis(cv):
     assert lines[1][2].endswith(ELLIPSIS)
     shown = lines[0][2] + lines[1][2][:-1]
     assert data["matter"].startswith(shown)
-    assert at(cv, "SZ-FT-2024-11-23-000157-0001-0" + ELLIPSIS)
+    # The serial is whole, on two lines broken where its parts meet.
+    assert at(cv, "SZ-FT-2024-11-23-000157-0001-") and at(cv, "0002")
     check_layout(cv)
 
 
@@ -154,7 +157,7 @@ def test_any_invitation_text_stays_inside_its_place(matter, serial, name, second
     check_layout(cv)
     for x, y, text, w, h in _matter_lines(cv):
         assert x + w <= W - theme.MARGIN
-    assert len(_matter_lines(cv)) <= 2
+    assert len(_matter_lines(cv)) <= 3
 
 
 @settings(max_examples=150, deadline=None)
