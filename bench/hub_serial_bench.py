@@ -53,7 +53,8 @@ def run(n, baud):
     term.out = term.link.send
     try:
         term.handshake(timeout=10)
-        # Let the session's downlink (time, cfg, N invitations) pass first.
+        # Let the session's downlink (time, cfg, the newest invitation; the hub closes
+        # the older queued ones as superseded) pass first.
         time.sleep(0.5)
         while not term.inbox.empty():
             term.recv(0.1)

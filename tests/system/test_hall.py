@@ -67,7 +67,7 @@ def test_fifty_mqtt_and_four_serial_terminals_through_a_hub_kill_9(tmp_path):
         run_citizens(citizens, lambda: False, 5)
         hub = hall.start_hub()
         # The next citizens step up once this round's are done: a new invitation
-        # closes one still shown as timed out (at a real window too), and then that
+        # closes one still shown as superseded (at a real window too), and then that
         # case has no rating to count.
         assert run_citizens(citizens, lambda: stored(hall) >= len(serials), 240), \
             "round 1: stored %d of %d ratings after the restart" % (stored(hall), len(serials))
