@@ -26,6 +26,7 @@ BOTH = "both"
 
 ORIGINS = ("live", "replay")
 PRINTER_STATES = ("ok", "paper_out", "offline", "none", "error")
+HB_PERIOD_S = 30    # seconds between a terminal's heartbeats unless the hall's cfg sets tmo.hb
 DUTY_STATES = ("on", "off", "pause")
 
 MAX_LABELS_PER_RATING = 8

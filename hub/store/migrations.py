@@ -9,6 +9,7 @@ are never edited once released: a change is a new step appended to STEPS.
 
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
 from hub.store import reseal_contacts, schema_indexes, schema_links, schema_terminals
+from hub.store import schema_problems
 
 
 def _script(sql):
@@ -34,6 +35,7 @@ STEPS = (
     (6, "indexes for rating rules", _script(schema_indexes.SQL)),
     (7, "serial link boot counters", _script(schema_links.SQL)),
     (8, "contacts re-sealed with AES-GCM", reseal_contacts.apply),
+    (9, "the last problem of every device id", _script(schema_problems.SQL)),
 )
 LATEST = STEPS[-1][0]
 
