@@ -141,7 +141,7 @@ class SerialPort:
                 why = "its serial line %s was lost (%s)" % (self.path, e)
             finally:
                 if self.conn is not None:
-                    self.conn.close(why)
+                    self.conn.close(why, logging.INFO if self._stop.is_set() else logging.WARNING)
                     self.conn = None
                 try:
                     port.close()

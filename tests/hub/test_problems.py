@@ -124,3 +124,33 @@ def _hello(dev):
     from protocol.session import TerminalHandshake
     return TerminalHandshake(dev, bytes(32), os.urandom(8), {"fw": "1", "board": "x", "jd": 0,
                                                               "caps": []}).hello(1)
+
+
+async def test_a_noisy_serial_line_is_a_link_errors_problem(hub, tmp_path):
+    api, ingest = hub
+    line = Line(str(tmp_path), "ttyUSB0")
+    mgr = SerialManager(ingest, ports=[line.path], rescan_s=60, backoff_min=0.05,
+                        link_report_s=0.3).start()
+    try:
+        wait(lambda: mgr.status().get(line.path, {}).get("state") == "open", 10, "port open")
+        for _ in range(5):                                  # noise: frames that are no frames
+            os.write(line.master, b"\x05\xff\xfe\xfd\xfc\x00")
+        got = wait(lambda: api.db_call(problems.last, "serial:" + line.path), 10, "link_errors")
+        assert got["code"] == "link_errors" and "cable" in got["detail"]
+        assert mgr.status()[line.path]["bad_frames"] + mgr.status()[line.path]["bad_crc"] >= 5
+    finally:
+        mgr.stop()
+
+
+async def test_printer_out_of_paper_and_a_skewed_clock_are_problems(hub):
+    api, ingest = hub
+    key = api.db_call(terminals.rekey, "T1")
+    t = Terminal.direct(ingest, "T1", key)
+    assert t.handshake()["t"] == "ack"
+    t.send({"t": "hb", "up": 5, "heap": 40000, "jd": 0, "pr": "paper_out"})
+    got = wait(lambda: api.db_call(terminals.get, "T1")["problem"], 5, "printer_fault")
+    assert got["code"] == "printer_fault" and "paper" in got["detail"]
+    t.rating("e-none", "CS-1", dt=ingest.now_ms() + 3600 * 1000)   # an hour ahead
+    wait(lambda: api.db_call(terminals.get, "T1")["problem"]["code"] == "clock_skew", 5,
+         "clock_skew")
+    assert "60 min ahead" in api.db_call(terminals.get, "T1")["problem"]["detail"]
