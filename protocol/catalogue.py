@@ -34,6 +34,7 @@ WHY_SUPERSEDED = "sup"
 # knows that its timeouts without `why` are real ones (PROTOCOL.md, timeout).
 CAP_TIMEOUT_WHY = "why"
 PRINTER_STATES = ("ok", "paper_out", "offline", "none", "error")
+HB_PERIOD_S = 30    # seconds between a terminal's heartbeats unless the hall's cfg sets tmo.hb
 DUTY_STATES = ("on", "off", "pause")
 
 MAX_LABELS_PER_RATING = 8

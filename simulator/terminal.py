@@ -17,11 +17,20 @@ board's link is bridged to the master side of a pseudo-terminal
 so the hub can open, close and reopen the path like a USB-serial adapter.
 Every method is safe to call from any thread: board changes are handed to
 the firmware's loop.
+
+The device's watchdog is kept too: a firmware whose program ended on an
+exception, or whose ui or link task stopped (so the house task no longer
+feeds machine.WDT), is reset WDT_MS after the last feed and boots again over
+its flash, as the board would. `crashed`/`crashes` and `watchdog_resets`
+tell the host, and the log names the terminal; without it a dead task left
+a terminal on its last screen with its pty open, online for ever.
 """
 
 import asyncio
+import logging
 import os
 import threading
+import time
 import tty
 
 from simulator.shims import install
@@ -33,6 +42,26 @@ from firmware.boards import Reset  # noqa: E402
 from firmware.boards.sim import SimBoard  # noqa: E402
 
 BRIDGE_MS = 2
+WATCH_MS = 100
+log = logging.getLogger("simulator.terminal")
+
+
+class _Feeds:
+    """Has the watchdog gone unfed for its timeout, in real time? Real time,
+    because advance() moves the board's clock without time passing; and a
+    check that itself ran late (the whole loop starved by the host) restarts
+    the count, since a device's tasks would not have been starved with it."""
+
+    def __init__(self):
+        self._feeds = None
+        self._since = self._checked = time.monotonic()
+
+    def expired(self, wdt):
+        now = time.monotonic()
+        if wdt.feeds != self._feeds or now - self._checked > 1.0:
+            self._feeds, self._since = wdt.feeds, now
+        self._checked = now
+        return (now - self._since) * 1000 > wdt.timeout_ms
 
 
 class SimTerminal:
@@ -44,6 +73,8 @@ class SimTerminal:
         self.board = None
         self.terminal = None
         self.crashed = None        # the exception that stopped the firmware, if any
+        self.crashes = []          # every one, across the watchdog's resets
+        self.watchdog_resets = 0
         self.boots = 0
         self._plugged = True
         self._offset = 0           # clock jumps survive a reboot
@@ -75,37 +106,58 @@ class SimTerminal:
             return fn(*args)
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
 
-    def boot(self):
+    def boot(self, keep_crash=False):
         def start():
             self.board = SimBoard(self.flash_dir, self.device_id, self.key, mqtt=self.mqtt)
             self.board.advance(self._offset)
             self.boots += 1
-            self.crashed = None
+            if not keep_crash:
+                self.crashed = None
             self.terminal = Terminal(self.board)
             self._task = self._loop.create_task(self._main(self.terminal))
         self._call(start)
 
     async def _main(self, terminal):
+        """terminal.run() with the device's watchdog rule: a firmware whose
+        tasks died (an exception ends the device's program) or stopped
+        feeding the watchdog (the house task feeds it only while ui and link
+        both run) is reset as machine.WDT would reset the board."""
         bridge = asyncio.ensure_future(self._bridge(terminal.board))
+        run = asyncio.ensure_future(terminal.run())
+        fed = _Feeds()
         try:
-            await terminal.run()
-        except asyncio.CancelledError:
-            raise
-        except Reset:
-            self._loop.call_soon(self._restart_after_reset)
-        except Exception as e:        # shown to the host, as a dead terminal would be
-            self.crashed = e
+            while True:
+                if run.done():
+                    e = run.exception()
+                    if isinstance(e, Reset):
+                        self._loop.call_soon(self._restart_after_reset)
+                        return
+                    if self.crashed is None:    # the program ended: nothing runs, nothing feeds
+                        self.crashed = e or RuntimeError("the firmware's tasks returned")
+                        self.crashes.append(self.crashed)
+                        log.error("simulated terminal %s: the firmware stopped: %r; the "
+                                  "watchdog resets it", self.device_id, self.crashed)
+                        terminal.stop()
+                wdt = terminal.board.wdt
+                if wdt is not None and fed.expired(wdt):
+                    self.watchdog_resets += 1
+                    log.error("simulated terminal %s: watchdog reset (not fed for %d ms)",
+                              self.device_id, wdt.timeout_ms)
+                    self._loop.call_soon(self._restart_after_reset)
+                    return
+                await asyncio.sleep(WATCH_MS / 1000)
         finally:
-            bridge.cancel()
-            try:
-                await bridge
-            except asyncio.CancelledError:
-                pass
+            for task in (run, bridge):
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - seen above
+                    pass
 
     def _restart_after_reset(self):
         self._task = None
         self.terminal.close()
-        self.boot()
+        self.boot(keep_crash=True)
 
     async def _bridge(self, board):
         while True:

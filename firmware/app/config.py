@@ -19,8 +19,9 @@ import json
 
 from firmware.app import flashfile
 from protocol import domain
+from protocol.catalogue import HB_PERIOD_S
 
-DEFAULT_TIMEOUTS = {"thanks": 3, "labels": 60, "hb": 30, "read_ms": 600, "debounce_ms": 30}
+DEFAULT_TIMEOUTS = {"thanks": 3, "labels": 60, "hb": HB_PERIOD_S, "read_ms": 600, "debounce_ms": 30}
 DEFAULT_BRIGHTNESS = 80
 FILE = "/cfg.json"
 

@@ -34,6 +34,12 @@ Rules chosen where the hall rules are silent:
   reasons on a phone. No reason is ever invented, not even "other".
 - `done` with nothing chosen does nothing but say so (hint "need_label");
   `other` finishes with oth=true plus whatever labels were chosen.
+- A press older than the invitation on screen (its edge came before the
+  invitation was drawn: the citizen pressed at what was there before, and
+  the button edges of a round are read after the hub's messages of the
+  round before) is ignored and counted like a press with nothing to rate.
+  Taken as a level it would give a negative decision time, which no
+  record may carry: the ui task would die on it.
 - Cancel of the open invitation: idle at once, no event (the hub knows).
   Cancel after the rating was recorded: the rating stands (it is on flash
   and will be delivered); the thanks screen stays.
@@ -107,7 +113,7 @@ class Flow:
         return []
 
     def press(self, button, now):
-        if self.state == INVITE:
+        if self.state == INVITE and now >= self.shown:
             return self._level_press(LEVEL_OF_BUTTON[button], now)
         if self.state == LABELS:
             return self._label_press(button, now)

@@ -27,7 +27,17 @@ def terminal(t, tz):
         "link_quality": t.get("link_quality"),
         "printer": t.get("printer_state"),
         "config_version": t.get("config_version"),
+        "problem": problem(t.get("problem"), tz),
     }
+
+
+def problem(p, tz):
+    """A device id's last problem (services/problems.py) or None."""
+    if p is None:
+        return None
+    return {"device_id": p["device_id"], "known": p["known"], "code": p["code"],
+            "message": p["detail"], "via": p["via"], "at": iso(p["at"], tz),
+            "since": iso(p["first_at"], tz), "count": p["count"]}
 
 
 def duty(window, d, tz):

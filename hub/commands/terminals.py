@@ -1,4 +1,4 @@
-"""`pingjia terminals [list|show|assign|rekey|provision]` — the terminal registry."""
+"""`pingjia terminals [list|show|problems|assign|rekey|provision]` — the terminal registry."""
 
 import json
 
@@ -19,7 +19,11 @@ def register(sub):
            arg("--window", help="only this window"),
            arg("--offline", action="store_true", help="only offline terminals"),
            arg("--json", action="store_true", help="JSON lines instead of a table"))
-    action(tsub, "show", "one terminal in detail, with its error counters", _show, arg("device"))
+    action(tsub, "show", "one terminal in detail, with its error counters and last problem",
+           _show, arg("device"))
+    action(tsub, "problems", "the last problem of every device id, known or not, newest first",
+           _problems, arg("--limit", type=int, default=50, help="at most this many (50)"),
+           arg("--json", action="store_true", help="JSON lines instead of a table"))
     action(tsub, "assign", "move a terminal to another window", _assign,
            arg("device"), arg("--window", required=True, metavar="N"))
     action(tsub, "rekey", "give a terminal a new key (printed once)", _rekey, arg("device"))
@@ -44,12 +48,13 @@ def _list(args):
             print(json.dumps(t, ensure_ascii=False))
         return OK
     table(["终端 device", "窗口 window", "状态 state", "固件 firmware", "最后联系 last seen",
-           "待确认 journal", "内存 heap", "信号 link", "打印机 printer", "错误 errors"],
+           "待确认 journal", "内存 heap", "信号 link", "打印机 printer", "错误 errors",
+           "问题 problem"],
           [(t["device_id"], t["window"], "在线 online" if t["online"] else "离线 offline",
             t["firmware"], halltime.show(t["last_seen"], tz), t["journal_depth"], t["free_heap"],
             "" if t["link_quality"] is None else "%d%%" % t["link_quality"],
             PRINTER.get(t["printer_state"], t["printer_state"]),
-            sum(t["errors"].values()) or "") for t in rows])
+            sum(t["errors"].values()) or "", _problem_cell(t["problem"], tz)) for t in rows])
     online = sum(1 for t in rows if t["online"])
     print("\n%d 台终端, %d 在线 online, %d 离线 offline" % (len(rows), online, len(rows) - online))
     return OK
@@ -67,6 +72,38 @@ def _show(args):
     print_fields([(k, halltime.show(t[k], tz) if k in ("provisioned_at", "last_seen") else t[k])
                   for k in keys])
     print_fields([("errors", ", ".join("%s=%d" % kv for kv in sorted(t["errors"].items())) or "0")])
+    p = t["problem"]
+    if p is None:
+        print_fields([("problem", "-")])
+    else:
+        print_fields([("problem", "%s %s" % (p["code"], p["label"])),
+                       ("problem_at", halltime.show(p["at"], tz)),
+                       ("problem_since", "%s (%d times)" % (halltime.show(p["first_at"], tz),
+                                                            p["count"])),
+                       ("problem_via", p["via"]), ("problem_detail", p["detail"])])
+    return OK
+
+
+def _problem_cell(p, tz):
+    return "" if p is None else "%s %s" % (p["code"], halltime.show(p["at"], tz)[11:19])
+
+
+@command("terminals problems")
+def _problems(args):
+    from hub.services import problems
+    with store(args) as (cfg, db):
+        rows = problems.recent(db, max(1, args.limit))
+    tz = halltime.zone(cfg)
+    if args.json:
+        for p in rows:
+            print(json.dumps(p, ensure_ascii=False))
+        return OK
+    table(["时间 at", "终端 device", "已登记 known", "问题 problem", "次数 count", "线路 via",
+           "说明 detail"],
+          [(halltime.show(p["at"], tz), p["device_id"], "是 yes" if p["known"] else "否 no",
+            "%s %s" % (p["code"], p["label"]), p["count"], p["via"], p["detail"]) for p in rows])
+    if not rows:
+        print("没有问题 no problems recorded")
     return OK
 
 

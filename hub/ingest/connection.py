@@ -7,7 +7,10 @@ receive(packet) takes one whole packet and never raises:
   sealed auth     -> HubHandshake.accept (wrong key: nack auth_failed), then
                      ack, time sync, cfg if the terminal's is older, and the
                      window's queued invitations (downlink.py)
-  sealed, session -> Session.open -> handlers.dispatch
+  no auth at all  -> a terminal with a wrong key cannot verify the chal and
+                     stays silent: auth_failed after liveness.HANDSHAKE_WAIT_S
+  sealed, session -> Session.open -> handlers.dispatch (and the terminal is
+                     heard: liveness.py; a silent one is online again)
   anything else   -> nack with the ProtocolError's code (no_session for a
                      packet before auth), counted per terminal
 
@@ -39,6 +42,7 @@ from protocol.session import HubHandshake, open_plain, split
 log = logging.getLogger("hub.ingest")
 
 MAX_NACK_TEXT = 160
+REHELLO_S = 1.0      # a hello sooner than this after the last one is a duplicate, not a retry
 NACKS_PER_S = 10     # rate_limited answers per second at most
 
 
@@ -54,15 +58,22 @@ class Connection:
         self.hello = None
         self._handshake = None
         self._hello_msg = None
+        self._hs_at = None
         self._bucket = TokenBucket(ingest.flood_rate, ingest.flood_burst)
         # Answers to a flood are themselves limited.
         self._nack_bucket = TokenBucket(NACKS_PER_S, NACKS_PER_S)
         self.closed = False
+        self.heard_at = None     # monotonic s of its last authenticated packet (liveness)
+        self.silent = False      # taken offline for silence, session kept
         self._acks = []          # seqs stored by the commit whose callbacks run now
         self.downlink = Downlink(self)
 
     def __repr__(self):
         return "Connection(%s %s dev=%s)" % (self.transport, self.label, self.device_id)
+
+    @property
+    def via(self):
+        return "%s:%s" % (self.transport, self.label)
 
     @property
     def who(self):
@@ -113,6 +124,7 @@ class Connection:
                 except ProtocolError as e:
                     e.seq = _journal_seq(body)   # the MAC verified: seq names the record
                     raise
+                self._heard()
                 handlers.dispatch(self, msg)
             else:
                 raise ProtocolError(NO_SESSION, "no session %s on this hub; start a new "
@@ -123,33 +135,43 @@ class Connection:
     def _on_hello(self, msg, packet):
         dev = msg["dev"]
         if self.transport == "mqtt" and dev != self.label:
-            raise ProtocolError(UNKNOWN_DEVICE, "hello names device %s on the topic of %s; "
-                                "fix the device id in the terminal's config" % (dev, self.label),
-                                "dev", "hello", msg.get("mid"))
+            text = ("hello names device %s on the topic of %s; fix the device id in the "
+                    "terminal's config" % (dev, self.label))
+            self.ingest.problem(self.label, UNKNOWN_DEVICE, text, self.via)
+            raise ProtocolError(UNKNOWN_DEVICE, text, "dev", "hello", msg.get("mid"))
         key = self.ingest.key_of(dev)
         if key is None:
-            self.ingest.unknown_device(dev, self)
-            raise ProtocolError(UNKNOWN_DEVICE, "device %s is not provisioned on this hub; "
-                                "provision it (pingjia terminals provision %s --window W) and "
-                                "put its key into the terminal" % (dev, dev),
-                                "dev", "hello", msg.get("mid"))
+            text = ("device %s is not provisioned on this hub; provision it (pingjia terminals "
+                    "provision %s --window W) and put its key into the terminal" % (dev, dev))
+            self.ingest.unknown_device(dev, self, text)
+            raise ProtocolError(UNKNOWN_DEVICE, text, "dev", "hello", msg.get("mid"))
         # A new hello ends any earlier session of this connection (a reboot,
         # or another terminal plugged into the same port).
         self.session = None
         if self.device_id is not None and self.device_id != dev:
-            self.ingest.unregister(self)
+            self.ingest.unregister(self, "another device (%s) said hello on its line" % dev)
             self.device_id = None
+        now = self.ingest.monotonic()
+        if self._handshake is not None and self._hs_at is not None \
+                and now - self._hs_at > REHELLO_S:
+            # It gave up on our last chal (a duplicate hello comes at once).
+            self._auth_failed(self._hello_msg["dev"], "it said hello again after %d s without "
+                              "answering the hub's challenge, which a terminal does when it "
+                              "cannot verify the hub's proof" % (now - self._hs_at))
         self._handshake = HubHandshake(msg, packet, key, os.urandom(8))
         self._hello_msg = msg
+        self._hs_at = now
+        self.ingest.challenged(self, now)
         self._transmit(self._handshake.challenge)
 
     def _on_auth(self, packet):
         hs, hello = self._handshake, self._hello_msg
         self._handshake = None
+        self.ingest.challenged(self, None)
         try:
             session, auth = hs.accept(packet)
         except ProtocolError as e:
-            self.ingest.counters.add(hello["dev"], AUTH_FAILED)
+            self._auth_failed(hello["dev"], "its auth does not verify (%s)" % e.detail)
             self.nack(e.mid, AUTH_FAILED, "authentication failed: the terminal's key is not "
                       "the one provisioned for %s; re-provision it" % hello["dev"], plain=True,
                       count=False)
@@ -160,6 +182,31 @@ class Connection:
         self.ingest.register(self)
         self.send_msg({"t": "ack", "re": auth["mid"]})
         self.downlink.on_session(hello)
+
+    def challenge_unanswered(self, waited_s):
+        """Liveness: our chal got no auth in WAITED_S (see liveness.py)."""
+        with self._lock:
+            if self._handshake is None or self.closed:
+                return
+            dev = self._hello_msg["dev"]
+            self._hs_at = None          # noted once per attempt
+        self._auth_failed(dev, "it said hello but did not answer the hub's challenge within "
+                          "%g s, which a terminal does when it cannot verify the hub's proof"
+                          % waited_s)
+
+    def _auth_failed(self, dev, how):
+        self.ingest.counters.add(dev, AUTH_FAILED)
+        self.ingest.problem(dev, AUTH_FAILED, "wrong key: %s. The key in the terminal is not the "
+                            "one provisioned for %s on this hub: give it a new one with `pingjia "
+                            "terminals rekey %s` and put that into the terminal's config (or the "
+                            "line loses packets: see link errors)" % (how, dev, dev), self.via)
+
+    def _heard(self):
+        now = self.ingest.monotonic()
+        before, self.heard_at = self.heard_at, now
+        if self.silent:
+            self.ingest.register(self, again=now - (before or now))
+            self.downlink.deliver()
 
     # -- out ------------------------------------------------------------
 
@@ -222,14 +269,15 @@ class Connection:
         for msg in ack_messages([seq for s, seq in pending if s is session]):
             self.send_msg(msg)
 
-    def close(self):
-        """The transport lost this terminal."""
+    def close(self, why="its connection closed", level=logging.WARNING):
+        """The transport lost this terminal (WHY goes into the log)."""
         with self._lock:
             if self.closed:
                 return
             self.closed = True
             self.session = None
-        self.ingest.unregister(self)
+        self.ingest.challenged(self, None)
+        self.ingest.unregister(self, why, level)
 
 
 def nack_text(text):

@@ -4,14 +4,23 @@ rating / timeout go to the group-commit writer; the ack (or the nack of a
 refused 一次一评 duplicate) is sent from the writer's callback, that is only
 after the commit that stored it returned. If storing fails the terminal gets
 nack busy (not permanent) and sends the record again from its journal.
+
+Problems seen on the way are noted for hall IT (services/problems.py): a
+live record whose device time is more than MAX_SKEW_MS from the hub's
+(clock_skew), a heartbeat reporting the printer in trouble (printer_fault).
 """
 
 import logging
 
-from hub.services import invitations, journal, terminals
+from hub.services import invitations, journal, problems, terminals
 from protocol.errors import ProtocolError, UNKNOWN_TYPE
 
 log = logging.getLogger("hub.ingest")
+
+MAX_SKEW_MS = 5 * 60 * 1000
+PRINTER_TROUBLE = {"paper_out": "out of paper: put in a new 58 mm roll",
+                   "offline": "not answering: check its cable and power",
+                   "error": "reports an error: open it, clear any jam, and power it again"}
 
 
 def dispatch(conn, msg):
@@ -22,6 +31,27 @@ def dispatch(conn, msg):
     handler(conn, msg)
 
 
+def _check_clock(conn, msg, now):
+    """A live record is stamped moments ago: a device time far from now means
+    the terminal's clock is wrong (replays are old by nature)."""
+    dt = msg.get("dt")
+    if msg.get("org") != "live" or dt is None or abs(dt - now) <= MAX_SKEW_MS:
+        return
+    off = (dt - now) / 60000.0
+    conn.ingest.problem(conn.device_id, problems.CLOCK_SKEW, "its clock is %.0f min %s the hub's "
+                        "(record seq %d): device times of its ratings are wrong. It takes the hub's "
+                        "time at every handshake: check the hub's own clock (NTP), then power the "
+                        "terminal again" % (abs(off), "ahead of" if off > 0 else "behind",
+                                            msg["seq"]), conn.via)
+
+
+def _printer(conn, state, how):
+    trouble = PRINTER_TROUBLE.get(state)
+    if trouble is not None:
+        conn.ingest.problem(conn.device_id, problems.PRINTER_FAULT, "its receipt printer is %s "
+                            "(%s)" % (trouble, how), conn.via)
+
+
 def _store(conn, msg, record, answer):
     """Have the writer run record(db, device, msg, now); answer(result, error)
     after its commit, but only while the session that sent the record is the
@@ -29,6 +59,7 @@ def _store(conn, msg, record, answer):
     answer could name a seq of someone else's journal. The terminal that sent
     it sends it again and gets an ack dup."""
     dev, now, session = conn.device_id, conn.ingest.now_ms(), conn.session
+    _check_clock(conn, msg, now)
 
     def done(result, error):
         if conn.session is session:
@@ -69,6 +100,7 @@ def on_timeout(conn, msg):
 def on_heartbeat(conn, msg):
     dev, now = conn.device_id, conn.ingest.now_ms()
     conn.ingest.writer.submit(lambda db: terminals.on_heartbeat(db, dev, msg, now))
+    _printer(conn, msg.get("pr"), "its heartbeat says %s" % msg.get("pr"))
     if "mid" in msg:
         conn.send_msg({"t": "ack", "re": msg["mid"]})
 

@@ -5,13 +5,15 @@ as 64 hex digits for the installer to put into the terminal's config). The
 key is stored in the database, protected by the data directory's permissions
 (see hub/store/db.py). Live state (online, firmware, journal depth, free heap,
 link quality, printer, config applied, error counters) comes from the
-ingest: on_hello / on_heartbeat / set_online / add_errors.
+ingest: on_hello / on_heartbeat / set_online / add_errors. get() and
+list_all() add each terminal's last problem (services/problems.py), the
+answer to "why is it offline?".
 """
 
 import secrets
 
 from hub.errors import HubError
-from hub.services import audit, windows
+from hub.services import audit, problems, windows
 from hub.services.common import dumps, found, loads, message_field, now_ms, row
 from hub.store import tx
 
@@ -72,7 +74,10 @@ def _row(db, device_id):
 
 
 def get(db, device_id):
-    return _public(_row(db, device_id))
+    t = _public(_row(db, device_id))
+    if t is not None:
+        t["problem"] = problems.last(db, device_id)
+    return t
 
 
 def require(db, device_id):
@@ -88,7 +93,11 @@ def list_all(db, window=None, online=None):
     if online is not None:
         sql += " AND online = ?"
         params.append(1 if online else 0)
-    return [_public(r) for r in db.query(sql + " ORDER BY device_id", params)]
+    last = problems.by_device(db)
+    out = [_public(r) for r in db.query(sql + " ORDER BY device_id", params)]
+    for t in out:
+        t["problem"] = last.get(t["device_id"])
+    return out
 
 
 list = list_all  # noqa: A001 - the contract's name (terminals.list(db))

@@ -7,12 +7,14 @@ topics, so the rules can be read (and tested) in one place.
   send)`, cached until the device goes offline; every payload then goes to
   `conn.receive(payload)` in arrival order.
 - Availability: the retained state topic ("online" / "offline", the
-  terminal's last will sets "offline") and liveness: any uplink (heartbeats
-  included) marks the device seen. "offline", or silence for longer than
-  `stale_after_s` (default 120 s: four heartbeats at the firmware's default
-  30 s; catches a terminal whose app hangs while its MQTT task still pings,
-  or a will the broker has not sent yet), closes the ingest
-  connection (`conn.close()`); the next uplink attaches a new one.
+  terminal's last will sets "offline") and any uplink mark the device seen.
+  "offline", or silence for longer than `stale_after_s` (default 120 s),
+  closes the ingest connection (`conn.close(why)`: the ingest logs the
+  terminal offline with the reason); the next uplink attaches a new one.
+  Whether a terminal in a session is alive is the ingest's rule, the same
+  on serial: offline after two and a half heartbeat periods without an
+  authenticated packet (hub/ingest/liveness.py), which comes first; this
+  sweep then releases the connections of devices gone for good.
 - Bad input is counted per device and logged with the device name, never
   raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
   on an up topic ("retained": a stale packet a broker would replay on every
@@ -80,7 +82,7 @@ class DeviceTable:
             conns = [c for c in (self._devices.pop(dev).conn for dev in drop) if c is not None]
             self.forgotten += len(drop)
         for conn in conns:
-            conn.close()
+            conn.close("forgotten: over %d MQTT device ids seen" % self.max_devices)
         if drop:
             log.warning("MQTT: over %d device ids seen; forgot %d without a session (%d so far); "
                         "an open broker lets anyone make them up: require credentials",
@@ -138,10 +140,10 @@ class DeviceTable:
             was = d.online or d.conn is not None
             d.online = False
             conn, d.conn = d.conn, None
-        if was:
-            log.info("MQTT terminal %s is offline: %s", device_id, why)
         if conn is not None:
-            conn.close()
+            conn.close(why)             # the ingest logs the terminal going offline
+        elif was:
+            log.info("MQTT terminal %s is offline: %s", device_id, why)
 
     def sweep(self):
         """Close the connections of devices silent for longer than stale_after_s."""
@@ -151,7 +153,7 @@ class DeviceTable:
                       if d.online and d.last_seen is not None
                       and now - d.last_seen > self.stale_after_s]
         for dev in silent:
-            self._offline(dev, "nothing heard for over %g s" % self.stale_after_s)
+            self._offline(dev, "nothing heard over MQTT for over %g s" % self.stale_after_s)
         return silent
 
     def close_all(self):
@@ -161,7 +163,7 @@ class DeviceTable:
                 d.conn = None
                 d.online = False
         for conn in conns:
-            conn.close()
+            conn.close("the hub's MQTT link stops", logging.INFO)
 
     def snapshot(self):
         """device id -> {online, last_seen (clock), attached, packets, errors}."""

@@ -18,6 +18,12 @@ retransmission timeout is rto_for(baudrate, window) unless rto_ms is given,
 so a window of 2 KB frames at the line's speed is not resent before its ack
 can have come back.
 
+Link errors are counted per line in `stats` (bad_crc, bad_frames: COBS,
+header and oversize faults; retransmits) across opens, and every
+link_report_s a line that had LINK_BAD_MIN bad frames, or retransmitted a
+tenth of what it sent, is noted as the `link_errors` problem of its device
+(of "serial:<path>" before one said hello) with the figures.
+
 send() is called from other threads (the writer's ack callbacks): packets
 wait in a bounded queue and a pipe wakes the port's thread. If that queue
 overflows (a terminal that stopped reading), the oldest packet is dropped
@@ -33,6 +39,7 @@ import time
 
 import serial
 
+from hub.services.problems import LINK_ERRORS
 from hub.transports.serial_boot import incarnation_for
 from protocol.arq import Link
 from protocol.linkparams import rto_for
@@ -41,11 +48,15 @@ log = logging.getLogger("hub.serial")
 
 MAX_PENDING = 1024
 READ_CHUNK = 4096
+LINK_REPORT_S = 60.0
+LINK_BAD_MIN = 3          # bad frames in one report period worth telling hall IT
+RETRANSMIT_MIN = 10       # and retransmits, when they are a tenth of what was sent
+_BAD_FRAMES = ("bad_cobs", "bad_header", "oversize")
 
 
 class SerialPort:
     def __init__(self, ingest, path, baudrate=115200, backoff_min=0.2, backoff_max=5.0,
-                 window=8, rto_ms=None):
+                 window=8, rto_ms=None, link_report_s=LINK_REPORT_S):
         self.ingest = ingest
         self.path = path
         self.baudrate = baudrate
@@ -55,8 +66,10 @@ class SerialPort:
         self.rto_ms = rto_for(baudrate, window) if rto_ms is None else rto_ms
         self.state = "closed"
         self.last_error = None
+        self.link_report_s = link_report_s
         self.stats = {"opens": 0, "open_failures": 0, "vanished": 0, "bytes_in": 0,
-                      "bytes_out": 0, "dropped_out": 0}
+                      "bytes_out": 0, "dropped_out": 0, "bad_crc": 0, "bad_frames": 0,
+                      "retransmits": 0}
         self._pending = collections.deque()
         self._pending_lock = threading.Lock()
         self._stop = threading.Event()
@@ -119,14 +132,16 @@ class SerialPort:
             self.stats["opens"] += 1
             self.state = "open"
             log.info("serial %s open at %d baud", self.path, self.baudrate)
+            why = "the hub stops serving serial %s" % self.path
             try:
                 self._serve(port)
             except (serial.SerialException, OSError) as e:
                 self.stats["vanished"] += 1
                 self._failed("lost: %s" % e)
+                why = "its serial line %s was lost (%s)" % (self.path, e)
             finally:
                 if self.conn is not None:
-                    self.conn.close()
+                    self.conn.close(why, logging.INFO if self._stop.is_set() else logging.WARNING)
                     self.conn = None
                 try:
                     port.close()
@@ -153,8 +168,13 @@ class SerialPort:
         sel = selectors.DefaultSelector()
         sel.register(port.fileno(), selectors.EVENT_READ, "line")
         sel.register(self._wake_r, selectors.EVENT_READ, "wake")
+        seen = {}                          # link stats at the last report
+        report_at = time.monotonic() + self.link_report_s
         try:
             while not self._stop.is_set():
+                if time.monotonic() >= report_at:
+                    report_at = time.monotonic() + self.link_report_s
+                    self._link_errors(link, seen, report=True)
                 self._feed(link)
                 out = link.outgoing()
                 if out:
@@ -172,7 +192,31 @@ class SerialPort:
                     self.conn.receive(packet)
                 link.take_events()   # a peer reset is followed by a new hello
         finally:
+            self._link_errors(link, seen, report=False)
             sel.close()
+
+    def _link_errors(self, link, seen, report):
+        """Add the link's errors since SEEN to the line's counters; REPORT them
+        as a problem when there were enough to matter."""
+        st = link.stats
+        now = {"bad_crc": st["bad_crc"], "bad_frames": sum(st[k] for k in _BAD_FRAMES),
+               "retransmits": st["retransmits"], "sent": st["sent"]}
+        d = {k: v - seen.get(k, 0) for k, v in now.items()}
+        seen.update(now)
+        for k in ("bad_crc", "bad_frames", "retransmits"):
+            self.stats[k] += d[k]
+        bad = d["bad_crc"] + d["bad_frames"]
+        noisy = d["retransmits"] >= RETRANSMIT_MIN and d["retransmits"] * 10 >= d["sent"]
+        if report and (bad >= LINK_BAD_MIN or noisy):
+            conn = self.conn
+            who = conn.device_id if conn is not None and conn.device_id else "serial:" + self.path
+            self.ingest.problem(who, LINK_ERRORS, "serial line %s, last %d s: %d frames with a "
+                                "bad CRC, %d unreadable, %d of %d frames sent again. Check the "
+                                "cable (length, shielding, ground), the connectors, and that both "
+                                "ends run at %d baud" % (self.path, self.link_report_s,
+                                                         d["bad_crc"], d["bad_frames"],
+                                                         d["retransmits"], d["sent"],
+                                                         self.baudrate), "serial:" + self.path)
 
     def _feed(self, link):
         with self._pending_lock:

@@ -37,12 +37,22 @@ class SerialPart:
             self.component.set("degraded", "%d of %d serial ports not open: %s (%s)" % (
                 len(bad), len(status), ", ".join(bad), status[bad[0]]["last_error"]))
         else:
-            self.component.set("ok", "%d serial ports open: %s" % (len(status), ", ".join(sorted(status))))
+            self.component.set("ok", "%d serial ports open: %s%s" % (
+                len(status), ", ".join(sorted(status)), _link_errors(status)))
         return status
 
     def stop(self):
         self._watch.stop(5)
         self.manager.stop()
+
+
+def _link_errors(status):
+    """'; link errors since start: /dev/ttyUSB0 bad_crc=3 ...' for lines that had any."""
+    noisy = ["%s bad_crc=%d bad_frames=%d retransmits=%d" % (p, s["bad_crc"], s["bad_frames"],
+                                                            s["retransmits"])
+             for p, s in sorted(status.items())
+             if s.get("bad_crc") or s.get("bad_frames") or s.get("retransmits")]
+    return "; link errors since start: " + ", ".join(noisy) if noisy else ""
 
 
 def start_for_config(cfg, ingest, component=None):

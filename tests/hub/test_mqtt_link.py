@@ -41,7 +41,7 @@ class StandInConn:
                 self.ingest.stored.setdefault(self.label, set()).add(msg["seq"])
             self.send(b'{"t":"ack","seq":%d}' % msg["seq"])
 
-    def close(self):
+    def close(self, why=None, level=None):
         self.closed = True
 
 

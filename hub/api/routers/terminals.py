@@ -17,7 +17,11 @@ async def list_terminals(request: Request,
                                                                        "false: offline only")):
     """Every provisioned terminal with its window, online state, firmware,
     last contact, journal depth (ratings on the device not yet acknowledged),
-    free heap, link quality and printer state.
+    free heap, link quality, printer state, and its last `problem` (code,
+    time, a sentence saying what to do): why it is offline — a wrong key
+    (`auth_failed`), silence (`no_heartbeat`), clock skew, link errors, the
+    printer. A terminal is offline once it has sent nothing for two and a
+    half heartbeat periods, whatever its serial line or MQTT state says.
 
     Example: `GET /api/v1/terminals?online=false` lists the terminals hall IT
     should go and look at.
@@ -33,7 +37,9 @@ async def list_terminals(request: Request,
 @router.get("/{device_id}", response_model=TerminalOut, responses=responses(404),
             summary="One terminal's state")
 async def get_terminal(device_id: str, request: Request):
-    """Example: `GET /api/v1/terminals/T-0012`. 404 `unknown_terminal` if not provisioned."""
+    """Example: `GET /api/v1/terminals/T-0012`, with its last `problem`. 404
+    `unknown_terminal` if not provisioned (device ids that are not: `pingjia
+    terminals problems`)."""
     from hub.services import terminals
     ctx = request.app.state.hub
     t = await ctx.run(terminals.require, device_id)
