@@ -14,7 +14,8 @@ What the relay hands an adapter (plain dicts, hub-side names):
             finished), "window", "staff_id", "staff_name"}
   rating = {"uuid", "project_no", "assess_number" (1 first, 2 follow-up),
             "level" (5 非常满意 .. 1 非常不满意, our internal scale),
-            "labels" [int], "text" (str, may be ""), "channel" (protocol.domain
+            "labels" [int], "other" (bool: the citizen pressed 其他),
+            "text" (str, may be ""), "channel" (protocol.domain
             CHANNEL_TERMINAL "terminal" or CHANNEL_QR "qr"), "rated_at" (epoch seconds),
             "service_time" (epoch seconds), "user_prop"}
 
@@ -30,6 +31,10 @@ key to fix.
 from protocol import domain
 
 LEVEL_SCALES = ("satisfaction", "gbt")
+# What a citizen's 其他 means upstream: the text of the terminal's button,
+# unless the province wants its own words ([upstream.options] other_text).
+OTHER_TEXT = "其他"
+MAX_WRITING = 500      # writingEvaluation's bound in the national interface
 
 
 class ConfigError(ValueError):
@@ -96,6 +101,12 @@ class Province:
         channels = cfg.get("channels") or {}
         if not isinstance(channels, dict) or not channels:
             raise ConfigError("%s.channels: give the province's channel code table, e.g. {terminal = 5, qr = 3}" % where)
+        self.other_text = cfg.get("other_text", OTHER_TEXT)
+        if not isinstance(self.other_text, str) or not self.other_text.strip() \
+                or len(self.other_text) > MAX_WRITING:
+            raise ConfigError("%s.other_text must be the non-empty text (at most %d characters) sent as the "
+                              "reason of a rating whose citizen pressed 其他, e.g. %r, got %r"
+                              % (where, MAX_WRITING, OTHER_TEXT, self.other_text))
         self.channels = {}
         for name, code in channels.items():
             if not isinstance(code, int) or code < 1:
@@ -107,6 +118,17 @@ class Province:
         if code is None:
             raise ConfigError("upstream.channels has no code for channel %r; add it to the province's table" % channel)
         return code
+
+    def writing(self, rating):
+        """writingEvaluation: the citizen's own words, else the 其他 they pressed.
+
+        A bad rating whose only reason is 其他 has no label, and the platform
+        refuses a bad rating with neither evalDetail nor writingEvaluation,
+        for good: the choice the citizen made must travel as text."""
+        text = rating.get("text") or ""
+        if not text and rating.get("other"):
+            return self.other_text
+        return text
 
     def level(self, level):
         """Our level (5 best) -> the province's `satisfaction` value."""

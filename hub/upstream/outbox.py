@@ -66,7 +66,7 @@ def case_payload(db, eid):
 def rating_payload(db, rating_id):
     """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
     rows = list(db.query(
-        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.device_time, r.received_at, r.channel, "
+        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, r.received_at, r.channel, "
         "r.status, i.created_at AS service_ms, i.applicant_kind FROM ratings r "
         "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
     if not rows:
@@ -77,7 +77,7 @@ def rating_payload(db, rating_id):
     rated_ms = r["device_time"] or r["received_at"]
     return r["eid"], {
         "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": 1, "level": r["level"],
-        "labels": json.loads(r["labels"] or "[]"), "text": "",
+        "labels": json.loads(r["labels"] or "[]"), "other": bool(r["other"]), "text": "",
         "channel": CHANNEL_NAMES.get(r["channel"], CHANNEL_TERMINAL),
         "rated_at": rated_ms // 1000, "service_time": r["service_ms"] // 1000,
         "user_prop": r["applicant_kind"] or 1}

@@ -79,7 +79,7 @@ class ShandongAdapter(Adapter):
             "assessNumber": int(r.get("assess_number", 1)),
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": r.get("text") or "",
+            "writingEvaluation": p.writing(r),
             "assessTime": cst_format(assess_time(r)),
             "pf": p.channel_code(r["channel"]),
             "userProp": int(r.get("user_prop") or 1),

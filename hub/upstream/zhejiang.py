@@ -70,7 +70,7 @@ class ZhejiangAdapter(Adapter):
             "pf": p.channel_code(r["channel"]),
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": r.get("text") or "",
+            "writingEvaluation": p.writing(r),
             "assessTime": cst_format(assess_time(r)),
             "assessNumber": int(r.get("assess_number", 1)),
             "userProp": int(r.get("user_prop") or 1),
