@@ -23,7 +23,9 @@ Every call returns an Outcome per item, never raises for an upstream
 answer: `ok` (upstream holds it; `upstream_id` kept when upstream returns
 one; `duplicate` when upstream already had it, which is success too),
 `transient` (network, timeout, 5xx, "busy": retry later, forever), or
-`permanent` (upstream rejected the content: dead-letter with `reason`).
+`permanent` (upstream rejected the content: dead-letter with `reason`), or
+`unknown_case` (upstream has no case of the rating's projectNo: the relay
+decides from what the hub registered whether that is final).
 Only a bug or a bad configuration raises (ConfigError), and that names the
 key to fix.
 """
@@ -47,6 +49,7 @@ class Outcome:
     OK = "ok"
     TRANSIENT = "transient"
     PERMANENT = "permanent"
+    UNKNOWN_CASE = "unknown_case"
 
     def __init__(self, status, reason="", upstream_id=None, duplicate=False):
         self.status = status
@@ -65,6 +68,10 @@ class Outcome:
     @classmethod
     def permanent(cls, reason):
         return cls(cls.PERMANENT, reason)
+
+    @classmethod
+    def unknown_case(cls, reason):
+        return cls(cls.UNKNOWN_CASE, reason)
 
     def __repr__(self):
         return "Outcome(%s, %r, %r%s)" % (self.status, self.reason, self.upstream_id,

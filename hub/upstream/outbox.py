@@ -89,6 +89,22 @@ def case_state(db, eid):
     return row
 
 
+_CASES_OF_SERIAL = ("SELECT o.id, o.state, o.last_error FROM outbox o JOIN invitations i ON i.eid = o.ref "
+                    "WHERE o.kind = 'case' AND i.case_serial = ? ORDER BY o.id")
+
+
+def cases_of_serial(db, case_serial):
+    """The case rows the hub has for a case serial (one per invitation) -> [(id, state, last_error)]."""
+    return [(r["id"], r["state"], r["last_error"]) for r in db.query(_CASES_OF_SERIAL, (case_serial,))]
+
+
+def register_again(db, row_id, now_ms):
+    """An accepted case upstream no longer knows: send it again, due at once."""
+    with tx(db):
+        db.execute("UPDATE outbox SET state='pending', next_attempt_at=?, updated_at=? WHERE id=? "
+                   "AND kind='case' AND state='accepted'", (now_ms, now_ms, row_id))
+
+
 def mark_sent(db, ids, now_ms):
     with tx(db):
         db.conn.executemany("UPDATE outbox SET state='sent', attempts=attempts+1, updated_at=? WHERE id=?",

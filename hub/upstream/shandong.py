@@ -13,7 +13,8 @@ Answers: {"custom": "success" | "fail" | "repeat", "msg": ..., "id": ...}.
 A rating is sent only after the service registration answered success
 (upstream refuses a rating for a service it does not know). "repeat" means
 upstream already holds it: success, keep its id. "fail" with a msg starting
-"busy" or "系统繁忙" is transient; any other "fail" is a permanent rejection.
+"busy" or "系统繁忙" is transient, one starting "unknown service" is
+unknown_case (the relay decides); any other "fail" is a permanent rejection.
 One rating per call (max_batch = 1).
 """
 
@@ -23,7 +24,8 @@ from hub.upstream.envelope import seal
 from hub.upstream.http import Http
 
 SERVICE_APPLIED, SERVICE_FINISHED = 1, 2
-BUSY_PREFIXES = ("busy", "系统繁忙", "unknown service")
+BUSY_PREFIXES = ("busy", "系统繁忙")
+UNKNOWN_SERVICE = "unknown service"
 
 
 def _outcome(body):
@@ -34,6 +36,8 @@ def _outcome(body):
     if custom == "repeat":
         return Outcome.ok(body.get("id"), duplicate=True)
     reason = "upstream %s: %s" % (custom, msg or "(no message)")
+    if custom == "fail" and msg.startswith(UNKNOWN_SERVICE):
+        return Outcome.unknown_case(reason)
     if custom == "fail" and not msg.startswith(BUSY_PREFIXES):
         return Outcome.permanent(reason)
     return Outcome.transient(reason)
@@ -101,7 +105,7 @@ class ShandongAdapter(Adapter):
         body, out = self._call("/evaluation/query", {"projectNo": project_no})
         if body is None:
             return out
-        if body.get("custom") == "fail" and (body.get("msg") or "").startswith("unknown service"):
+        if out.status == Outcome.UNKNOWN_CASE:
             return {"case": False, "ratings": {}}
         if out.status != Outcome.OK:
             return out

@@ -16,8 +16,9 @@ the simulated platform (simulator/province/) speaks it:
 Answers are {"code": "0"|..., "msg": ..., "data": ...}; per-item results in
 a batch carry their own code. Codes: 0 accepted; 1003 duplicate (upstream
 already holds (projectNo, assessNumber): success, keep its id); 1002 unknown
-case (transient: the relay registers the case again first); 1001 bad field,
-1004 too late, 1005 label not of the level (permanent, with upstream's msg).
+case (unknown_case: the relay registers the case again when the hub has it,
+and dead-letters the rating when it does not); 1001 bad field, 1004 too
+late, 1005 label not of the level (permanent, with upstream's msg).
 """
 
 from hub.halltime import cst_format
@@ -25,7 +26,7 @@ from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
 from hub.upstream.http import Http
 
 OK, BAD_FIELD, UNKNOWN_CASE, DUPLICATE = "0", "1001", "1002", "1003"
-TRANSIENT_CODES = (UNKNOWN_CASE, "5000", "5003")
+TRANSIENT_CODES = ("5000", "5003")
 
 
 def _outcome(code, msg, upstream_id):
@@ -35,6 +36,8 @@ def _outcome(code, msg, upstream_id):
     if code == DUPLICATE:
         return Outcome.ok(upstream_id, duplicate=True)
     reason = "upstream code %s: %s" % (code, msg or "(no message)")
+    if code == UNKNOWN_CASE:
+        return Outcome.unknown_case(reason)
     if code in TRANSIENT_CODES:
         return Outcome.transient(reason)
     return Outcome.permanent(reason)
