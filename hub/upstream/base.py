@@ -30,6 +30,8 @@ Only a bug or a bad configuration raises (ConfigError), and that names the
 key to fix.
 """
 
+import re
+
 from protocol import domain
 
 LEVEL_SCALES = ("satisfaction", "gbt")
@@ -86,6 +88,19 @@ def assess_time(rating):
     it wrongly. The service time is the earliest truthful value.
     """
     return max(int(rating["rated_at"]), int(rating["service_time"]))
+
+
+# The national interface's formats of the fields an invitation gives a case
+# (docs/UPSTREAM.md, "What a platform accepts"): codes are 1 to 64 letters,
+# digits and _ . -; names 1 to 200 characters, not blank.
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+CODE_RULE = (lambda v: bool(_CODE.match(v)), "1 to 64 letters, digits and _ . -")
+NAME_RULE = (lambda v: 0 < len(v.strip()) and len(v) <= 200, "1 to 200 characters, not blank")
+NATIONAL_CASE_RULES = (
+    ("case_serial", "projectNo", CODE_RULE),
+    ("matter_code", "taskCode", CODE_RULE),
+    ("matter_name", "taskName", NAME_RULE),
+)
 
 
 def require(cfg, key, where):
@@ -147,6 +162,19 @@ class Adapter:
 
     name = "base"
     max_batch = 1
+    case_rules = ()   # (hub field, the platform's field, (test, what it takes))
+
+    @classmethod
+    def case_refusal(cls, fields):
+        """What this platform would refuse in an invitation's fields (hub names:
+        case_serial, matter_code, matter_name) -> None, or (field, why) to
+        answer before the case is taken and then refused upstream for good."""
+        for field, wire, (test, takes) in cls.case_rules:
+            value = fields.get(field)
+            if not isinstance(value, str) or not test(value):
+                return field, ("%s %r is refused by the %s platform: its %s takes %s"
+                               % (field, value, cls.name, wire, takes))
+        return None
 
     def register_case(self, case):
         """Register or update a case upstream. -> Outcome."""

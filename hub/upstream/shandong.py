@@ -19,7 +19,7 @@ One rating per call (max_batch = 1).
 """
 
 from hub.halltime import cst_format
-from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
+from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, Province, assess_time, require
 from hub.upstream.envelope import seal
 from hub.upstream.http import Http
 
@@ -45,6 +45,7 @@ def _outcome(body):
 
 class ShandongAdapter(Adapter):
     name = "shandong"
+    case_rules = NATIONAL_CASE_RULES   # its interface takes the national formats
     max_batch = 1
 
     def __init__(self, cfg):

@@ -22,7 +22,7 @@ late, 1005 label not of the level (permanent, with upstream's msg).
 """
 
 from hub.halltime import cst_format
-from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
+from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, Province, assess_time, require
 from hub.upstream.http import Http
 
 OK, BAD_FIELD, UNKNOWN_CASE, DUPLICATE = "0", "1001", "1002", "1003"
@@ -45,6 +45,7 @@ def _outcome(code, msg, upstream_id):
 
 class ZhejiangAdapter(Adapter):
     name = "zhejiang"
+    case_rules = NATIONAL_CASE_RULES   # its interface takes the national formats
 
     def __init__(self, cfg):
         self.province = Province(cfg)
