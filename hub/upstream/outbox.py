@@ -23,6 +23,9 @@ import json
 from hub.store import tx
 from protocol.domain import CHANNEL_QR, CHANNEL_TERMINAL
 
+# The hub forwards first ratings only (follow-ups need the mobile page): with
+# the case serial, this is the platform's key of every rating the hub sends.
+FIRST_RATING = 1
 # National channel codes as the hub stores them -> the adapters' channel names.
 CHANNEL_NAMES = {5: CHANNEL_TERMINAL, 3: CHANNEL_QR}
 
@@ -76,7 +79,8 @@ def rating_payload(db, rating_id):
         return r["eid"], None
     rated_ms = r["device_time"] or r["received_at"]
     return r["eid"], {
-        "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": 1, "level": r["level"],
+        "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": FIRST_RATING,
+        "level": r["level"],
         "labels": json.loads(r["labels"] or "[]"), "other": bool(r["other"]), "text": "",
         "channel": CHANNEL_NAMES.get(r["channel"], CHANNEL_TERMINAL),
         "rated_at": rated_ms // 1000, "service_time": r["service_ms"] // 1000,
