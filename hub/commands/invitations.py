@@ -81,11 +81,13 @@ def _shown(key, value, tz):
 @command("invitations create")
 def _create(args):
     from hub.services import invitations
+    from hub.upstream.settings import case_check
     with store(args) as (cfg, db):
         inv = invitations.create(db, args.window, args.case, args.matter_code, args.matter_name,
                                  staff_id=args.staff_id, staff_name=args.staff_name,
                                  visit=args.visit, timeout_s=cfg.rating.invitation_timeout_s,
-                                 expire_s=cfg.rating.invitation_expiry_s, client="cli")
+                                 expire_s=cfg.rating.invitation_expiry_s, client="cli",
+                                 upstream=case_check(cfg))
     table(HEADERS, _rows([inv], halltime.zone(cfg)))
     if inv.get("notice"):
         print("注意 note: " + inv["notice"])

@@ -60,12 +60,19 @@ def _duplicate(case_serial, visit, taken):
 
 def create(db, window, case_serial, matter_code, matter_name, staff_id=None, staff_name=None,
            applicant_kind=1, visit=1, contact=None, channel=5, timeout_s=DEFAULT_TIMEOUT_S,
-           expire_s=DEFAULT_EXPIRE_S, client=None, now=None):
-    """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now)."""
+           expire_s=DEFAULT_EXPIRE_S, client=None, upstream=None, now=None):
+    """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now).
+
+    `upstream`: the configured platform's rules (hub.upstream.settings.case_check),
+    so that a case serial or matter code the platform refuses is refused here."""
     windows.require(db, window)
     case_serial = message_field("case_serial", "inv", "cs", case_serial)
     matter_code = message_field("matter_code", "inv", "mc", matter_code)
     matter_name = message_field("matter_name", "inv", "mn", matter_name)
+    refused = upstream and upstream({"case_serial": case_serial, "matter_code": matter_code,
+                                     "matter_name": matter_name})
+    if refused:
+        raise HubError("bad_request", refused[1], 422, field=refused[0])
     visit = message_field("visit", "inv", "vis", visit)
     timeout_s = message_field("timeout_s", "inv", "to", timeout_s)
     expire_s = wire_field("expire_s", INT, expire_s, 10, 7 * 86400)

@@ -9,15 +9,22 @@ from hub.upstream.base import Adapter, ConfigError, Outcome
 ADAPTERS = ("zhejiang", "shandong")
 
 
-def make_adapter(cfg):
-    name = cfg.get("adapter")
+def adapter_class(name):
+    """The adapter class of a dialect name -> class, or None for an unknown name."""
     if name == "zhejiang":
         from hub.upstream.zhejiang import ZhejiangAdapter
-        return ZhejiangAdapter(cfg)
+        return ZhejiangAdapter
     if name == "shandong":
         from hub.upstream.shandong import ShandongAdapter
-        return ShandongAdapter(cfg)
-    raise ConfigError("upstream.adapter must be one of %s, got %r" % (", ".join(ADAPTERS), name))
+        return ShandongAdapter
+    return None
 
 
-__all__ = ["Adapter", "ConfigError", "Outcome", "make_adapter", "ADAPTERS"]
+def make_adapter(cfg):
+    cls = adapter_class(cfg.get("adapter"))
+    if cls is None:
+        raise ConfigError("upstream.adapter must be one of %s, got %r" % (", ".join(ADAPTERS), cfg.get("adapter")))
+    return cls(cfg)
+
+
+__all__ = ["Adapter", "ConfigError", "Outcome", "adapter_class", "make_adapter", "ADAPTERS"]

@@ -14,7 +14,8 @@ What the relay hands an adapter (plain dicts, hub-side names):
             finished), "window", "staff_id", "staff_name"}
   rating = {"uuid", "project_no", "assess_number" (1 first, 2 follow-up),
             "level" (5 非常满意 .. 1 非常不满意, our internal scale),
-            "labels" [int], "text" (str, may be ""), "channel" (protocol.domain
+            "labels" [int], "other" (bool: the citizen pressed 其他),
+            "text" (str, may be ""), "channel" (protocol.domain
             CHANNEL_TERMINAL "terminal" or CHANNEL_QR "qr"), "rated_at" (epoch seconds),
             "service_time" (epoch seconds), "user_prop"}
 
@@ -22,14 +23,22 @@ Every call returns an Outcome per item, never raises for an upstream
 answer: `ok` (upstream holds it; `upstream_id` kept when upstream returns
 one; `duplicate` when upstream already had it, which is success too),
 `transient` (network, timeout, 5xx, "busy": retry later, forever), or
-`permanent` (upstream rejected the content: dead-letter with `reason`).
+`permanent` (upstream rejected the content: dead-letter with `reason`), or
+`unknown_case` (upstream has no case of the rating's projectNo: the relay
+decides from what the hub registered whether that is final).
 Only a bug or a bad configuration raises (ConfigError), and that names the
 key to fix.
 """
 
+import re
+
 from protocol import domain
 
 LEVEL_SCALES = ("satisfaction", "gbt")
+# What a citizen's 其他 means upstream: the text of the terminal's button,
+# unless the province wants its own words ([upstream.options] other_text).
+OTHER_TEXT = "其他"
+MAX_WRITING = 500      # writingEvaluation's bound in the national interface
 
 
 class ConfigError(ValueError):
@@ -42,6 +51,7 @@ class Outcome:
     OK = "ok"
     TRANSIENT = "transient"
     PERMANENT = "permanent"
+    UNKNOWN_CASE = "unknown_case"
 
     def __init__(self, status, reason="", upstream_id=None, duplicate=False):
         self.status = status
@@ -61,6 +71,10 @@ class Outcome:
     def permanent(cls, reason):
         return cls(cls.PERMANENT, reason)
 
+    @classmethod
+    def unknown_case(cls, reason):
+        return cls(cls.UNKNOWN_CASE, reason)
+
     def __repr__(self):
         return "Outcome(%s, %r, %r%s)" % (self.status, self.reason, self.upstream_id,
                                           ", duplicate" if self.duplicate else "")
@@ -74,6 +88,19 @@ def assess_time(rating):
     it wrongly. The service time is the earliest truthful value.
     """
     return max(int(rating["rated_at"]), int(rating["service_time"]))
+
+
+# The national interface's formats of the fields an invitation gives a case
+# (docs/UPSTREAM.md, "What a platform accepts"): codes are 1 to 64 letters,
+# digits and _ . -; names 1 to 200 characters, not blank.
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+CODE_RULE = (lambda v: bool(_CODE.match(v)), "1 to 64 letters, digits and _ . -")
+NAME_RULE = (lambda v: 0 < len(v.strip()) and len(v) <= 200, "1 to 200 characters, not blank")
+NATIONAL_CASE_RULES = (
+    ("case_serial", "projectNo", CODE_RULE),
+    ("matter_code", "taskCode", CODE_RULE),
+    ("matter_name", "taskName", NAME_RULE),
+)
 
 
 def require(cfg, key, where):
@@ -96,6 +123,12 @@ class Province:
         channels = cfg.get("channels") or {}
         if not isinstance(channels, dict) or not channels:
             raise ConfigError("%s.channels: give the province's channel code table, e.g. {terminal = 5, qr = 3}" % where)
+        self.other_text = cfg.get("other_text", OTHER_TEXT)
+        if not isinstance(self.other_text, str) or not self.other_text.strip() \
+                or len(self.other_text) > MAX_WRITING:
+            raise ConfigError("%s.other_text must be the non-empty text (at most %d characters) sent as the "
+                              "reason of a rating whose citizen pressed 其他, e.g. %r, got %r"
+                              % (where, MAX_WRITING, OTHER_TEXT, self.other_text))
         self.channels = {}
         for name, code in channels.items():
             if not isinstance(code, int) or code < 1:
@@ -108,6 +141,17 @@ class Province:
             raise ConfigError("upstream.channels has no code for channel %r; add it to the province's table" % channel)
         return code
 
+    def writing(self, rating):
+        """writingEvaluation: the citizen's own words, else the 其他 they pressed.
+
+        A bad rating whose only reason is 其他 has no label, and the platform
+        refuses a bad rating with neither evalDetail nor writingEvaluation,
+        for good: the choice the citizen made must travel as text."""
+        text = rating.get("text") or ""
+        if not text and rating.get("other"):
+            return self.other_text
+        return text
+
     def level(self, level):
         """Our level (5 best) -> the province's `satisfaction` value."""
         return domain.to_gbt(level) if self.level_scale == "gbt" else level
@@ -118,6 +162,19 @@ class Adapter:
 
     name = "base"
     max_batch = 1
+    case_rules = ()   # (hub field, the platform's field, (test, what it takes))
+
+    @classmethod
+    def case_refusal(cls, fields):
+        """What this platform would refuse in an invitation's fields (hub names:
+        case_serial, matter_code, matter_name) -> None, or (field, why) to
+        answer before the case is taken and then refused upstream for good."""
+        for field, wire, (test, takes) in cls.case_rules:
+            value = fields.get(field)
+            if not isinstance(value, str) or not test(value):
+                return field, ("%s %r is refused by the %s platform: its %s takes %s"
+                               % (field, value, cls.name, wire, takes))
+        return None
 
     def register_case(self, case):
         """Register or update a case upstream. -> Outcome."""

@@ -23,6 +23,9 @@ import json
 from hub.store import tx
 from protocol.domain import CHANNEL_QR, CHANNEL_TERMINAL
 
+# The hub forwards first ratings only (follow-ups need the mobile page): with
+# the case serial, this is the platform's key of every rating the hub sends.
+FIRST_RATING = 1
 # National channel codes as the hub stores them -> the adapters' channel names.
 CHANNEL_NAMES = {5: CHANNEL_TERMINAL, 3: CHANNEL_QR}
 
@@ -66,7 +69,7 @@ def case_payload(db, eid):
 def rating_payload(db, rating_id):
     """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
     rows = list(db.query(
-        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.device_time, r.received_at, r.channel, "
+        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, r.received_at, r.channel, "
         "r.status, i.created_at AS service_ms, i.applicant_kind FROM ratings r "
         "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
     if not rows:
@@ -76,8 +79,9 @@ def rating_payload(db, rating_id):
         return r["eid"], None
     rated_ms = r["device_time"] or r["received_at"]
     return r["eid"], {
-        "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": 1, "level": r["level"],
-        "labels": json.loads(r["labels"] or "[]"), "text": "",
+        "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": FIRST_RATING,
+        "level": r["level"],
+        "labels": json.loads(r["labels"] or "[]"), "other": bool(r["other"]), "text": "",
         "channel": CHANNEL_NAMES.get(r["channel"], CHANNEL_TERMINAL),
         "rated_at": rated_ms // 1000, "service_time": r["service_ms"] // 1000,
         "user_prop": r["applicant_kind"] or 1}
@@ -87,6 +91,22 @@ def case_state(db, eid):
     row = db.execute("SELECT state, last_error, next_attempt_at FROM outbox WHERE kind='case' AND ref=?",
                      (eid,)).fetchone()
     return row
+
+
+_CASES_OF_SERIAL = ("SELECT o.id, o.state, o.last_error FROM outbox o JOIN invitations i ON i.eid = o.ref "
+                    "WHERE o.kind = 'case' AND i.case_serial = ? ORDER BY o.id")
+
+
+def cases_of_serial(db, case_serial):
+    """The case rows the hub has for a case serial (one per invitation) -> [(id, state, last_error)]."""
+    return [(r["id"], r["state"], r["last_error"]) for r in db.query(_CASES_OF_SERIAL, (case_serial,))]
+
+
+def register_again(db, row_id, now_ms):
+    """An accepted case upstream no longer knows: send it again, due at once."""
+    with tx(db):
+        db.execute("UPDATE outbox SET state='pending', next_attempt_at=?, updated_at=? WHERE id=? "
+                   "AND kind='case' AND state='accepted'", (now_ms, now_ms, row_id))
 
 
 def mark_sent(db, ids, now_ms):

@@ -13,7 +13,12 @@ One relay thread per hub, with its own database connection. Each pass:
      upstream's (projectNo, assessNumber) key makes the repeat harmless, and
      the adapter reports it as a duplicate success with upstream's id.
 Transient failures back off per row with full jitter and feed the breaker
-(hub/upstream/pacing.py); permanent ones become dead letters.
+(hub/upstream/pacing.py); permanent ones become dead letters. A rating
+upstream answers with "no such case" (unknown_case) is settled by what the
+hub knows of that case serial (_unknown_case): never registered by the hub,
+or refused upstream, it is final; registered and accepted, the platform lost
+it and the case is sent again, the rating waiting for it; still on its way,
+the rating waits.
 """
 
 import logging
@@ -140,7 +145,7 @@ class Relay:
         """[(row, payload)] through call(payloads) -> [Outcome]; sent first, settled after."""
         outbox.mark_sent(self.db, [row["id"] for row, _p in batch], int(self.clock() * 1000))
         outs = self._call(lambda: call([p for _r, p in batch]), len(batch))
-        outbox.settle(self.db, [self._result(row, out) for (row, _p), out in zip(batch, outs)],
+        outbox.settle(self.db, [self._result(row, p, out) for (row, p), out in zip(batch, outs)],
                       int(self.clock() * 1000))
         return len(batch)
 
@@ -158,8 +163,10 @@ class Relay:
             self.breaker.success()
         return outs
 
-    def _result(self, row, out):
+    def _result(self, row, payload, out):
         now_ms = int(self.clock() * 1000)
+        if out.status == Outcome.UNKNOWN_CASE:
+            out = self._unknown_case(row, payload["project_no"], out, now_ms)
         if out.status == Outcome.OK:
             self.stats["duplicates" if out.duplicate else "accepted"] += 1
             return (row["id"], "accepted", now_ms, None, out.upstream_id)
@@ -170,3 +177,22 @@ class Relay:
         self.stats["transient"] += 1
         delay_ms = int(backoff_s(row["attempts"] + 1, self.base_s, self.cap_s) * 1000)
         return (row["id"], "sent", now_ms + delay_ms, out.reason, None)
+
+    def _unknown_case(self, row, serial, out, now_ms):
+        """Upstream has no case `serial` for this rating -> the Outcome that settles it."""
+        if row["kind"] != "rating":
+            return Outcome.transient(out.reason)
+        cases = outbox.cases_of_serial(self.db, serial)
+        if not cases:
+            return Outcome.permanent("%s; the hub never registered case %s (no invitation of this hub has "
+                                     "that serial), so the platform cannot take this rating"
+                                     % (out.reason, serial))
+        waiting = [c for c in cases if c[1] in ("pending", "sent")]
+        accepted = [c for c in cases if c[1] == "accepted"]
+        if accepted and not waiting:
+            # The platform took the case once and has lost it: register it again.
+            outbox.register_again(self.db, accepted[0][0], now_ms)
+            log.warning("upstream no longer knows case %s; registering it again", serial)
+        if accepted or waiting:
+            return Outcome.transient("%s; waiting for case %s to be registered again" % (out.reason, serial))
+        return Outcome.permanent("%s; the platform refused case %s: %s" % (out.reason, serial, cases[-1][2]))

@@ -16,6 +16,7 @@ in code.
 """
 
 from protocol import domain
+from hub.upstream import adapter_class
 from hub.upstream.base import ConfigError
 
 _TABLES = {"national": domain.CHANNELS_NATIONAL, "zhejiang": domain.CHANNELS_ZHEJIANG}
@@ -40,3 +41,12 @@ def adapter_settings(cfg):
            "channels": channel_codes(cfg.rating.channel_table)}
     out.update(up.options)
     return out
+
+
+def case_check(cfg):
+    """The configured platform's rules for an invitation's case fields:
+    fields -> None or (field, why) (Adapter.case_refusal), or None when the
+    hub forwards nothing ([upstream] adapter = "none"): then nothing more
+    than the wire's own rules is checked."""
+    cls = adapter_class(cfg.upstream.adapter)
+    return cls.case_refusal if cls is not None else None

@@ -13,17 +13,19 @@ Answers: {"custom": "success" | "fail" | "repeat", "msg": ..., "id": ...}.
 A rating is sent only after the service registration answered success
 (upstream refuses a rating for a service it does not know). "repeat" means
 upstream already holds it: success, keep its id. "fail" with a msg starting
-"busy" or "系统繁忙" is transient; any other "fail" is a permanent rejection.
+"busy" or "系统繁忙" is transient, one starting "unknown service" is
+unknown_case (the relay decides); any other "fail" is a permanent rejection.
 One rating per call (max_batch = 1).
 """
 
 from hub.halltime import cst_format
-from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
+from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, Province, assess_time, require
 from hub.upstream.envelope import seal
 from hub.upstream.http import Http
 
 SERVICE_APPLIED, SERVICE_FINISHED = 1, 2
-BUSY_PREFIXES = ("busy", "系统繁忙", "unknown service")
+BUSY_PREFIXES = ("busy", "系统繁忙")
+UNKNOWN_SERVICE = "unknown service"
 
 
 def _outcome(body):
@@ -34,6 +36,8 @@ def _outcome(body):
     if custom == "repeat":
         return Outcome.ok(body.get("id"), duplicate=True)
     reason = "upstream %s: %s" % (custom, msg or "(no message)")
+    if custom == "fail" and msg.startswith(UNKNOWN_SERVICE):
+        return Outcome.unknown_case(reason)
     if custom == "fail" and not msg.startswith(BUSY_PREFIXES):
         return Outcome.permanent(reason)
     return Outcome.transient(reason)
@@ -41,6 +45,7 @@ def _outcome(body):
 
 class ShandongAdapter(Adapter):
     name = "shandong"
+    case_rules = NATIONAL_CASE_RULES   # its interface takes the national formats
     max_batch = 1
 
     def __init__(self, cfg):
@@ -79,7 +84,7 @@ class ShandongAdapter(Adapter):
             "assessNumber": int(r.get("assess_number", 1)),
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": r.get("text") or "",
+            "writingEvaluation": p.writing(r),
             "assessTime": cst_format(assess_time(r)),
             "pf": p.channel_code(r["channel"]),
             "userProp": int(r.get("user_prop") or 1),
@@ -101,7 +106,7 @@ class ShandongAdapter(Adapter):
         body, out = self._call("/evaluation/query", {"projectNo": project_no})
         if body is None:
             return out
-        if body.get("custom") == "fail" and (body.get("msg") or "").startswith("unknown service"):
+        if out.status == Outcome.UNKNOWN_CASE:
             return {"case": False, "ratings": {}}
         if out.status != Outcome.OK:
             return out

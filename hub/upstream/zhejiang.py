@@ -16,16 +16,17 @@ the simulated platform (simulator/province/) speaks it:
 Answers are {"code": "0"|..., "msg": ..., "data": ...}; per-item results in
 a batch carry their own code. Codes: 0 accepted; 1003 duplicate (upstream
 already holds (projectNo, assessNumber): success, keep its id); 1002 unknown
-case (transient: the relay registers the case again first); 1001 bad field,
-1004 too late, 1005 label not of the level (permanent, with upstream's msg).
+case (unknown_case: the relay registers the case again when the hub has it,
+and dead-letters the rating when it does not); 1001 bad field, 1004 too
+late, 1005 label not of the level (permanent, with upstream's msg).
 """
 
 from hub.halltime import cst_format
-from hub.upstream.base import Adapter, Outcome, Province, assess_time, require
+from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, Province, assess_time, require
 from hub.upstream.http import Http
 
 OK, BAD_FIELD, UNKNOWN_CASE, DUPLICATE = "0", "1001", "1002", "1003"
-TRANSIENT_CODES = (UNKNOWN_CASE, "5000", "5003")
+TRANSIENT_CODES = ("5000", "5003")
 
 
 def _outcome(code, msg, upstream_id):
@@ -35,6 +36,8 @@ def _outcome(code, msg, upstream_id):
     if code == DUPLICATE:
         return Outcome.ok(upstream_id, duplicate=True)
     reason = "upstream code %s: %s" % (code, msg or "(no message)")
+    if code == UNKNOWN_CASE:
+        return Outcome.unknown_case(reason)
     if code in TRANSIENT_CODES:
         return Outcome.transient(reason)
     return Outcome.permanent(reason)
@@ -42,6 +45,7 @@ def _outcome(code, msg, upstream_id):
 
 class ZhejiangAdapter(Adapter):
     name = "zhejiang"
+    case_rules = NATIONAL_CASE_RULES   # its interface takes the national formats
 
     def __init__(self, cfg):
         self.province = Province(cfg)
@@ -70,7 +74,7 @@ class ZhejiangAdapter(Adapter):
             "pf": p.channel_code(r["channel"]),
             "satisfaction": p.level(r["level"]),
             "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": r.get("text") or "",
+            "writingEvaluation": p.writing(r),
             "assessTime": cst_format(assess_time(r)),
             "assessNumber": int(r.get("assess_number", 1)),
             "userProp": int(r.get("user_prop") or 1),

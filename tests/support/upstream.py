@@ -45,10 +45,12 @@ class Hall:
                                  staff_id="S001", staff_name="王芳", now=now_ms)
         return inv
 
-    def rate(self, inv, level=5, labels=(517,), eid=None, now_ms=None):
-        msg = {"t": "rating", "seq": next(self.seq), "eid": eid or inv["eid"], "cs": inv["case_serial"],
+    def rate(self, inv, level=5, labels=(517,), eid=None, now_ms=None, other=False, cs=None, device=None):
+        msg = {"t": "rating", "seq": next(self.seq), "eid": eid or inv["eid"], "cs": cs or inv["case_serial"],
                "lv": level, "lb": list(labels), "dp": 2400, "mt": 1000, "org": "live"}
-        return journal.record_rating(self.db, self.device, msg, now=now_ms)
+        if other:
+            msg["oth"] = True
+        return journal.record_rating(self.db, device or self.device, msg, now=now_ms)
 
     def rated_cases(self, n, level=5, labels=(517,)):
         out = []

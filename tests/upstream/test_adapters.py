@@ -51,10 +51,10 @@ def held(platform, project_no):
     return [r for r in platform.ledger.all_ratings() if r["project_no"] == project_no]
 
 
-def test_rating_for_unregistered_case_is_transient_and_not_stored(adapter, platform):
+def test_rating_for_unregistered_case_is_unknown_case_and_not_stored(adapter, platform):
     case, r = case_and_rating()
     [out] = adapter.push_ratings([r])
-    assert out.status == Outcome.TRANSIENT and "register" in out.reason
+    assert out.status == Outcome.UNKNOWN_CASE and "register" in out.reason
     assert held(platform, case["project_no"]) == []
 
 

@@ -68,6 +68,8 @@ async def create_invitation(body: InvitationIn, request: Request,
       mistake, or send the next `visit` number for a new visit.
     - 409 `not_on_duty`: no staff given and nobody signed in at the window.
     - 422 `bad_request`: a field is missing or invalid; `field` names it.
+      With a provincial platform configured, this includes a `case_serial`,
+      `matter_code` or `matter_name` that the platform would refuse.
     - 422 `idempotency_key_reused`: this `Idempotency-Key` came before with
       another body.
 
@@ -77,6 +79,7 @@ async def create_invitation(body: InvitationIn, request: Request,
     same `id`) and nothing new is created. Keys are kept 24 hours.
     """
     from hub.services import invitations
+    from hub.upstream.settings import case_check
     ctx = _ctx(request)
     cfg = ctx.cfg
     if (body.staff_id is None) != (body.staff_name is None):
@@ -97,7 +100,7 @@ async def create_invitation(body: InvitationIn, request: Request,
             staff_id=body.staff_id, staff_name=body.staff_name,
             applicant_kind=applicant_kinds.CODES[body.applicant_kind], visit=body.visit,
             contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
-            expire_s=cfg.rating.invitation_expiry_s, client=client)
+            expire_s=cfg.rating.invitation_expiry_s, client=client, upstream=case_check(cfg))
         out = InvitationOut(**convert.invitation(inv, halltime.zone(cfg))).model_dump(mode="json")
         status = 202 if out["warning"] else 201
         if key:
@@ -136,6 +139,7 @@ async def get_invitation(invitation_id: str, request: Request):
     `{"id": "e3f9…", "state": "rated", "rating": {"level": 5, "level_name": "非常满意", …}, …}`
     """
     from hub.services import invitations
+    from hub.upstream.settings import case_check
     ctx = _ctx(request)
     inv = await ctx.run(invitations.require, invitation_id)
     return await _out(ctx, inv)
@@ -149,6 +153,7 @@ async def list_invitations(request: Request,
                            limit: int = Query(100, ge=1, le=1000)):
     """Newest first. Example: `GET /api/v1/invitations?window=12&state=queued`."""
     from hub.services import invitations
+    from hub.upstream.settings import case_check
     ctx = _ctx(request)
     rows = await ctx.run(invitations.query, window, state, case_serial, limit)
     return {"items": [await _out(ctx, inv) for inv in rows]}

@@ -1,0 +1,51 @@
+"""The platform's "no such case" answer to a rating: final when the hub never
+registered that case, a reason to register it again when the platform lost
+it, and never a reason to retry the same push for ever.
+
+A rating names a made-up case serial when a terminal of another window
+rates an invitation not meant for it: the hub keeps the terminal's serial
+(it never changes a rating), and no invitation of the hub has it.
+"""
+
+import pytest
+
+from hub.services import terminals
+from hub.upstream import outbox
+from tests.upstream.test_relay import drain, hall, platform, relay_for  # noqa: F401 (fixtures)
+
+
+@pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
+def test_rating_for_a_made_up_case_serial_is_a_dead_letter_with_the_reason(hall, platform, adapter):
+    terminals.provision(hall.db, "T013", "13")
+    inv = hall.case()
+    hall.rate(inv, cs="ZJ20260001MADEUP", device="T013")
+    relay = relay_for(hall, platform, adapter)
+    assert drain(relay, hall, seconds=5) == {"accepted": 1, "rejected": 1}
+    [dead] = outbox.dead_letters(hall.db)
+    assert dead["kind"] == "rating" and dead["attempts"] == 1
+    assert "ZJ20260001MADEUP" in dead["last_error"] and "never registered" in dead["last_error"]
+    assert platform.ledger.counts()["ratings"] == 0
+    assert relay.breaker.state == "closed"
+
+
+@pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
+def test_a_case_the_platform_lost_is_registered_again_then_its_rating_goes(hall, platform, adapter):
+    inv = hall.case()
+    relay = relay_for(hall, platform, adapter)
+    assert drain(relay, hall) == {"accepted": 1}
+    platform.ledger.db.execute("DELETE FROM cases WHERE project_no = ?", (inv["case_serial"],))
+    hall.rate(inv)
+    assert drain(relay, hall, seconds=5) == {"accepted": 2}
+    assert [r["project_no"] for r in platform.ledger.all_ratings()] == [inv["case_serial"]]
+
+
+@pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
+def test_a_rating_whose_case_is_not_yet_accepted_still_waits(hall, platform, adapter):
+    inv = hall.case()
+    hall.rate(inv)
+    platform.faults.set(errors_5xx=3)       # the case's registration fails for a while
+    relay = relay_for(hall, platform, adapter)
+    relay.run_once()
+    assert outbox.dead_letters(hall.db) == []
+    assert drain(relay, hall) == {"accepted": 2}
+    assert platform.ledger.counts()["ratings"] == 1
