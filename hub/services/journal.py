@@ -285,6 +285,8 @@ def _timeout_closes_as(db, device_id, caps, inv, msg, t):
         return states.TIMED_OUT
     start = inv["shown_at"] or inv["sent_at"]
     at = msg.get("dt", t)            # the terminal's wall time survives a replay
+    if clock_wrong(at, t):           # unless that clock cannot be right
+        at = t
     if at - start >= inv["timeout_s"] * 1000 - SUPERSEDE_SLACK_MS:
         return states.TIMED_OUT
     newer = row(db, _NEWER_IN_FLIGHT, (inv["window"], inv["created_at"], inv["eid"], device_id,
