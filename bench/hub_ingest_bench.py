@@ -25,8 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT]
 
 from hub.ingest import Ingest  # noqa: E402
-from hub.services import terminals  # noqa: E402
-from hub.store import open_db  # noqa: E402
+from hub.services import invitations, terminals  # noqa: E402
+from hub.store import open_db, tx  # noqa: E402
 from tests.support.hub_peer import Terminal  # noqa: E402
 from protocol.catalogue import acked_seqs  # noqa: E402
 
@@ -36,6 +36,13 @@ def run(n_terms, n_ratings, window, rate=None):
     path = os.path.join(folder, "hub.db")
     db = open_db(path)
     keys = {"T%03d" % i: terminals.provision(db, "T%03d" % i, "W%03d" % i) for i in range(n_terms)}
+    per = n_ratings // n_terms
+    # Each rating of an invitation of its terminal's window: a made-up eid is
+    # refused (not_invited, answered by a nack of its own, not the commit's ack).
+    with tx(db):
+        eids = {(dev, seq): invitations.create(db, "W" + dev[1:], "C%s-%d" % (dev, seq), "M1",
+                                               "事项", staff_id="S1", staff_name="张三")["eid"]
+                for dev in keys for seq in range(1, per + 1)}
     db.conn.close()
     ingest = Ingest(path, hall="bench")
     ingest.start()
@@ -46,7 +53,6 @@ def run(n_terms, n_ratings, window, rate=None):
         t.handshake()
         t.conn._send = (lambda d: (lambda p: events.put((d, p))))(dev)
         terms[dev] = t
-    per = n_ratings // n_terms
     sent_at, latencies = {}, []
     next_seq = {dev: 1 for dev in terms}
 
@@ -56,7 +62,7 @@ def run(n_terms, n_ratings, window, rate=None):
             return
         next_seq[dev] = seq + 1
         sent_at[(dev, seq)] = time.perf_counter()
-        terms[dev].rating("e-%s-%d" % (dev, seq), "C%d" % seq, lv=5, lb=[517], seq=seq,
+        terms[dev].rating(eids[(dev, seq)], "C%s-%d" % (dev, seq), lv=5, lb=[517], seq=seq,
                           bt=1, dt=1_763_900_000_000)
 
     t0 = time.perf_counter()

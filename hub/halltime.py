@@ -45,8 +45,14 @@ def zone_of(minutes):
 
 
 def _to_datetime(ms, tz):
+    """-> aware datetime, or None when MS lies outside the years 1..9999 a
+    datetime holds (a terminal's clock can say anything; its device time is
+    stored as sent, and no read of it may fail)."""
     # Integer arithmetic: fromtimestamp(ms / 1000) goes through a float.
-    return (_EPOCH + int(ms) * _MS).astimezone(tz)
+    try:
+        return (_EPOCH + int(ms) * _MS).astimezone(tz)
+    except OverflowError:
+        return None
 
 
 def _to_ms(dt):
@@ -56,18 +62,18 @@ def _to_ms(dt):
 # -- output --------------------------------------------------------------------------
 
 def iso(ms, tz):
-    """Epoch ms -> '2024-06-11T10:15:00.000+08:00' (None stays None): the API's form."""
-    if ms is None:
-        return None
-    return _to_datetime(ms, tz).isoformat(timespec="milliseconds")
+    """Epoch ms -> '2024-06-11T10:15:00.000+08:00' (None stays None, and so does
+    a time no calendar date holds): the API's form."""
+    dt = None if ms is None else _to_datetime(ms, tz)
+    return None if dt is None else dt.isoformat(timespec="milliseconds")
 
 
 def show(ms, tz):
     """Epoch ms -> '2024-06-11 10:15:00 +08:00' ('' for none): the CLI's form, which
-    the CLI also reads back."""
-    if ms is None:
+    the CLI also reads back; '' too for a time no calendar date holds)."""
+    dt = None if ms is None else _to_datetime(ms, tz)
+    if dt is None:
         return ""
-    dt = _to_datetime(ms, tz)
     return dt.strftime("%Y-%m-%d %H:%M:%S ") + offset_text(tz)
 
 

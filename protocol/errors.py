@@ -24,6 +24,7 @@ VERSION = "version"              # no protocol version in common
 NOT_INVITED = "not_invited"      # rating for an invitation the hub never sent to this terminal
 DUPLICATE_VISIT = "duplicate_visit"  # 一次一评: this visit already has a rating
 RATE_LIMITED = "rate_limited"    # flood from this terminal
+SEQ_CONFLICT = "seq_conflict"    # a journal seq the hub holds with other content
 
 # Codes where sending the same packet again cannot succeed: a sender's nack
 # carries `perm: true` for these. A receiver goes by `perm`, not by this list,
@@ -31,6 +32,7 @@ RATE_LIMITED = "rate_limited"    # flood from this terminal
 PERMANENT = (
     MALFORMED, TOO_LARGE, MISSING, BAD_TYPE, BAD_VALUE, UNKNOWN_TYPE, WRONG_DIRECTION,
     BAD_LABEL, NEED_LABEL, VERSION, UNKNOWN_DEVICE, DUPLICATE_VISIT, NOT_INVITED,
+    SEQ_CONFLICT,
 )
 
 

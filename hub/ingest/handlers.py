@@ -1,23 +1,34 @@
 """What the hub does with each sealed message from an authenticated terminal.
 
-rating / timeout go to the group-commit writer; the ack (or the nack of a
-refused 一次一评 duplicate) is sent from the writer's callback, that is only
-after the commit that stored it returned. If storing fails the terminal gets
-nack busy (not permanent) and sends the record again from its journal.
+rating / timeout go to the group-commit writer; the ack (or the permanent
+nack of a refused rating: not_invited, duplicate_visit, seq_conflict, see
+services/journal.py) is sent from the writer's callback, that is only after
+the commit that stored it returned. If storing fails the terminal gets nack
+busy (not permanent) and sends the record again from its journal.
 
 Problems seen on the way are noted for hall IT (services/problems.py): a
-live record whose device time is more than MAX_SKEW_MS from the hub's
-(clock_skew), a heartbeat reporting the printer in trouble (printer_fault).
+device time that cannot be right (clock_skew: a live record more than
+MAX_SKEW_MS from the hub's time, or a rating the journal flagged `clock`),
+a seq sent again with other content (seq_conflict), a heartbeat reporting
+the printer in trouble (printer_fault).
 """
 
 import logging
 
 from hub.services import invitations, journal, problems, terminals
-from protocol.errors import ProtocolError, UNKNOWN_TYPE
+from protocol.errors import DUPLICATE_VISIT, NOT_INVITED, SEQ_CONFLICT, ProtocolError, UNKNOWN_TYPE
 
 log = logging.getLogger("hub.ingest")
 
-MAX_SKEW_MS = 5 * 60 * 1000
+MAX_SKEW_MS = journal.MAX_SKEW_MS
+REFUSALS = {
+    NOT_INVITED: "this terminal was never sent that invitation (another window's case, or none "
+                 "the hub issued); the rating is kept for review and not forwarded",
+    DUPLICATE_VISIT: "一次一评: this visit already has a rating; this one is kept for review "
+                     "and not counted",
+    SEQ_CONFLICT: "the hub holds another rating under this seq; this one is kept for review "
+                  "(audit) and not counted: the terminal's seq counter went back",
+}
 PRINTER_TROUBLE = {"paper_out": "out of paper: put in a new 58 mm roll",
                    "offline": "not answering: check its cable and power",
                    "error": "reports an error: open it, clear any jam, and power it again"}
@@ -31,11 +42,14 @@ def dispatch(conn, msg):
     handler(conn, msg)
 
 
-def _check_clock(conn, msg, now):
+def _check_clock(conn, msg, now, flagged):
     """A live record is stamped moments ago: a device time far from now means
-    the terminal's clock is wrong (replays are old by nature)."""
+    the terminal's clock is wrong (replays are old by nature); no record of
+    any origin is stamped in the future or before its invitation (FLAGGED:
+    the journal's `clock`)."""
     dt = msg.get("dt")
-    if msg.get("org") != "live" or dt is None or abs(dt - now) <= MAX_SKEW_MS:
+    live = msg.get("org") == "live" and dt is not None and abs(dt - now) > MAX_SKEW_MS
+    if not (live or flagged or journal.clock_wrong(dt, now)):
         return
     off = (dt - now) / 60000.0
     conn.ingest.problem(conn.device_id, problems.CLOCK_SKEW, "its clock is %.0f min %s the hub's "
@@ -59,9 +73,16 @@ def _store(conn, msg, record, answer):
     answer could name a seq of someone else's journal. The terminal that sent
     it sends it again and gets an ack dup."""
     dev, now, session = conn.device_id, conn.ingest.now_ms(), conn.session
-    _check_clock(conn, msg, now)
 
     def done(result, error):
+        if error is None and not result["dup"]:
+            _check_clock(conn, msg, now, "clock" in (result.get("flags") or ()))
+            if result.get("refusal") == SEQ_CONFLICT:
+                conn.ingest.problem(dev, problems.SEQ_CONFLICT, "it sent seq %d again with other "
+                                    "content: its journal counter went back (flash wiped or "
+                                    "restored?). Its new ratings are refused until the counter "
+                                    "passes the hub's; the refused ones are in the audit log "
+                                    "(rating.conflict)" % msg["seq"], conn.via)
         if conn.session is session:
             answer(result, error)
 
@@ -75,9 +96,8 @@ def on_rating(conn, msg):
         if error is not None:
             conn.nack(None, "busy", "the hub could not store the rating now; it will be "
                       "taken when sent again", seq=seq)
-        elif result["status"] == journal.REFUSED:
-            conn.nack(None, "duplicate_visit", "一次一评: this visit already has a rating; "
-                      "this one is kept for review and not counted", seq=seq, perm=True)
+        elif result["refusal"] is not None:
+            conn.nack(None, result["refusal"], REFUSALS[result["refusal"]], seq=seq, perm=True)
         else:
             conn.ack(seq, result["dup"])
 

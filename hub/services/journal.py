@@ -7,18 +7,34 @@ rating's own checks (level 1..5, labels of its level, a reason for a bad
 rating) were done by the codec before this; a rating that fails them is
 nacked and never reaches here.
 
-Choices (the rating is never dropped):
-- same rating id (device:seq) again -> nothing new stored, answer dup=True;
-- eid unknown to this terminal (never invited, or invited at another
-  window's terminal) -> stored and forwarded, hub flag `no_case`, acked:
-  the citizen pressed, the hall reviews it;
+Choices (the rating is never dropped; PROTOCOL.md §8.6 is the same list for
+implementers):
+- same rating id (device:seq) again with the same content -> nothing new
+  stored, answered as the first time (ack dup=True, or the same refusal);
+- same rating id with other content (a terminal whose seq counter went
+  back, or a forgery) -> nothing stored under the id, the new content kept
+  in the audit log (`rating.conflict`), answered with the permanent nack
+  seq_conflict: the hub keeps what it acked first;
+- eid not meant for this terminal (never issued by the hub, or invited at
+  another window's terminal) -> stored with status 'refused' and hub flag
+  `no_case`, never forwarded, answered with the permanent nack not_invited:
+  a keyed terminal cannot rate or count against another window's case;
 - the visit already has an accepted rating (一次一评) -> stored with status
   'refused' and flag `duplicate_visit` (kept for review, not forwarded) and
-  answered with a permanent nack duplicate_visit, so the terminal drops it
+  answered with the permanent nack duplicate_visit, so the terminal drops it
   from its journal and can say the visit was already rated;
-- late (the invitation was cancelled, expired, timed out or superseded), a
-  press under FAST_PRESS_MS after display, or a burst of presses on one
-  terminal -> stored and forwarded with a hub flag, acked.
+- late (the invitation was cancelled, expired, timed out or superseded): the
+  citizen did rate the case it was shown -> stored, forwarded, the
+  invitation closed as rated, hub flag `late`, acked;
+- a press under FAST_PRESS_MS after display, or a burst of presses on one
+  terminal -> stored and forwarded with a hub flag, acked;
+- a device time that cannot be right (`clock`: more than MAX_SKEW_MS ahead
+  of the hub's receive time, more than MAX_SKEW_MS before its invitation
+  was created, or before EPOCH_FLOOR_MS) -> stored as sent, flagged, and
+  upstream gets the hub's receive time instead (hub/upstream/outbox.py);
+- labels from a label set other than the hub's newest (`lsv` differs): the
+  codes are national, so valid labels of the level still mean the same ->
+  stored and forwarded with hub flag `label_set`, acked.
 """
 
 import contextlib
@@ -31,6 +47,7 @@ from hub.services.common import dumps, loads, now_ms, row
 from hub.store import tx
 from hub.upstream import outbox
 from protocol.catalogue import CAP_TIMEOUT_WHY, WHY_SUPERSEDED
+from protocol.errors import DUPLICATE_VISIT, NOT_INVITED, SEQ_CONFLICT
 
 FAST_PRESS_MS = 500       # a real reading of the screen takes longer
 BURST_MS = 2000           # two ratings from one terminal closer than this
@@ -80,23 +97,30 @@ def _meant_for(inv, device_id, window):
 
 # Everything record_rating reads, in one statement (it runs once per rating on
 # the writer's thread, where the GIL makes each statement count): the stored
-# rating of the same id (dup), the terminal's window, the invitation, the
-# previous rating of the terminal when it is of the same boot (burst: journal
-# seqs only grow across boots, so the one before by seq is the only candidate;
-# filtering on boot_counter in the WHERE walked every earlier row), and
-# whether the invitation's visit already has an accepted rating
-# (duplicate_visit; the partial index ratings_visit).
+# rating of the same id (dup or conflict), the terminal's window, the
+# invitation, the previous rating of the terminal when it is of the same boot
+# (burst: journal seqs only grow across boots, so the one before by seq is
+# the only candidate; filtering on boot_counter in the WHERE walked every
+# earlier row), whether the invitation's visit already has an accepted rating
+# (duplicate_visit; the partial index ratings_visit), and the version of the
+# hub's newest label set (label_set).
+_OLD_COLUMNS = ("status", "eid", "case_serial", "level", "labels", "other", "label_set_version",
+                "display_press_ms", "device_time", "mono_ms", "boot_counter", "fraud_terminal",
+                "fraud_hub")
+_INV_COLUMNS = ("eid", "device_id", "window", "case_serial", "visit", "state", "staff_id",
+                "channel", "created_at")
 _READ_RATING = (
-    "SELECT old.status, term.window, inv.eid, inv.device_id, inv.window, inv.case_serial, "
-    "inv.visit, inv.state, inv.staff_id, inv.channel, "
+    "SELECT " + ", ".join("old." + c for c in _OLD_COLUMNS) + ", term.window, "
+    + ", ".join("inv." + c for c in _INV_COLUMNS) + ", "
     "(SELECT CASE WHEN boot_counter IS ?4 THEN mono_ms END FROM ratings "
     " WHERE device_id = ?2 AND seq < ?5 ORDER BY seq DESC LIMIT 1), "
     "EXISTS (SELECT 1 FROM ratings WHERE case_serial = inv.case_serial AND visit = inv.visit "
-    " AND status = 'accepted' AND visit IS NOT NULL) "
+    " AND status = 'accepted' AND visit IS NOT NULL), "
+    "(SELECT json_extract(label_set, '$.v') FROM config_versions ORDER BY version DESC LIMIT 1) "
     "FROM (SELECT 1) LEFT JOIN ratings AS old ON old.rating_id = ?1 "
     "LEFT JOIN terminals AS term ON term.device_id = ?2 "
     "LEFT JOIN invitations AS inv ON inv.eid = ?3")
-_INV_COLUMNS = ("eid", "device_id", "window", "case_serial", "visit", "state", "staff_id", "channel")
+_N_OLD, _N_INV = len(_OLD_COLUMNS), len(_INV_COLUMNS)
 
 _INSERT_RATING = (
     "INSERT INTO ratings (rating_id, uuid, device_id, seq, eid, case_serial, visit, window, "
@@ -104,8 +128,21 @@ _INSERT_RATING = (
     "mono_ms, boot_counter, origin, fraud_terminal, fraud_hub, channel, status, "
     "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
+# Device times. A terminal takes the hub's time at every handshake (`time`),
+# so its clock is within moments of the hub's; MAX_SKEW_MS is far more than
+# any drift between two handshakes. No terminal of this design rated before
+# EPOCH_FLOOR_MS (2020-01-01 UTC): a smaller value is an unset clock.
+MAX_SKEW_MS = 5 * 60 * 1000
+EPOCH_FLOOR_MS = 1_577_836_800_000
 
-def _hub_flags(msg, inv, prev_mono):
+
+def clock_wrong(dt, now, not_before=EPOCH_FLOOR_MS):
+    """True when device time DT cannot be a press seen by a hub at NOW (ms):
+    ahead of it by more than MAX_SKEW_MS, or before NOT_BEFORE."""
+    return dt is not None and (dt > now + MAX_SKEW_MS or dt < not_before)
+
+
+def _hub_flags(msg, inv, prev_mono, now, label_set):
     flags = []
     if inv is None:
         flags.append("no_case")
@@ -118,27 +155,74 @@ def _hub_flags(msg, inv, prev_mono):
         flags.append("fast_press")
     if "bt" in msg and prev_mono is not None and 0 <= msg["mt"] - prev_mono < BURST_MS:
         flags.append("burst")
+    not_before = EPOCH_FLOOR_MS
+    if inv is not None and inv["created_at"] is not None:
+        not_before = max(not_before, inv["created_at"] - MAX_SKEW_MS)
+    if clock_wrong(msg.get("dt"), now, not_before):
+        flags.append("clock")
+    if msg.get("lsv") is not None and label_set is not None and msg["lsv"] != label_set:
+        flags.append("label_set")
     return flags
 
 
+def _same_content(msg, old):
+    """Is MSG the record stored as OLD, sent again? Everything the terminal's
+    journal keeps is compared (org and mid change between sendings). The
+    stored case serial is the invitation's: the message's equals it exactly
+    when the first one raised no case_mismatch."""
+    mismatch = "case_mismatch" in loads(old["fraud_hub"], [])
+    return (old["eid"] == msg["eid"] and old["level"] == msg["lv"]
+            and sorted(loads(old["labels"], [])) == sorted(msg.get("lb", []))
+            and bool(old["other"]) == bool(msg.get("oth"))
+            and old["label_set_version"] == msg.get("lsv")
+            and old["display_press_ms"] == msg["dp"] and old["device_time"] == msg.get("dt")
+            and old["mono_ms"] == msg["mt"] and old["boot_counter"] == msg.get("bt")
+            and sorted(loads(old["fraud_terminal"], [])) == sorted(msg.get("ff", []))
+            and (old["case_serial"] == msg["cs"]) != mismatch)
+
+
+def _refusal(status, flags):
+    """The nack code a stored rating of STATUS and hub FLAGS was answered with."""
+    if status != REFUSED:
+        return None
+    return DUPLICATE_VISIT if "duplicate_visit" in flags else NOT_INVITED
+
+
+def _again(db, device_id, msg, rid, old, t):
+    """A rating id the hub holds already: a resend, or other content under it."""
+    if _same_content(msg, old):
+        return {"rating_id": rid, "dup": True, "status": old["status"], "flags": None,
+                "refusal": _refusal(old["status"], loads(old["fraud_hub"], []))}
+    content = {k: v for k, v in msg.items() if k not in ("t", "mid", "org")}
+    audit.log(db, "device:%s" % device_id, "rating.conflict", rid,
+              {"reason": SEQ_CONFLICT, "received": content}, t)
+    return {"rating_id": rid, "dup": False, "status": old["status"], "flags": None,
+            "refusal": SEQ_CONFLICT}
+
+
 def record_rating(db, device_id, msg, now=None):
-    """Store a checked `rating` message -> {rating_id, dup, status, flags}."""
+    """Store a checked `rating` message -> {rating_id, dup, status, flags,
+    refusal}: refusal None (ack it) or the code of the permanent nack."""
     rid = rating_id(device_id, msg["seq"])
     conn = db.conn
     with _atomic(db):
         r = conn.execute(_READ_RATING, (rid, device_id, msg["eid"], msg.get("bt"),
                                         msg["seq"])).fetchone()
-        if r[0] is not None:
-            return {"rating_id": rid, "dup": True, "status": r[0], "flags": None}
         t = now_ms(now)
-        window = r[1]
-        inv = _meant_for(dict(zip(_INV_COLUMNS, r[2:10])) if r[2] is not None else None,
+        if r[0] is not None:
+            return _again(db, device_id, msg, rid, dict(zip(_OLD_COLUMNS, r)), t)
+        window = r[_N_OLD]
+        i = _N_OLD + 1
+        inv = _meant_for(dict(zip(_INV_COLUMNS, r[i:i + _N_INV])) if r[i] is not None else None,
                          device_id, window)
-        flags = _hub_flags(msg, inv, r[10])
+        prev_mono, visit_rated, label_set = r[i + _N_INV:]
+        flags = _hub_flags(msg, inv, prev_mono, t, label_set)
         visit = inv["visit"] if inv else None
-        status = ACCEPTED
-        if inv is not None and (inv["state"] == states.RATED or r[11]):
-            status = REFUSED
+        status, refusal = ACCEPTED, None
+        if inv is None:
+            status, refusal = REFUSED, NOT_INVITED
+        elif inv["state"] == states.RATED or visit_rated:
+            status, refusal = REFUSED, DUPLICATE_VISIT
             flags.append("duplicate_visit")
         conn.execute(_INSERT_RATING, (
             rid, _uuid4_hex(), device_id, msg["seq"], msg["eid"],
@@ -149,12 +233,12 @@ def record_rating(db, device_id, msg, now=None):
             dumps(msg.get("ff", [])), dumps(flags), inv["channel"] if inv else 5, status, t))
         if status == ACCEPTED:
             outbox.enqueue(conn, "rating", rid, t)
-            if inv is not None:
-                _close_invitation(db, inv["eid"], states.RATED, t, rid)
+            _close_invitation(db, inv["eid"], states.RATED, t, rid)
         else:
             audit.log(db, "device:%s" % device_id, "rating.refused", rid,
-                      {"reason": "duplicate_visit", "eid": msg["eid"]}, t)
-    return {"rating_id": rid, "dup": False, "status": status, "flags": flags}
+                      {"reason": refusal, "eid": msg["eid"]}, t)
+    return {"rating_id": rid, "dup": False, "status": status, "flags": flags,
+            "refusal": refusal}
 
 
 _CLOSE = {new: "UPDATE invitations SET state = ?, closed_at = ?, rating_id = COALESCE(?, "
@@ -201,6 +285,8 @@ def _timeout_closes_as(db, device_id, caps, inv, msg, t):
         return states.TIMED_OUT
     start = inv["shown_at"] or inv["sent_at"]
     at = msg.get("dt", t)            # the terminal's wall time survives a replay
+    if clock_wrong(at, t):           # unless that clock cannot be right
+        at = t
     if at - start >= inv["timeout_s"] * 1000 - SUPERSEDE_SLACK_MS:
         return states.TIMED_OUT
     newer = row(db, _NEWER_IN_FLIGHT, (inv["window"], inv["created_at"], inv["eid"], device_id,

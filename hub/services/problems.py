@@ -22,6 +22,7 @@ NO_HEARTBEAT = "no_heartbeat"
 CLOCK_SKEW = "clock_skew"
 LINK_ERRORS = "link_errors"
 PRINTER_FAULT = "printer_fault"
+SEQ_CONFLICT = "seq_conflict"
 
 # What the CLI shows next to the code (hall IT reads Chinese, codes stay English).
 LABELS = {
@@ -31,6 +32,7 @@ LABELS = {
     CLOCK_SKEW: "时钟偏差",
     LINK_ERRORS: "线路误码",
     PRINTER_FAULT: "打印机故障",
+    SEQ_CONFLICT: "序号冲突",
 }
 
 MAX_UNKNOWN = 256      # rows kept for device ids not in the registry

@@ -196,7 +196,8 @@ def of_invitation(db, inv):
 
 def decode(r):
     """A row of the join -> the rating as shown outside (the API's RatingOut names),
-    with its times still in epoch ms: view() writes them for the API."""
+    with its times still in epoch ms: view() writes them for the API. Any
+    integer in a column decodes (a level no scale has gets no name)."""
     codes = loads(r["labels"], [])
     flags = loads(r["fraud_terminal"], []) + loads(r["fraud_hub"], [])
     return {
@@ -204,7 +205,7 @@ def decode(r):
         "device_id": r["device_id"], "case_serial": r["case_serial"], "visit": r["visit"],
         "staff_id": r["staff_id"], "staff_name": r["staff_name"],
         "matter_code": r["matter_code"], "matter_name": r["matter_name"],
-        "level": r["level"], "level_name": domain.LEVEL_NAMES[r["level"]],
+        "level": r["level"], "level_name": domain.LEVEL_NAMES.get(r["level"], ""),
         "bad": domain.is_bad(r["level"]),
         "labels": [{"code": c, "text": LABEL_TEXTS.get(c, "")} for c in codes],
         "other": bool(r["other"]), "channel": r["channel"],

@@ -31,6 +31,7 @@ key to fix.
 """
 
 import re
+import time
 
 from protocol import domain
 
@@ -80,14 +81,17 @@ class Outcome:
                                           ", duplicate" if self.duplicate else "")
 
 
-def assess_time(rating):
-    """The rating time to send: never earlier than the service time (docs/UPSTREAM.md).
+def assess_time(rating, now_s=None):
+    """The rating time to send: never ahead of now (NOW_S, epoch seconds;
+    the clock when None), never earlier than the service time (docs/UPSTREAM.md).
 
     A terminal whose clock was not yet synced, or skew between systems, can
-    put a rating before the case's finish; upstream then rejects it or files
-    it wrongly. The service time is the earliest truthful value.
+    put a rating before the case's finish or in the future; upstream then
+    rejects it or files it wrongly (a year 287396 is no time at all). The
+    service time is the earliest truthful value, now the latest.
     """
-    return max(int(rating["rated_at"]), int(rating["service_time"]))
+    now_s = int(time.time()) if now_s is None else now_s
+    return max(min(int(rating["rated_at"]), now_s), int(rating["service_time"]))
 
 
 # The national interface's formats of the fields an invitation gives a case

@@ -69,15 +69,22 @@ def case_payload(db, eid):
 def rating_payload(db, rating_id):
     """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
     rows = list(db.query(
-        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, r.received_at, r.channel, "
-        "r.status, i.created_at AS service_ms, i.applicant_kind FROM ratings r "
+        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, "
+        "r.received_at, r.channel, r.status, r.fraud_hub, i.created_at AS service_ms, "
+        "i.applicant_kind FROM ratings r "
         "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
     if not rows:
         return None, None
     r = rows[0]
     if r["service_ms"] is None or r["status"] != "accepted":
         return r["eid"], None
-    rated_ms = r["device_time"] or r["received_at"]
+    # The press as the terminal saw it, unless its clock cannot be right: the
+    # hub flagged it (`clock`), or it stamps the press after the hub received
+    # it. The receive time is then the truthful bound (assess_time adds the
+    # service time's).
+    rated_ms = r["received_at"]
+    if r["device_time"] and "clock" not in json.loads(r["fraud_hub"] or "[]"):
+        rated_ms = min(r["device_time"], rated_ms)
     return r["eid"], {
         "uuid": r["uuid"], "project_no": r["case_serial"], "assess_number": FIRST_RATING,
         "level": r["level"],

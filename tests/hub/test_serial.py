@@ -160,14 +160,14 @@ def test_port_that_vanishes_is_reopened_when_it_returns(hall):
     while hall.connection("T1") is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hall.connection("T1") is None                      # seen offline
-    seq = other.rating("x", "C9")                              # the other line is unaffected
+    seq = other.rating(invite(hall, "C9", "A02")["eid"], "C9")  # the other line is unaffected
     assert other.answer_for(seq)["t"] == "ack"
     time.sleep(0.5)                                            # a few failed reopens
     hall.lines["T1"].plug()
     back = serial_terminal(hall.lines["T1"], "T1", hall.keys["T1"])
     try:
         assert back.handshake(timeout=10) == {"t": "ack", "re": 2}
-        seq = back.rating("y", "C10", seq=50)
+        seq = back.rating(invite(hall, "C10")["eid"], "C10", seq=50)
         assert back.answer_for(seq)["t"] == "ack"
     finally:
         back.link.stop()

@@ -137,14 +137,16 @@ def test_second_rating_for_a_rated_visit_is_kept_refused(db):
     assert db["ratings"].count == 2 and db["outbox"].count == 2     # case + first rating
 
 
-def test_rating_without_a_case_is_stored_flagged(db):
+def test_rating_without_a_case_is_kept_refused(db):
     terminals.provision(db, "T1", "A01")
     terminals.provision(db, "T2", "A02")
     other = invite(db, window="A02")
     r1 = journal.record_rating(db, "T1", rating(1, "never-sent"))
     r2 = journal.record_rating(db, "T1", rating(2, other["eid"]))   # another window's case
-    assert r1["status"] == r2["status"] == "accepted"
+    assert r1["status"] == r2["status"] == "refused"
+    assert r1["refusal"] == r2["refusal"] == "not_invited"
     assert "no_case" in r1["flags"] and "no_case" in r2["flags"]
+    assert db["outbox"].count == 1                                  # the case only
     assert invitations.get(db, other["eid"])["state"] == "queued"
 
 

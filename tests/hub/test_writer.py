@@ -26,8 +26,8 @@ def test_a_failing_job_is_undone_alone_and_its_batch_commits(tmp_path):
     path = tmp_path / "hub.db"
     db = open_db(path)
     terminals.provision(db, "T1", "A01")
-    inv = invitations.create(db, "A01", "C1", "M100", "营业执照办理", visit=1, now=T0,
-                             staff_id="S01", staff_name="张三")
+    inv, a, b = (invitations.create(db, "A01", cs, "M100", "营业执照办理", visit=1, now=T0,
+                                    staff_id="S01", staff_name="张三") for cs in ("C1", "C2", "C3"))
     db.conn.close()
     w = Writer(path)
     gate = threading.Event()
@@ -44,15 +44,17 @@ def test_a_failing_job_is_undone_alone_and_its_batch_commits(tmp_path):
 
     w.start()
     w.submit(lambda db: gate.wait(5))          # hold the writer so the next three share a batch
-    w.submit(lambda db: journal.record_rating(db, "T1", rating(2, "no-such"), now=T0), keep("a"))
+    w.submit(lambda db: journal.record_rating(db, "T1", rating(2, a["eid"], "C2"), now=T0),
+             keep("a"))
     w.submit(broken, keep("broken"))
-    w.submit(lambda db: journal.record_rating(db, "T1", rating(3, "no-such-2"), now=T0), keep("b"))
+    w.submit(lambda db: journal.record_rating(db, "T1", rating(3, b["eid"], "C3"), now=T0),
+             keep("b"))
     gate.set()
     w.stop()
     assert w.stats["failed_jobs"] == 1 and w.stats["failed_commits"] == 0
     assert w.stats["rerun_batches"] == 1
     assert isinstance(results["broken"][1], RuntimeError)
-    assert results["a"][0]["flags"] == ["no_case"] and results["b"][0]["dup"] is False
+    assert results["a"][0]["flags"] == [] and results["b"][0]["dup"] is False
     db = open_db(path)
     stored = [r[0] for r in db.conn.execute("SELECT rating_id FROM ratings ORDER BY seq")]
     assert stored == ["T1:2", "T1:3"]

@@ -136,13 +136,14 @@ def test_permanent_rejection_is_dead_lettered_and_replays(hall, platform):
     assert_ledger_matches(platform, cases)
 
 
-def test_rating_without_invitation_is_dead_lettered_with_reason(hall, platform):
+def test_rating_without_invitation_is_never_forwarded(hall, platform):
+    """The hub refuses it at the door (not_invited, kept for review): it never
+    enters the outbox, so it is no dead letter for hall IT either."""
     inv = hall.case()
     hall.rate(inv, eid="e-never-issued")
     states = drain(relay_for(hall, platform, "zhejiang"), hall)
-    assert states == {"accepted": 1, "rejected": 1}
-    [dead] = outbox.dead_letters(hall.db)
-    assert "no case" in dead["last_error"] and "e-never-issued" in dead["last_error"]
+    assert states == {"accepted": 1}                         # the case alone
+    assert outbox.dead_letters(hall.db) == []
 
 
 RELAY_PROCESS = """

@@ -2,9 +2,10 @@
 registered that case, a reason to register it again when the platform lost
 it, and never a reason to retry the same push for ever.
 
-A rating names a made-up case serial when a terminal of another window
-rates an invitation not meant for it: the hub keeps the terminal's serial
-(it never changes a rating), and no invitation of the hub has it.
+A terminal of another window rating an invitation not meant for it is
+refused at the hub (not_invited) and never queued. A rating that names a case
+serial no invitation has can still be in the outbox of a hub that stored it
+before that rule: the relay must settle it too.
 """
 
 import pytest
@@ -15,10 +16,28 @@ from tests.upstream.test_relay import drain, hall, platform, relay_for  # noqa: 
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
+def test_another_windows_rating_of_a_made_up_serial_never_goes_upstream(hall, platform, adapter):
+    terminals.provision(hall.db, "T013", "13")
+    inv = hall.case()
+    assert hall.rate(inv, cs="ZJ20260001MADEUP", device="T013")["status"] == "refused"
+    relay = relay_for(hall, platform, adapter)
+    assert drain(relay, hall, seconds=5) == {"accepted": 1}       # the case alone
+    assert outbox.dead_letters(hall.db) == []
+    assert platform.ledger.counts()["ratings"] == 0
+
+
+def queued_by_an_older_hub(hall, rating_id):
+    """What a hub before the not_invited rule left: the rating accepted and queued."""
+    with hall.db.conn:
+        hall.db.execute("UPDATE ratings SET status = 'accepted' WHERE rating_id = ?", (rating_id,))
+        outbox.enqueue(hall.db.conn, "rating", rating_id, 0)
+
+
+@pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
 def test_rating_for_a_made_up_case_serial_is_a_dead_letter_with_the_reason(hall, platform, adapter):
     terminals.provision(hall.db, "T013", "13")
     inv = hall.case()
-    hall.rate(inv, cs="ZJ20260001MADEUP", device="T013")
+    queued_by_an_older_hub(hall, hall.rate(inv, cs="ZJ20260001MADEUP", device="T013")["rating_id"])
     relay = relay_for(hall, platform, adapter)
     assert drain(relay, hall, seconds=5) == {"accepted": 1, "rejected": 1}
     [dead] = outbox.dead_letters(hall.db)

@@ -28,7 +28,8 @@ class RatingOut(Response):
     other: bool = Field(False, description="the citizen chose \"other\" as the reason")
     channel: int | None = Field(None, description="channel code (pf): 5 = hall terminal")
     status: str = Field("accepted", description="accepted; refused when the visit already had a "
-                                                "rating (一次一评: kept for review, not forwarded)")
+                                                "rating (一次一评) or the terminal was never sent "
+                                                "the invitation: kept for review, not forwarded")
     origin: str | None = Field(None, description="live, or replay (sent again from the "
                                                  "terminal's journal after an outage)")
     rated_at: str | None = Field(None, description="when the hub stored it (ISO 8601, with the "
