@@ -69,30 +69,30 @@ def _store(conn, msg, record, answer):
 
 
 def on_rating(conn, msg):
-    seq = msg["seq"]
+    seq, mid = msg["seq"], msg.get("mid")    # an answer names both (PROTOCOL.md §3.1)
 
     def answer(result, error):
         if error is not None:
-            conn.nack(None, "busy", "the hub could not store the rating now; it will be "
+            conn.nack(mid, "busy", "the hub could not store the rating now; it will be "
                       "taken when sent again", seq=seq)
         elif result["status"] == journal.REFUSED:
-            conn.nack(None, "duplicate_visit", "一次一评: this visit already has a rating; "
+            conn.nack(mid, "duplicate_visit", "一次一评: this visit already has a rating; "
                       "this one is kept for review and not counted", seq=seq, perm=True)
         else:
-            conn.ack(seq, result["dup"])
+            conn.ack(seq, result["dup"], mid)
 
     _store(conn, msg, journal.record_rating, answer)
 
 
 def on_timeout(conn, msg):
-    seq = msg["seq"]
+    seq, mid = msg["seq"], msg.get("mid")
 
     def answer(result, error):
         if error is not None:
-            conn.nack(None, "busy", "the hub could not store the timeout now; send it again",
+            conn.nack(mid, "busy", "the hub could not store the timeout now; send it again",
                       seq=seq)
         else:
-            conn.ack(seq, result["dup"])
+            conn.ack(seq, result["dup"], mid)
 
     _store(conn, msg, journal.record_timeout, answer)
 
