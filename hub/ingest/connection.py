@@ -135,8 +135,8 @@ class Connection:
                 msg = open_plain(packet, UP)
                 if msg["t"] == "hello":
                     self._on_hello(msg, packet)
-                else:   # a terminal's plain nack: it could not take what we sent
-                    handlers.on_nack(self, msg)
+                else:
+                    self._plain_nack(msg)
             elif tag in self._pending:
                 self._on_auth(packet, tag)
             elif self.session is not None and tag == self.session.tag:
@@ -183,6 +183,17 @@ class Connection:
         self._hs_at = now
         self.ingest.challenged(self, now)
         self._transmit(hs.challenge)
+
+    def _plain_nack(self, msg):
+        """A plain nack: a terminal sends its nacks sealed, and anyone can
+        send a plain one, so it answers nothing of the session (it must not
+        void an invitation's mid): counted, and logged within the problem
+        book's throttle."""
+        code = "terminal_nack:%s" % msg["code"]
+        self.count(code)
+        self.ingest.problems.warn(self.who, code, "a plain nack (re %s): %s"
+                                  % (msg.get("re"), msg.get("msg", "")), self.via,
+                                  self.ingest.now_ms())
 
     def _on_auth(self, packet, tag):
         hs, hello = self._pending.pop(tag)

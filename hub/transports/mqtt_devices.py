@@ -83,17 +83,21 @@ class DeviceTable:
             self.forgotten += len(drop)
         for conn in conns:
             conn.close("forgotten: over %d MQTT device ids seen" % self.max_devices)
-        if drop:
-            log.warning("MQTT: over %d device ids seen; forgot %d without a session (%d so far); "
-                        "an open broker lets anyone make them up: require credentials",
-                        self.max_devices, len(drop), self.forgotten)
+        if drop:    # once a minute at most (the ingest's throttled log)
+            self._ingest.problems.warn("(mqtt)", "forgotten", "MQTT: over %d device ids seen; "
+                                       "forgot %d without a session (%d so far); an open broker "
+                                       "lets anyone make them up: require credentials"
+                                       % (self.max_devices, len(drop), self.forgotten), None,
+                                       self._ingest.now_ms())
 
     def count(self, device_id, kind, detail):
         self._make_room(device_id)
         with self._lock:
             errors = self._device(device_id).errors
             errors[kind] = errors.get(kind, 0) + 1
-        log.warning("MQTT terminal %s: %s (%s)", device_id, detail, kind)
+        # Anyone on the broker can send these: the ingest's throttled log, not a line each.
+        self._ingest.problems.warn(device_id, kind, "MQTT: " + detail, "mqtt:%s" % device_id,
+                                   self._ingest.now_ms())
 
     def uplink(self, device_id, payload, retained=False):
         """One payload from a device's up topic (called by the MQTT thread)."""
@@ -142,8 +146,8 @@ class DeviceTable:
             conn, d.conn = d.conn, None
         if conn is not None:
             conn.close(why)             # the ingest logs the terminal going offline
-        elif was:
-            log.info("MQTT terminal %s is offline: %s", device_id, why)
+        elif was:   # never in a session: debug only, as anyone can publish a state
+            log.debug("MQTT terminal %s is offline: %s", device_id, why)
 
     def sweep(self):
         """Close the connections of devices silent for longer than stale_after_s."""
