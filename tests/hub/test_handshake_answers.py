@@ -147,3 +147,15 @@ def test_answers_to_journal_events_carry_their_mid(hub):
     acks = [m for _s, m in raw(t) if m["t"] == "ack"]
     assert acks == [{"t": "ack", "seq": 5, "more": [6, 7]}]
     assert committed(hub, "SELECT COUNT(*) FROM ratings") == [(6,)]
+
+
+def test_a_flood_of_unreadable_seals_costs_no_traceback(hub, caplog):
+    """Past the flood limit the hub names the journal record of what it drops;
+    a seal that is not hex used to raise there, a traceback per answer."""
+    t = connect(hub)
+    bad = b'{"t":"hb","up":1,"heap":1,"jd":0}~' + b"Z" * 24
+    for _ in range(200):          # the fixture's limit is 50 packets/s
+        t.out(bad)
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+    assert "internal" not in hub.counters.of("T1")
+    assert hub.counters.of("T1")["rate_limited"] >= 100
