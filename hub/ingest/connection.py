@@ -236,6 +236,14 @@ class Connection:
 
     def _auth_failed(self, dev, how):
         self.ingest.counters.add(dev, AUTH_FAILED)
+        if self.session is not None and self.device_id == dev:
+            # Its terminal is in a session here: a new key would not help.
+            self.ingest.problem(dev, AUTH_FAILED, "a handshake as %s failed while %s is online "
+                                "in a session here: %s. Another device says it is %s, or "
+                                "someone without its key does (on MQTT: require broker "
+                                "credentials); the terminal itself is served" % (dev, dev, how,
+                                                                                 dev), self.via)
+            return
         self.ingest.problem(dev, AUTH_FAILED, "wrong key: %s. The key in the terminal is not the "
                             "one provisioned for %s on this hub: give it a new one with `pingjia "
                             "terminals rekey %s` and put that into the terminal's config (or the "

@@ -7,19 +7,10 @@ leaves the hub."""
 
 import json
 
-import pytest
-
 from protocol.session import split
-from simulator.terminal import SimTerminal
-from tests.support.fw import invite_and_press, query, real_hub
+from tests.firmware.test_serial_hub import hall  # noqa: F401 - the fixture
+from tests.support.fw import invite_and_press, query
 from tests.support.poll import wait
-
-
-@pytest.fixture
-def hall(tmp_path):
-    with real_hub(tmp_path, lambda key: SimTerminal("T1", key, str(tmp_path / "flash"))) as h:
-        yield h
-    assert h.term.crashed is None
 
 
 def test_an_ack_with_re_and_seq_empties_the_journal(hall):

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 
+from hub.services import terminals
 from protocol import topics
 from protocol.codec import encode
 from tests.hub.test_mqtt_ingest import HALL, hall_factory  # noqa: F401 - the fixture
@@ -124,3 +125,16 @@ def test_a_hello_naming_another_device_on_a_serial_line_leaves_its_terminal_onli
     t2.inbox = t1.inbox
     assert t2.handshake()["t"] == "ack"
     assert hub.online() == ["T2"]
+
+
+def test_a_spoofer_beside_a_live_session_is_not_blamed_on_the_terminals_key(hub):
+    t = Terminal.direct(hub, "T1", hub.keys["T1"])
+    assert t.handshake()["t"] == "ack"
+    for i in range(3):
+        t.conn.receive(spoofed_hello("T1", 100000 + i))
+    t.conn.challenge_unanswered(5.0)          # what liveness says 5 s later
+    hub._flush_counters()                     # what the housekeeping does every second
+    hub.writer.call(lambda db: None)
+    problem = terminals.get(hub.db, "T1")["problem"]
+    assert problem["code"] == "auth_failed"
+    assert "online in a session" in problem["detail"] and "rekey" not in problem["detail"]
