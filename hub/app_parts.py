@@ -93,6 +93,7 @@ class MqttPart:
         from hub.transports.mqtt_link import MqttLink
         b = cfg.broker
         self.cfg = cfg
+        self.ingest = ingest.ingest
         self.part = ctx.component("mqtt")
         self.link = MqttLink(ingest.ingest, cfg.hall.code, host=b.host, port=b.port,
                              client_id=b.client_id, username=b.username, password=b.password,
@@ -107,7 +108,9 @@ class MqttPart:
         b = self.cfg.broker
         where = "broker %s:%d" % (b.host, b.port)
         if self.link.connected:
-            n = len(self.link.status()["online"])
+            # Terminals in an authenticated session: any client on the broker
+            # can publish on a made-up device's topic, which proves nothing.
+            n = sum(1 for c in self.ingest.connections() if c.transport == "mqtt")
             self.part.set("ok", "%s connected; %d terminal%s online over MQTT"
                           % (where, n, "" if n == 1 else "s"))
             if self._was is not True:

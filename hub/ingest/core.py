@@ -248,3 +248,4 @@ class Ingest:
         notes = self.problems.take()
         if notes:
             self.writer.submit(lambda db: problems.store(db, notes))
+        self.problems.summarise(self.now_ms())

@@ -90,29 +90,29 @@ def _store(conn, msg, record, answer):
 
 
 def on_rating(conn, msg):
-    seq = msg["seq"]
+    seq, mid = msg["seq"], msg.get("mid")    # an answer names both (PROTOCOL.md §3.1)
 
     def answer(result, error):
         if error is not None:
-            conn.nack(None, "busy", "the hub could not store the rating now; it will be "
+            conn.nack(mid, "busy", "the hub could not store the rating now; it will be "
                       "taken when sent again", seq=seq)
         elif result["refusal"] is not None:
-            conn.nack(None, result["refusal"], REFUSALS[result["refusal"]], seq=seq, perm=True)
+            conn.nack(mid, result["refusal"], REFUSALS[result["refusal"]], seq=seq, perm=True)
         else:
-            conn.ack(seq, result["dup"])
+            conn.ack(seq, result["dup"], mid)
 
     _store(conn, msg, journal.record_rating, answer)
 
 
 def on_timeout(conn, msg):
-    seq = msg["seq"]
+    seq, mid = msg["seq"], msg.get("mid")
 
     def answer(result, error):
         if error is not None:
-            conn.nack(None, "busy", "the hub could not store the timeout now; send it again",
+            conn.nack(mid, "busy", "the hub could not store the timeout now; send it again",
                       seq=seq)
         else:
-            conn.ack(seq, result["dup"])
+            conn.ack(seq, result["dup"], mid)
 
     _store(conn, msg, journal.record_timeout, answer)
 

@@ -15,8 +15,8 @@ topics, so the rules can be read (and tested) in one place.
   on serial: offline after two and a half heartbeat periods without an
   authenticated packet (hub/ingest/liveness.py), which comes first; this
   sweep then releases the connections of devices gone for good.
-- Bad input is counted per device and logged with the device name, never
-  raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
+- Bad input is counted per device and logged with the device name (throttled
+  as the ingest's problems are: hub/ingest/problems.py), never raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
   on an up topic ("retained": a stale packet a broker would replay on every
   subscribe), empty payloads ("empty"), state payloads other than
   online/offline ("bad_state"). Topics outside the layout are counted under
@@ -32,6 +32,7 @@ import logging
 import threading
 import time
 
+from hub.ingest.problems import ProblemBook
 from protocol import MAX_PACKET, topics
 
 BAD_TOPIC = "(bad topic)"
@@ -63,6 +64,10 @@ class DeviceTable:
         self._clock = clock
         self._lock = threading.Lock()
         self._devices = {}
+        self._log = ProblemBook(log)    # only its throttled log (hub/ingest/problems.py)
+
+    def _ms(self):
+        return int(self._clock() * 1000)
 
     def _device(self, device_id):
         d = self._devices.get(device_id)
@@ -83,17 +88,19 @@ class DeviceTable:
             self.forgotten += len(drop)
         for conn in conns:
             conn.close("forgotten: over %d MQTT device ids seen" % self.max_devices)
-        if drop:
-            log.warning("MQTT: over %d device ids seen; forgot %d without a session (%d so far); "
-                        "an open broker lets anyone make them up: require credentials",
-                        self.max_devices, len(drop), self.forgotten)
+        if drop:    # once a minute at most
+            self._log.warn("(mqtt)", "forgotten", "MQTT: over %d device ids seen; forgot %d "
+                           "without a session (%d so far); an open broker lets anyone make "
+                           "them up: require credentials"
+                           % (self.max_devices, len(drop), self.forgotten), None, self._ms())
 
     def count(self, device_id, kind, detail):
         self._make_room(device_id)
         with self._lock:
             errors = self._device(device_id).errors
             errors[kind] = errors.get(kind, 0) + 1
-        log.warning("MQTT terminal %s: %s (%s)", device_id, detail, kind)
+        # Anyone on the broker can send these: a throttled log, not a line each.
+        self._log.warn(device_id, kind, "MQTT: " + detail, "mqtt:%s" % device_id, self._ms())
 
     def uplink(self, device_id, payload, retained=False):
         """One payload from a device's up topic (called by the MQTT thread)."""
@@ -142,8 +149,8 @@ class DeviceTable:
             conn, d.conn = d.conn, None
         if conn is not None:
             conn.close(why)             # the ingest logs the terminal going offline
-        elif was:
-            log.info("MQTT terminal %s is offline: %s", device_id, why)
+        elif was:   # never in a session: debug only, as anyone can publish a state
+            log.debug("MQTT terminal %s is offline: %s", device_id, why)
 
     def sweep(self):
         """Close the connections of devices silent for longer than stale_after_s."""
@@ -154,6 +161,7 @@ class DeviceTable:
                       and now - d.last_seen > self.stale_after_s]
         for dev in silent:
             self._offline(dev, "nothing heard over MQTT for over %g s" % self.stale_after_s)
+        self._log.summarise(self._ms())
         return silent
 
     def close_all(self):

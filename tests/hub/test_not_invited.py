@@ -67,6 +67,8 @@ def test_the_firmware_drops_a_not_invited_record_from_its_journal(tmp_path):
         wait(lambda: "评价系统连接正常" in term.texts())
         inv = fw_invite(hub, "C1")
         wait(lambda: "C1" in term.texts())
+        # The hub marks it shown on the terminal's ack, which may come after the screen.
+        wait(lambda: query(hub.db_path, "SELECT state FROM invitations") == "shown")
         # Meanwhile the case moved to another window (or the terminal is lying):
         # the invitation is no longer this terminal's.
         windows.add(hub.db, "A02")
@@ -76,7 +78,7 @@ def test_the_firmware_drops_a_not_invited_record_from_its_journal(tmp_path):
         term.press(0)
         wait(lambda: query(hub.db_path, "SELECT COUNT(*) FROM ratings") == 1)
         wait(lambda: term.journal_depth() == 0)
-        assert term.terminal.link.stats["refused"] == 1
+        assert term.terminal.link.stats["refused"] == 1, term.terminal.link.stats
         assert query(hub.db_path, "SELECT status FROM ratings") == "refused"
         assert query(hub.db_path, "SELECT COUNT(*) FROM outbox WHERE kind = 'rating'") == 0
         assert term.crashed is None
