@@ -22,7 +22,7 @@ def hall(tmp_path, mosquitto):
     key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
     ingest = Ingest(path, hall=HALL)
     ingest.start()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-fw", retry_s=0.5)
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-fw", retry_s=0.5)
     link.start()
     assert link.wait_connected(10)
     term = SimTerminal("T1", key, str(tmp_path / "flash"), serial=False,
