@@ -96,7 +96,8 @@ class MqttPart:
         self.cfg = cfg
         self.part = ctx.component("mqtt")
         if broker_users.ensure_hub_user(cfg):       # its own user, in the broker's files
-            log.warning("MQTT: %s", broker_users.reload(cfg)[1])
+            log.info("MQTT: the hub's broker user %s written; %s", b.username,
+                     broker_users.reload(cfg)[1])
         username, password = broker_users.hub_login(cfg)
         self.link = MqttLink(ingest.ingest, cfg.hall.code, host=b.host, port=b.port,
                              client_id=broker_users.client_id(cfg), username=username,

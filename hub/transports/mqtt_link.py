@@ -159,7 +159,8 @@ class MqttLink:
         if reason_code.is_failure:
             self.failed.set()
             self.last_error = "broker refused the hub: %s" % reason_code
-            log.error("MQTT: %s (check [broker] username/password in the hub config)",
+            log.error("MQTT: %s (check [broker] username/password in the hub config, and "
+                      "that the broker has read the hub's password file since: reload it)",
                       self.last_error)
             return
         self.connects += 1
