@@ -42,6 +42,7 @@ import logging
 import threading
 import time
 
+from hub.services.problems import DEV_MISMATCH
 from protocol import MAX_PACKET, topics
 from protocol.catalogue import UP
 from protocol.errors import ProtocolError
@@ -123,8 +124,8 @@ class DeviceTable:
             text = ("a hello naming device %s came on the up topic of %s: dropped; the device id "
                     "in the terminal's config must be the one it was provisioned (and its broker "
                     "user made) for" % (named, device_id))
-            self._ingest.problem(device_id, "dev_mismatch", text, "mqtt:%s" % device_id)
-            return self.count(device_id, "dev_mismatch", text)
+            self._ingest.problem(device_id, DEV_MISMATCH, text, "mqtt:%s" % device_id)
+            return self.count(device_id, DEV_MISMATCH, text)
         self._make_room(device_id)
         with self._lock:
             d = self._device(device_id)
