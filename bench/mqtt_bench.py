@@ -231,7 +231,8 @@ class EchoIngest:
 def echo_transport(broker, n_terms, seconds, window, folder):
     from hub.transports.mqtt_link import MqttLink
     tag = run_tag("L")
-    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, **broker.hub_login(HALL), client_id="bench-" + tag)
+    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, **broker.hub_login(HALL),
+                    client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     try:
@@ -253,7 +254,8 @@ def hub_runs(broker, n_terms, seconds, window, rate, folder, paced_seconds=None)
             for i in range(n_terms)}
     ingest = Ingest(path, hall=HALL, flood_rate=1000, flood_burst=1000)
     ingest.start()
-    link = MqttLink(ingest, HALL, broker.host, broker.port, **broker.hub_login(HALL), client_id="bench-" + tag)
+    link = MqttLink(ingest, HALL, broker.host, broker.port, **broker.hub_login(HALL),
+                    client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     fleet = None

@@ -1,7 +1,7 @@
 """The terminal's MQTT client (firmware/net) on CPython against a real mosquitto.
 
 What a hub (here: a paho observer) sees: packets on the up topic with the
-right QoS, the retained online/offline state, the last will after an abrupt
+right QoS, the online/offline state (never retained), the last will after an abrupt
 drop; and what the terminal sees: packets the hub sends on its down topic.
 Broker restarts, a frozen (half-open) link and reconnect with resend too.
 """

@@ -67,7 +67,8 @@ class StandInIngest:
 @pytest.fixture
 def hub(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-test",
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-test",
                     retry_s=0.5, stale_after_s=60)
     link.start()
     assert link.wait_connected(10)
@@ -161,14 +162,16 @@ def test_broker_killed_mid_stream_loses_no_acked_rating(hub, mosquitto):
 
 def test_uplinks_queued_while_the_hub_was_away_are_delivered(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-away")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-away")
     link.start()
     assert link.wait_connected(10)
     link.stop()
     up = Observer(mosquitto, [])
     for seq in range(1, 51):
         up.publish(topics.up(HALL, "T1"), b'{"t":"rating","seq":%d}' % seq, qos=1)
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-away")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-away")
     link.start()
     try:
         wait(lambda: len(ingest.stored.get("T1", ())) == 50, what="queued uplinks")
@@ -200,7 +203,8 @@ def test_last_will_makes_the_terminal_offline_at_the_hub(hub, mosquitto):
 
 def test_silent_terminal_is_closed_after_stale_after_s(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-stale",
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-stale",
                     stale_after_s=0.4)
     link.start()
     assert link.wait_connected(10)
@@ -272,7 +276,8 @@ def assert_no_retained(broker, topic):
 
 def test_hub_state_retained_online_and_offline(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL), client_id="hub-state")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-state")
     link.start()
     assert link.wait_connected(10)
     obs = Observer(mosquitto, [topics.hub_state(HALL)])
