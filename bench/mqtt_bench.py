@@ -56,11 +56,22 @@ from protocol import topics  # noqa: E402
 HALL = "bench"
 FLEET = os.path.join(ROOT, "bench", "mqtt_bench_fleet.py")
 RAW_TOPIC = "bench/raw"
+# The broker refuses anonymous clients (the shipped config): the bench's own
+# clients and its subprocesses log in as one all-topics user, "user:password".
+LOGIN_ENV = "PINGJIA_BENCH_MQTT_LOGIN"
+
+
+def paho(client_id, clean_session=True):
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                    clean_session=clean_session)
+    user, _, password = os.environ[LOGIN_ENV].partition(":")
+    c.username_pw_set(user, password)
+    return c
 
 
 # ---------------------------------------------------------------- raw publisher (subprocess)
 def raw_publisher(host, port, n):
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-raw-pub")
+    c = paho("bench-raw-pub")
     c.max_inflight_messages_set(100)
     c.max_queued_messages_set(0)
     c.connect(host, port)
@@ -87,7 +98,7 @@ def measure_ceiling(broker, n):
         got[2] = now
         if got[0] >= n:
             done.set()
-    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-raw-sub")
+    sub = paho("bench-raw-sub")
     sub.on_message = on_message
     sub.on_subscribe = lambda *a: subscribed.set()
     sub.on_connect = lambda c, *a: c.subscribe(RAW_TOPIC, qos=1)
@@ -157,7 +168,7 @@ def forget_session(broker, client_id):
     broker keeps queueing every later run's uplinks for it (up to the shipped
     max_queued_messages, 100,000) and writes them all at each autosave: a
     0.4-1 s stall of the whole broker every 30 s in the runs that follow."""
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    c = paho(client_id)
     c.connect(broker.host, broker.port)
     c.loop_start()
     c.disconnect()
@@ -173,7 +184,7 @@ def echo_paho(broker, n_terms, seconds, window, folder):
     topic at QoS 1 — the hub's MQTT shape with no hub work at all."""
     subscribed = threading.Event()
     tag = run_tag("E")
-    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-" + tag, clean_session=False)
+    c = paho("bench-" + tag, clean_session=False)
     c.max_inflight_messages_set(200)
     c.on_subscribe = lambda *a: subscribed.set()
     c.on_connect = lambda cl, *a: cl.subscribe([(t, 1) for t in topics.hub_subscriptions(HALL)])
@@ -220,7 +231,8 @@ class EchoIngest:
 def echo_transport(broker, n_terms, seconds, window, folder):
     from hub.transports.mqtt_link import MqttLink
     tag = run_tag("L")
-    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, client_id="bench-" + tag)
+    link = MqttLink(EchoIngest(), HALL, broker.host, broker.port, **broker.hub_login(HALL),
+                    client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     try:
@@ -242,7 +254,8 @@ def hub_runs(broker, n_terms, seconds, window, rate, folder, paced_seconds=None)
             for i in range(n_terms)}
     ingest = Ingest(path, hall=HALL, flood_rate=1000, flood_burst=1000)
     ingest.start()
-    link = MqttLink(ingest, HALL, broker.host, broker.port, client_id="bench-" + tag)
+    link = MqttLink(ingest, HALL, broker.host, broker.port, **broker.hub_login(HALL),
+                    client_id="bench-" + tag)
     link.start()
     link.wait_connected(10)
     fleet = None
@@ -287,6 +300,8 @@ def main():
     def sub():
         return tempfile.mkdtemp(dir=work)
     with MosquittoBroker(sub()) as broker:
+        login = broker.observer_login()
+        os.environ[LOGIN_ENV] = "%s:%s" % (login["username"], login["password"])
         one_way = measure_ceiling(broker, args.raw)
         for r in range(args.rounds):
             last = r == args.rounds - 1

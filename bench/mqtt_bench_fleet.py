@@ -40,8 +40,10 @@ class FleetTerminal:
         self.dev = dev
         self.key = bytes.fromhex(key) if key else None   # None: plain packets, for echo runs
         self.stats = stats
+        user, _, password = os.environ["PINGJIA_BENCH_MQTT_LOGIN"].partition(":")
         self.client = MQTTClient(HALL, dev, host, port, on_packet=self.on_packet,
-                                 max_outbox=64, log=lambda *a: None)
+                                 max_outbox=64, log=lambda *a: None, username=user,
+                                 password=password)
         self.session = None
         self.ready = asyncio.Event()
         self.sent_at = {}

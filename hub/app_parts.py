@@ -90,14 +90,19 @@ class MqttPart:
     GRACE_S = 5.0
 
     def __init__(self, cfg, ctx, ingest):
+        from hub.services import broker_users
         from hub.transports.mqtt_link import MqttLink
         b = cfg.broker
         self.cfg = cfg
         self.ingest = ingest.ingest
         self.part = ctx.component("mqtt")
+        if broker_users.ensure_hub_user(cfg):       # its own user, in the broker's files
+            log.info("MQTT: the hub's broker user %s written; %s", b.username,
+                     broker_users.reload(cfg)[1])
+        username, password = broker_users.hub_login(cfg)
         self.link = MqttLink(ingest.ingest, cfg.hall.code, host=b.host, port=b.port,
-                             client_id=b.client_id, username=b.username, password=b.password,
-                             keepalive=b.keepalive_s, retry_s=b.retry_s)
+                             client_id=broker_users.client_id(cfg), username=username,
+                             password=password, keepalive=b.keepalive_s, retry_s=b.retry_s)
         self._was = None
         self._started = time.monotonic()
         self.link.start()

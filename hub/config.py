@@ -114,8 +114,9 @@ def _hall_code(v):
 
 
 def _client_id(v):
-    if not isinstance(v, str) or not _CLIENT_ID.match(v):
-        raise ValueError("must be 1 to 64 letters, digits, _ - or .")
+    if not isinstance(v, str) or (v and not _CLIENT_ID.match(v)):
+        raise ValueError("must be empty (a per-hub id kept in the data directory) or "
+                         "1 to 64 letters, digits, _ - or .")
     return v
 
 
@@ -155,9 +156,10 @@ SCHEMA = {
         "enabled": (True, _bool),
         "host": ("127.0.0.1", _host),
         "port": (1883, _PORT),
-        "username": ("", _str),
+        "username": ("pingjia-hub", _str),
         "password": ("", _str),
-        "client_id": ("pingjia-hub", _client_id),
+        "client_id": ("", _client_id),
+        "reload_command": ("", _str),
         "keepalive_s": (30, _int(5, 3600)),
         "retry_s": (5, _int(1, 3600)),
     },

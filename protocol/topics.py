@@ -1,9 +1,9 @@
-"""MQTT topic layout, QoS and retained availability (PROTOCOL.md §7).
+"""MQTT topic layout, QoS and availability (PROTOCOL.md §7).
 
   pingjia/<hall>/dev/<device>/up      terminal -> hub, every uplink packet
   pingjia/<hall>/dev/<device>/down    hub -> terminal, every downlink packet
-  pingjia/<hall>/dev/<device>/state   retained "online" / "offline"; the
-                                      terminal's last will sets "offline"
+  pingjia/<hall>/dev/<device>/state   "online" / "offline", never retained;
+                                      the terminal's last will sets "offline"
   pingjia/<hall>/hub/state            retained, the hub's own availability
 
 Plain MQTT 3.1.1 (what umqtt.simple and every broker speak): request and

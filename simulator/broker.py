@@ -9,9 +9,21 @@
                                           # does not reach it: the caller stops it
     broker.log()                          # the broker's own log, for failures
 
+Nobody gets in without a user (the shipped config has allow_anonymous false):
+    broker.hub_login("hall-1")            # {"username", "password"}: made on first use
+    broker.terminal_login("hall-1", "T0001")  # its own up/state/down topics only
+    broker.observer_login()               # a test's observer: every topic
+    broker.add_user(name, password, rules)  # any other; -> its password
+    broker.remove_user("T0001")           # revoked at the reload it waits for
+Users go into mosquitto.passwd / mosquitto.acl in `access_dir` (default:
+the broker's folder; the hub's data directory when a hub manages them),
+written by hub/services/broker_access.py as the hub writes them. After a
+change of a running broker, SIGHUP makes it read them again, and the call
+returns once a login shows the change took effect.
+
 The config is the shipped hub/data/mosquitto.conf (so what the tests exercise
 is what halls run) with the listener, the persistence folder, the log
-destination and the user replaced: mosquitto started as root would otherwise
+destination, the password and ACL files and the user replaced: mosquitto started as root would otherwise
 switch to the `mosquitto` user and could not write its tmp folder.
 
 `tests/conftest.py` exposes it as the `mosquitto` fixture (one broker per
@@ -25,16 +37,19 @@ import socket
 import subprocess
 import time
 
+from firmware.net import mqtt_wire as wire
+from hub.services.broker_access import BrokerAccess, hub_rules, new_password, terminal_rules
 from simulator.ports import free_port
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_CONF = os.path.join(REPO_ROOT, "hub", "data", "mosquitto.conf")
 MOSQUITTO = "/usr/sbin/mosquitto"
 HOST = "127.0.0.1"
+ALL_TOPICS = (("readwrite", "#"),)
 
 # Keys of the shipped config that name places on a hall's machine.
 _REPLACED = {"listener", "persistence_location", "persistence_file", "log_dest",
-             "pid_file", "user", "log_type"}
+             "pid_file", "user", "log_type", "password_file", "acl_file"}
 
 
 def _shipped_settings():
@@ -48,7 +63,7 @@ def _shipped_settings():
 
 
 class MosquittoBroker:
-    def __init__(self, workdir, persistence=True, extra=(), own_session=False):
+    def __init__(self, workdir, persistence=True, extra=(), own_session=False, access_dir=None):
         if not os.access(MOSQUITTO, os.X_OK):
             raise RuntimeError("%s not found: run ./pingjia test once (it installs the "
                                "Debian mosquitto package)" % MOSQUITTO)
@@ -61,6 +76,8 @@ class MosquittoBroker:
         self.own_session = own_session
         self.conf_path = os.path.join(self.workdir, "mosquitto.conf")
         self.log_path = os.path.join(self.workdir, "mosquitto.log")
+        self.access = BrokerAccess(access_dir or self.workdir)
+        self.passwords = {}
         self.proc = None
 
     def _write_conf(self):
@@ -75,6 +92,8 @@ class MosquittoBroker:
             "log_dest file %s" % self.log_path,
             "log_type all",
             "user %s" % getpass.getuser(),
+            "password_file %s" % self.access.passwd_path,
+            "acl_file %s" % self.access.acl_path,
         ]
         lines += self.extra
         with open(self.conf_path, "w", encoding="utf-8") as f:
@@ -88,6 +107,7 @@ class MosquittoBroker:
         if self.running:
             return self
         self._write_conf()
+        self.access.ensure()
         deadline = time.monotonic() + timeout
         while True:
             self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf_path],
@@ -146,6 +166,72 @@ class MosquittoBroker:
         if downtime:
             time.sleep(downtime)
         return self.start()
+
+    # ---------------------------------------------------------------- users
+    def add_user(self, name, password=None, rules=ALL_TOPICS):
+        """A broker user (by default one that may touch every topic, as a test's
+        observer); replaces an existing one. -> its password."""
+        password = password or new_password()
+        self.access.set_user(name, password, list(rules))
+        self.passwords[name] = password
+        self.reload(lambda: self.connack(name, password) == 0)
+        return password
+
+    def remove_user(self, name):
+        self.access.remove_user(name)
+        password = self.passwords.pop(name, None) or "x"
+        self.reload(lambda: self.connack(name, password) != 0)
+
+    def login(self, name, rules=None):
+        """username/password keywords for a client of user NAME; made with
+        RULES first if it does not exist yet."""
+        if name not in self.passwords and rules is not None:
+            self.add_user(name, rules=rules)
+        return {"username": name, "password": self.passwords[name]}
+
+    def observer_login(self):
+        """A test's eyes and hands on the broker: every topic."""
+        return self.login("observer", ALL_TOPICS)
+
+    def hub_login(self, hall, name="pingjia-hub"):
+        """The hub's user for HALL (broker_access.hub_rules)."""
+        return self.login(name, hub_rules(hall))
+
+    def terminal_login(self, hall, device):
+        return self.login(device, terminal_rules(hall, device))
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.running else None
+
+    def reload(self, until=None, timeout=10.0):
+        """SIGHUP: mosquitto reads its password and ACL files again; wait
+        until `until()` holds (a login shows the change)."""
+        if not self.running:
+            return
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while until is not None and not until():
+            if time.monotonic() > deadline:
+                raise RuntimeError("mosquitto did not apply its reloaded files\n" + self.log())
+            time.sleep(0.05)
+
+    def connack(self, username, password, timeout=5.0):
+        """The CONNACK return code for a login (0 = accepted), by a short
+        clean-session connection of its own."""
+        with socket.create_connection((self.host, self.port), timeout=timeout) as s:
+            s.sendall(wire.connect("probe-" + os.urandom(4).hex(), 10, True, None,
+                                   username, password))
+            parser, packets = wire.Parser(), []
+            while not packets:
+                data = s.recv(64)
+                if not data:
+                    return -1
+                packets = parser.feed(data)
+            _present, rc = wire.parse_connack(packets[0][2])
+            if rc == 0:
+                s.sendall(wire.DISCONNECT_PACKET)
+            return rc
 
     def log(self):
         try:

@@ -86,7 +86,10 @@ class DemoHall:
         self.platform = ProvincePlatform(area_code="330100", port=0).start()
 
     def start_broker(self):
-        self.broker = MosquittoBroker(os.path.join(self.data, "broker"), own_session=True)
+        # The broker reads its users from the hub's data directory, as in a hall:
+        # `pingjia provision` / `terminals remove` in the demo change them.
+        self.broker = MosquittoBroker(os.path.join(self.data, "broker"), own_session=True,
+                                      access_dir=self.data)
         self.broker.start()
 
     def provision(self):
@@ -111,8 +114,10 @@ class DemoHall:
             if i < self.n_serial:
                 t = SimTerminal(device, key, flash)
             else:
+                login = self.broker.terminal_login(HALL_CODE, device)
                 t = SimTerminal(device, key, flash, serial=False,
-                                mqtt=(HALL_CODE, self.broker.host, self.broker.port))
+                                mqtt=(HALL_CODE, self.broker.host, self.broker.port,
+                                      device, login["password"]))
             self.terminals.append(t)
 
     def write_config(self):
@@ -128,6 +133,8 @@ name = "演示政务服务大厅"
 [broker]
 host = "{bhost}"
 port = {bport}
+password = "{bpw}"
+reload_command = "kill -HUP {bpid}"
 
 [serial]
 ports = [{ports}]
@@ -147,6 +154,7 @@ app_key = "hall-key"
 """
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text.format(data=self.data, hall=HALL_CODE, bhost=self.broker.host, bport=self.broker.port,
+                                bpw=self.broker.hub_login(HALL_CODE)["password"], bpid=self.broker.pid,
                                 ports=ports, api=self.api_port, province=self.platform.url))
 
     def close(self):

@@ -68,7 +68,7 @@ class SimTerminal:
     def __init__(self, device_id, key, flash_dir, serial=True, start=True, mqtt=None):
         self.device_id = device_id
         self.key = key
-        self.mqtt = mqtt           # (hall, host, port): over a real broker instead of the pty
+        self.mqtt = mqtt           # (hall, host, port, user, password): a real broker, not the pty
         self.flash_dir = flash_dir
         self.board = None
         self.terminal = None

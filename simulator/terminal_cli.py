@@ -1,7 +1,8 @@
 """`pingjia sim`: run N simulated terminals, each on its own pty serial port.
 
     pingjia sim --terminals 3 --serial --flash /tmp/sim [--micropython]
-    pingjia sim --terminals 3 --mqtt 127.0.0.1:1883 --hall hall-1 --flash /tmp/sim
+    pingjia sim --terminals 3 --mqtt 127.0.0.1:1883 --hall hall-1 --flash /tmp/sim \
+                --mqtt-pw T0001=<its broker password> ...
     T0001 /dev/pts/7
     T0002 /dev/pts/8
     ...
@@ -82,8 +83,9 @@ def _make(args, dev, key):
     if args.mqtt:
         from simulator.terminal import SimTerminal
         host, _, port = args.mqtt.rpartition(":")
+        logins = dict(x.split("=", 1) for x in args.mqtt_pw)
         return SimTerminal(dev, key, os.path.join(args.flash, dev), serial=False,
-                           mqtt=(args.hall, host, int(port)))
+                           mqtt=(args.hall, host, int(port), dev, logins.get(dev)))
     if args.micropython:
         from simulator.terminal_mp import MpTerminal
         return MpTerminal(dev, key)
@@ -94,6 +96,9 @@ def _make(args, dev, key):
 def run(args):
     if args.serial == bool(args.mqtt):
         print("pingjia sim: give one of --serial or --mqtt HOST:PORT", file=sys.stderr)
+        return 2
+    if any("=" not in x for x in args.mqtt_pw):
+        print("pingjia sim: --mqtt-pw wants DEVICE=PASSWORD", file=sys.stderr)
         return 2
     if args.mqtt and (args.micropython or ":" not in args.mqtt or not args.hall):
         print("pingjia sim: --mqtt wants HOST:PORT and --hall, and runs on CPython only",
@@ -136,6 +141,9 @@ def register(sub):
     p.add_argument("--serial", action="store_true", help="link each to a pty serial port")
     p.add_argument("--mqtt", metavar="HOST:PORT", help="link each through this MQTT broker")
     p.add_argument("--hall", help="hall id of the MQTT topics (with --mqtt)")
+    p.add_argument("--mqtt-pw", action="append", default=[], metavar="DEVICE=PASSWORD",
+                   help="a terminal's broker password (from pingjia provision); its broker "
+                        "user is its device id; once per terminal")
     p.add_argument("--flash", default="sim-flash", help="directory holding each terminal's flash")
     p.add_argument("--prefix", default="T", help="device id prefix (default T -> T0001)")
     p.add_argument("--script", help="read commands from this file instead of stdin")

@@ -62,7 +62,11 @@ def mosquitto(tmp_path):
     """A real mosquitto on a free loopback port, from hub/data/mosquitto.conf.
 
     `.host`, `.port`; `.restart(downtime=0.5)` keeps the port and persistence;
-    `.stop(kill=True)`; `.log()`. See simulator/broker.py.
+    `.stop(kill=True)`; `.log()`. No anonymous clients, as in a hall: every
+    client logs in with `**broker.hub_login(hall)`, `.terminal_login(hall,
+    device)` (that device's own topics only) or `.observer_login()` (every
+    topic; a test's observer); `.add_user` / `.remove_user` for others. See
+    simulator/broker.py.
     """
     from simulator.broker import MosquittoBroker
     broker = MosquittoBroker(tmp_path / "mosquitto").start()

@@ -43,14 +43,13 @@ JOURNAL_FILE = "/journal.bin"
 
 
 def make_transport(board, device_id, boot):
-    """MQTT when the board names a broker (board.mqtt = (hall, host, port)), else
-    UART. `boot` was written to flash already (next_boot_count), so the UART
-    link's incarnation is new at every boot."""
+    """MQTT when the board names a broker (board.mqtt = (hall, host, port[, user,
+    password])), else UART. `boot` was written to flash already (next_boot_count),
+    so the UART link's incarnation is new at every boot."""
     mq = getattr(board, "mqtt", None)
     if mq:
-        from firmware.app.mqtt_transport import MqttTransport
-        from firmware.net.mqtt_client import MQTTClient
-        return MqttTransport(MQTTClient(mq[0], device_id, mq[1], mq[2]))
+        from firmware.app.mqtt_transport import from_board
+        return from_board(mq, device_id)
     return UartTransport(board.link, boot, random16(board.random_bytes))
 
 

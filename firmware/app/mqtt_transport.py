@@ -8,11 +8,23 @@ session and says hello again on the next "up"); send(packet) -> False when
 the client's QoS 1 outbox is full (the record stays in the journal).
 What arrived is collected by the client's callbacks and handed over at the
 next poll, so the app sees packets in its own task, never inside the client's.
+
+from_board(board.mqtt, device_id) makes one from what a board read (its
+/wifi.json on the reference board): (hall, host, port[, user, password]),
+the user defaulting to the device id, as `pingjia provision` names it.
 """
 
 import asyncio
 
 from protocol.topics import message_type
+
+
+def from_board(mq, device_id):
+    from firmware.net.mqtt_client import MQTTClient
+    password = mq[4] if len(mq) > 4 else None
+    user = (mq[3] if len(mq) > 3 else None) or (device_id if password else None)
+    return MqttTransport(MQTTClient(mq[0], device_id, mq[1], mq[2], username=user,
+                                    password=password))
 
 
 class MqttTransport:

@@ -49,7 +49,9 @@ printer              ESC/POS printer: .write(data), .state() -> one of
                      protocol.catalogue.PRINTER_STATES ("none" if absent)
 
 mqtt                 None for a terminal on a serial line; (hall, broker host,
-                     port) for one that reaches the hub over Wi-Fi and MQTT
+                     port, broker user or None, broker password) for one that
+                     reaches the hub over Wi-Fi and MQTT (the user defaults to
+                     the device id)
 
 Boards may add what only they have (Wi-Fi on the reference board); the app
 checks with getattr before using such an extra.

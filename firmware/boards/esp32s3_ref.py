@@ -53,7 +53,9 @@ HEIGHT = 240
 STRIP_ROWS = 8
 FS_ROOT = "/data"
 IDENTITY_FILE = "/identity.json"   # {"dev": "...", "key": "64 hex digits"}, written at provisioning
-WIFI_FILE = "/wifi.json"           # optional: {"ssid", "pw", "hall", "broker", "port"}: link over MQTT
+# optional: {"ssid", "pw", "hall", "broker", "port", "mqtt_pw"[, "mqtt_user"]}: link over
+# MQTT, logging in to the broker as the device id (or mqtt_user) with mqtt_pw
+WIFI_FILE = "/wifi.json"
 
 # ILI9341 commands
 _SWRESET = 0x01
@@ -197,7 +199,8 @@ class Board:
         self.mqtt = None
         w = self._wifi_config()
         if w and w.get("broker"):
-            self.mqtt = (w["hall"], w["broker"], w.get("port", 1883))
+            self.mqtt = (w["hall"], w["broker"], w.get("port", 1883), w.get("mqtt_user"),
+                         w.get("mqtt_pw"))
             self.wifi_connect()     # returns at once; the MQTT client retries until it is up
 
     def identity(self):

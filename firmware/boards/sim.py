@@ -183,7 +183,7 @@ class SimBoard:
         self.buttons = SimButtons(self.ticks_ms)
         self.link = SimStream()
         self.printer = SimPrinter()
-        self.mqtt = mqtt         # (hall, host, port): link over MQTT instead of the stream
+        self.mqtt = mqtt         # (hall, host, port[, user, password]): MQTT, not the stream
         self.wdt = None          # host: the SimWatchdog once the firmware made it
         self.resets = 0          # host: reset() calls
 

@@ -28,11 +28,15 @@ not named; heartbeats `hb` are QoS 0). It returns at once:
 A broker PUBACK is not the hub's ack: a rating stays in the journal until the
 hub's own `ack` (after its durable commit) arrives through `on_packet`.
 
-Availability: the CONNECT carries a last will that sets the retained state
-topic to "offline"; after CONNACK the client publishes a retained "online".
-If the client sees "offline" on its own state topic while connected (the
-broker sending a previous connection's will late), it publishes "online"
-again. `stop()` publishes "offline" itself and disconnects cleanly.
+Availability: the CONNECT carries a last will "offline" on the device's
+state topic; after CONNACK the client publishes "online" there. Nothing is
+ever published retained, the will included (PROTOCOL.md §7): a retained
+packet would be replayed to the hub on every subscribe, long after it was
+true, so the hub ignores and clears any it finds. The client subscribes to
+its down topic only: the broker's ACL lets a terminal read nothing else.
+`stop()` publishes "offline" itself and disconnects cleanly.
+`username` / `password`: the terminal's broker login (its user is its
+device id; `pingjia provision` prints the password).
 
 Liveness: PINGREQ every keepalive/2 seconds; no bytes from the broker for a
 whole keepalive means the link is dead (half-open Wi-Fi): the client closes
@@ -124,7 +128,7 @@ class MQTTClient:
         if self.connected and stream is not None:
             self.connected = False
             try:
-                stream.write(wire.publish(self.state_topic, topics.OFFLINE, 1, True,
+                stream.write(wire.publish(self.state_topic, topics.OFFLINE, 1, False,
                                           self._next_pid()))
                 stream.write(wire.DISCONNECT_PACKET)
                 await asyncio.wait_for(stream.drain(), timeout)
@@ -169,7 +173,7 @@ class MQTTClient:
         stream = await asyncio.wait_for(self._opener(self.host, self.port), self.connect_timeout)
         self._stream = stream
         parser = wire.Parser(MAX_PACKET + 256)
-        will = (self.state_topic, topics.OFFLINE, 1, True)
+        will = (self.state_topic, topics.OFFLINE, 1, False)
         stream.write(wire.connect(self.client_id, self.keepalive, self.clean_session, will,
                                   self.username, self.password))
         await asyncio.wait_for(stream.drain(), self.connect_timeout)
@@ -179,9 +183,8 @@ class MQTTClient:
         if self._stopped.is_set():
             return
         self._last_rx = self._last_ping = now_ms()
-        # "online" before SUBSCRIBE: the retained state we then receive is the new one.
-        stream.write(wire.publish(self.state_topic, topics.ONLINE, 1, True, self._next_pid()))
-        stream.write(wire.subscribe(self._next_pid(), [(self.down_topic, 1), (self.state_topic, 1)]))
+        stream.write(wire.publish(self.state_topic, topics.ONLINE, 1, False, self._next_pid()))
+        stream.write(wire.subscribe(self._next_pid(), [(self.down_topic, 1)]))
         for e in self._outbox:
             if e[3] == _SENT:
                 e[3] = _RESEND
@@ -322,8 +325,6 @@ class MQTTClient:
         elif topic == self.down_topic:
             self.counters["received"] += 1
             self._call(self.on_packet, payload)
-        elif topic == self.state_topic and payload == topics.OFFLINE and self.connected:
-            self._kick(wire.publish(self.state_topic, topics.ONLINE, 1, True, self._next_pid()))
 
 
 def _refused(suback_body):

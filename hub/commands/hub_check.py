@@ -114,8 +114,9 @@ def run(cfg):
         ("大厅 hall", "%s %s" % (cfg.hall.code, cfg.hall.name)),
         ("API", "http://%s:%d/docs (%s)" % (cfg.api.host, cfg.api.port,
                                             "on" if cfg.api.enabled else "off")),
-        ("MQTT broker", "%s:%d, client id %s (%s; not contacted by --check)" % (
-            b.host, b.port, b.client_id, "on" if b.enabled else "off")),
+        ("MQTT broker", "%s:%d, user %s, client id %s (%s; not contacted by --check)" % (
+            b.host, b.port, b.username or "(none)", b.client_id or "per-hub, in the data dir",
+            "on" if b.enabled else "off")),
         ("串口 serial", "%s (not opened by --check)" % (", ".join(cfg.serial_ports()) or "none found")),
         ("上报 upstream", up_words),
     ]

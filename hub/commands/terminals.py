@@ -1,4 +1,10 @@
-"""`pingjia terminals [list|show|problems|assign|rekey|provision]` — the terminal registry."""
+"""`pingjia terminals [list|show|problems|assign|rekey|remove|provision]` — the terminal registry.
+
+rekey and remove change the broker's password and ACL files too
+(hub/services/broker_users.py) and reload the broker: a removed terminal is
+disconnected and refused from that reload on; a rekeyed one needs its new
+broker password as well as its new device key.
+"""
 
 import json
 
@@ -11,7 +17,8 @@ PRINTER = {"ok": "正常", "paper_out": "缺纸", "offline": "离线", "none": "
 
 
 def register(sub):
-    p = sub.add_parser("terminals", help="list terminals and their state; assign, rekey, provision")
+    p = sub.add_parser("terminals", help="list terminals and their state; assign, rekey, remove, "
+                       "provision")
     add_config_args(p)
     p.set_defaults(run=_list, window=None, offline=False, json=False)
     tsub = p.add_subparsers(dest="terminals_cmd", metavar="ACTION")
@@ -26,7 +33,10 @@ def register(sub):
            arg("--json", action="store_true", help="JSON lines instead of a table"))
     action(tsub, "assign", "move a terminal to another window", _assign,
            arg("device"), arg("--window", required=True, metavar="N"))
-    action(tsub, "rekey", "give a terminal a new key (printed once)", _rekey, arg("device"))
+    action(tsub, "rekey", "give a terminal a new key and broker password (printed once)", _rekey,
+           arg("device"))
+    action(tsub, "remove", "take a terminal out of service: its key and broker user are deleted",
+           _remove, arg("device"))
     pv = tsub.add_parser("provision", help="same as `pingjia provision`")
     provision.add_arguments(pv)
     pv.set_defaults(run=provision.run)
@@ -119,8 +129,25 @@ def _assign(args):
 def _rekey(args):
     import sys
     from hub.services import terminals
-    key = _with_db(args, lambda db: terminals.rekey(db, args.device, actor="cli"))
+    with store(args) as (cfg, db):
+        key = terminals.rekey(db, args.device, actor="cli")
     print(key)
     print("New key for %s (shown once); the old key stops working at the terminal's next "
           "handshake: put this one into its config." % args.device, file=sys.stderr)
+    provision.print_broker_login(cfg, args.device)
+    return OK
+
+
+@command("terminals remove")
+def _remove(args):
+    import sys
+    from hub.services import broker_users, terminals
+    with store(args) as (cfg, db):
+        terminals.remove(db, args.device, actor="cli")
+    had = broker_users.revoke_terminal(cfg, args.device)
+    _done, words = broker_users.reload(cfg) if had else (True, "it had no broker user")
+    print("终端 %s 已删除 removed: its key no longer opens a session; broker: %s"
+          % (args.device, words))
+    if not _done:
+        print("the broker still lets %s in until it reloads" % args.device, file=sys.stderr)
     return OK

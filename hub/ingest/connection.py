@@ -43,7 +43,8 @@ from protocol import MAX_PACKET
 from protocol.catalogue import DOWN, UP, ack_messages
 from protocol.codec import JOURNAL_TYPES, encode
 from protocol.errors import (
-    AUTH_FAILED, NO_SESSION, PERMANENT, RATE_LIMITED, TOO_LARGE, UNKNOWN_DEVICE, ProtocolError,
+    AUTH_FAILED, BAD_VALUE, NO_SESSION, PERMANENT, RATE_LIMITED, TOO_LARGE, UNKNOWN_DEVICE,
+    ProtocolError,
 )
 from protocol.fields import I31
 from protocol.session import HubHandshake, open_plain, split
@@ -156,10 +157,11 @@ class Connection:
     def _on_hello(self, msg, packet):
         dev = msg["dev"]
         if self.transport == "mqtt" and dev != self.label:
-            text = ("hello names device %s on the topic of %s; fix the device id in the "
-                    "terminal's config" % (dev, self.label))
-            self.ingest.problem(self.label, UNKNOWN_DEVICE, text, self.via)
-            raise ProtocolError(UNKNOWN_DEVICE, text, "dev", "hello", msg.get("mid"))
+            # mqtt_devices.py drops such a hello before it gets here; this keeps a
+            # session bound to its topic's device whoever calls.
+            raise ProtocolError(BAD_VALUE, "hello names device %s on the topic of %s: the "
+                                "topic and dev differ" % (dev, self.label), "dev", "hello",
+                                msg.get("mid"))
         key = self.ingest.key_of(dev)
         if key is None:
             text = ("device %s is not provisioned on this hub; provision it (pingjia terminals "

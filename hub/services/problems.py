@@ -18,6 +18,7 @@ from hub.services.common import row
 
 AUTH_FAILED = "auth_failed"
 UNKNOWN_DEVICE = "unknown_device"
+DEV_MISMATCH = "dev_mismatch"      # over MQTT: hello's dev is not its topic's device
 NO_HEARTBEAT = "no_heartbeat"
 CLOCK_SKEW = "clock_skew"
 LINK_ERRORS = "link_errors"
@@ -28,6 +29,7 @@ SEQ_CONFLICT = "seq_conflict"
 LABELS = {
     AUTH_FAILED: "密钥不符",
     UNKNOWN_DEVICE: "未登记终端",
+    DEV_MISMATCH: "终端号与主题不符",
     NO_HEARTBEAT: "心跳中断",
     CLOCK_SKEW: "时钟偏差",
     LINK_ERRORS: "线路误码",

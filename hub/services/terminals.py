@@ -59,6 +59,15 @@ def rekey(db, device_id, actor="cli", now=None):
     return key_hex
 
 
+def remove(db, device_id, actor="cli", now=None):
+    """Take a terminal out of the registry: its key is gone, so its next hello
+    is refused. Its ratings stay (they are the hall's record)."""
+    require(db, device_id)
+    with tx(db):
+        db.execute("DELETE FROM terminals WHERE device_id = ?", (device_id,))
+        audit.log(db, actor, "terminal.remove", device_id, None, now)
+
+
 def assign(db, device_id, window, actor="cli", now=None):
     """Move a terminal to another window (created if new)."""
     require(db, device_id)

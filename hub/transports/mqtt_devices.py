@@ -6,20 +6,30 @@ topics, so the rules can be read (and tested) in one place.
 - First packet from a device on its up topic: `ingest.attach("mqtt", device,
   send)`, cached until the device goes offline; every payload then goes to
   `conn.receive(payload)` in arrival order.
-- Availability: the retained state topic ("online" / "offline", the
-  terminal's last will sets "offline") and any uplink mark the device seen.
-  "offline", or silence for longer than `stale_after_s` (default 120 s),
-  closes the ingest connection (`conn.close(why)`: the ingest logs the
-  terminal offline with the reason); the next uplink attaches a new one.
+- Availability: any uplink marks the device seen; "offline" on its state
+  topic (its last will, published by the broker when the connection drops
+  without DISCONNECT, or its own goodbye), or silence for longer than
+  `stale_after_s` (default 120 s), closes the ingest connection
+  (`conn.close(why)`: the ingest logs the terminal offline with the reason);
+  the next uplink attaches a new one. Only a live message counts: a retained
+  one (the broker replays it on every SUBSCRIBE, with the retain flag set)
+  is never availability. Terminals publish nothing retained, their will
+  included, so a retained packet on a device topic is stale or forged: it is
+  counted ("retained") and the link clears it (PROTOCOL.md §7). Why a live
+  "offline" can be trusted: the broker's ACL lets only the terminal's own
+  user publish on its state topic, and checks the will's topic against the
+  same rules at CONNECT (hub/services/broker_access.py).
   Whether a terminal in a session is alive is the ingest's rule, the same
   on serial: offline after two and a half heartbeat periods without an
   authenticated packet (hub/ingest/liveness.py), which comes first; this
   sweep then releases the connections of devices gone for good.
 - Bad input is counted per device and logged with the device name (throttled
   as the ingest's problems are: hub/ingest/problems.py), never raised: payloads over protocol.MAX_PACKET ("too_large"), retained packets
-  on an up topic ("retained": a stale packet a broker would replay on every
-  subscribe), empty payloads ("empty"), state payloads other than
-  online/offline ("bad_state"). Topics outside the layout are counted under
+  ("retained", above), empty payloads ("empty"), state payloads other than
+  online/offline ("bad_state"), a hello on one device's up topic naming
+  another device ("dev_mismatch": dropped, and noted as the device's
+  problem; the terminal's device id and its topic, i.e. its broker user,
+  disagree, which no answer of the hub could mend). Topics outside the layout are counted under
   the pseudo-device BAD_TOPIC with the topic in the log. What the payload
   means (malformed JSON, bad seal, unknown device) is the ingest's to judge.
 - Bounded: device ids come from topics, and on an open broker anyone can make
@@ -33,7 +43,11 @@ import threading
 import time
 
 from hub.ingest.problems import ProblemBook
+from hub.services.problems import DEV_MISMATCH
 from protocol import MAX_PACKET, topics
+from protocol.catalogue import UP
+from protocol.errors import ProtocolError
+from protocol.session import open_plain, split
 
 BAD_TOPIC = "(bad topic)"
 log = logging.getLogger("pingjia.mqtt")
@@ -103,15 +117,22 @@ class DeviceTable:
         self._log.warn(device_id, kind, "MQTT: " + detail, "mqtt:%s" % device_id, self._ms())
 
     def uplink(self, device_id, payload, retained=False):
-        """One payload from a device's up topic (called by the MQTT thread)."""
+        """One payload from a device's up topic (called by the MQTT thread).
+        -> True when it is retained (dropped; the caller clears it)."""
         if len(payload) > MAX_PACKET:
             return self.count(device_id, "too_large", "sent a %d-byte packet, the limit is %d: dropped"
                               % (len(payload), MAX_PACKET))
         if not payload:
             return self.count(device_id, "empty", "sent an empty packet: dropped")
         if retained:
-            return self.count(device_id, "retained", "a retained packet sits on its up topic "
-                              "(terminals must not publish with retain): dropped")
+            return self._retained(device_id, "up")
+        named = _hello_dev(payload)
+        if named is not None and named != device_id:
+            text = ("a hello naming device %s came on the up topic of %s: dropped; the device id "
+                    "in the terminal's config must be the one it was provisioned (and its broker "
+                    "user made) for" % (named, device_id))
+            self._ingest.problem(device_id, DEV_MISMATCH, text, "mqtt:%s" % device_id)
+            return self.count(device_id, DEV_MISMATCH, text)
         self._make_room(device_id)
         with self._lock:
             d = self._device(device_id)
@@ -125,8 +146,16 @@ class DeviceTable:
                 d.conn = conn
         conn.receive(payload)
 
-    def state(self, device_id, payload):
-        """A (retained) availability message from a device's state topic."""
+    def _retained(self, device_id, kind):
+        self.count(device_id, "retained", "a retained packet sits on its %s topic (terminals "
+                   "publish nothing retained; stale or forged): ignored, and cleared" % kind)
+        return True
+
+    def state(self, device_id, payload, retained=False):
+        """An availability message from a device's state topic. -> True when
+        it is retained (ignored; the caller clears it)."""
+        if retained:
+            return self._retained(device_id, "state")
         if payload == topics.ONLINE:
             self._make_room(device_id)
             with self._lock:
@@ -184,3 +213,15 @@ class DeviceTable:
     def online(self):
         with self._lock:
             return sorted(dev for dev, d in self._devices.items() if d.online)
+
+
+def _hello_dev(payload):
+    """The `dev` of an unsealed hello, else None (the ingest judges the rest)."""
+    if topics.message_type(payload) != "hello":
+        return None
+    try:
+        if split(payload)[1] is not None:
+            return None
+        return open_plain(bytes(payload), UP).get("dev")
+    except ProtocolError:
+        return None

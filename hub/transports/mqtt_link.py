@@ -8,10 +8,18 @@
 paho-mqtt 2.x (CallbackAPIVersion.VERSION2), MQTT 3.1.1, one client:
 - subscribes to topics.hub_subscriptions(hall) (every terminal's up and
   state topic) at QoS 1, on every (re)connect;
-- persistent session (clean_session False, a fixed client id): QoS 1 uplinks
-  that arrive while the hub is away (restart, broker restart) are queued by
-  the broker and delivered when it is back; paho itself resends unacked
-  downlinks with DUP;
+- persistent session (clean_session False, the hub's own client id,
+  hub/services/broker_users.client_id): QoS 1 uplinks that arrive while the
+  hub is away (restart, broker restart) are queued by the broker and
+  delivered when it is back; paho itself resends unacked downlinks with DUP.
+  A second client with the same id makes the broker drop the hub (MQTT
+  3.1.1 says nothing on the wire about why): connections lost within
+  TAKEOVER_S of being made, TAKEOVER_STREAK times in a row, are logged as
+  such;
+- retained packets on device topics are never a terminal's (they publish
+  nothing retained): counted by the device table, then cleared by
+  publishing an empty retained message on the topic, so the broker stops
+  replaying them on every subscribe; the echo of that clear is swallowed;
 - the hub's availability: retained "online" on topics.hub_state(hall) after
   connecting, and a last will that sets it "offline";
 - reconnects with exponential backoff from 0.5 s up to `retry_s` when the
@@ -43,6 +51,8 @@ from protocol.topics import message_type  # tests and the test fleet import it f
 log = logging.getLogger("pingjia.mqtt")
 
 INTERNAL = "(internal)"
+TAKEOVER_S = 5.0        # a connection lost this soon after it was made ...
+TAKEOVER_STREAK = 3     # ... this many times in a row: someone else has our client id
 
 
 class MqttLink:
@@ -63,6 +73,11 @@ class MqttLink:
         self._stopping = threading.Event()
         self._sweeper = None
         self._state_topic = topics.hub_state(hall)
+        self.client_id = client_id
+        self._clearing = set()          # topics whose retained packet we cleared
+        self._connected_at = None
+        self._quick_losses = 0
+        self.takeovers = 0
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                         clean_session=False, protocol=mqtt.MQTTv311)
         if username:
@@ -144,10 +159,12 @@ class MqttLink:
         if reason_code.is_failure:
             self.failed.set()
             self.last_error = "broker refused the hub: %s" % reason_code
-            log.error("MQTT: %s (check [broker] username/password in the hub config)",
+            log.error("MQTT: %s (check [broker] username/password in the hub config, and "
+                      "that the broker has read the hub's password file since: reload it)",
                       self.last_error)
             return
         self.connects += 1
+        self._connected_at = time.monotonic()
         client.subscribe([(t, 1) for t in topics.hub_subscriptions(self.hall)])
         client.publish(self._state_topic, topics.ONLINE, qos=1, retain=True)
         log.info("MQTT: connected to %s:%d (session %s)", self.host, self.port,
@@ -165,9 +182,25 @@ class MqttLink:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.failed.set()
         self._connected.clear()
-        if not self._stopping.is_set():
-            self.last_error = "connection to the broker lost: %s" % reason_code
-            log.warning("MQTT: %s; reconnecting (up to every few seconds)", self.last_error)
+        if self._stopping.is_set():
+            return
+        self.last_error = "connection to the broker lost: %s" % reason_code
+        log.warning("MQTT: %s; reconnecting (up to every few seconds)", self.last_error)
+        made, self._connected_at = self._connected_at, None
+        if made is None:
+            return
+        if time.monotonic() - made > TAKEOVER_S:
+            self._quick_losses = 0
+            return
+        self._quick_losses += 1
+        if self._quick_losses == TAKEOVER_STREAK:
+            self.takeovers += 1
+            self.last_error = ("the broker dropped the hub %d times within %g s of connecting: "
+                               "another client is using the hub's client id %r"
+                               % (self._quick_losses, TAKEOVER_S, self.client_id))
+            log.error("MQTT: %s (the broker drops the older of two clients with one id; "
+                      "see the broker's log for its address, and give every hub its own "
+                      "[broker] client_id)", self.last_error)
 
     def _on_message(self, client, userdata, msg):
         # Runs in paho's network thread: an exception here would end that
@@ -186,8 +219,20 @@ class MqttLink:
             return
         if device is None:
             return                      # the hub's own state, echoed
+        if not msg.payload and msg.topic in self._clearing:
+            self._clearing.discard(msg.topic)
+            return                      # our own clear of a retained packet, echoed
+        retained = bool(msg.retain)
         if kind == "up":
-            self.devices.uplink(device, msg.payload, retained=bool(msg.retain))
+            clear = self.devices.uplink(device, msg.payload, retained=retained)
         elif kind == "state":
-            self.devices.state(device, msg.payload)
+            clear = self.devices.state(device, msg.payload, retained=retained)
+        else:
+            return
+        if clear and msg.payload:
+            # An empty retained message deletes the retained one (MQTT 3.1.1 §3.3.1.3).
+            if len(self._clearing) > 4096:     # echoes lost to a reconnect: start over
+                self._clearing.clear()
+            self._clearing.add(msg.topic)
+            self.client.publish(msg.topic, b"", qos=1, retain=True)
 

@@ -103,16 +103,23 @@ async def main():
     got, links = [], []
     c = MQTTClient("hall-1", "T1", "sim", 1883, on_packet=got.append, on_link=links.append,
                    keepalive=1, opener=opener, backoff_min_ms=20, backoff_max_ms=100,
-                   log=lambda *a: None)
+                   log=lambda *a: None, username="T1", password="pw-of-T1")
     task = asyncio.create_task(c.run())
     await until(lambda: c.connected and peer.count(wire.SUBSCRIBE), "connect")
     connect_body = peer.got[0][2]
     check(b"pingjia/hall-1/dev/T1/state" in connect_body and b"offline" in connect_body,
           "CONNECT carries the last will")
+    flags = connect_body[7]
+    check(flags & 0xC0 == 0xC0 and connect_body.endswith(b"\x00\x02T1\x00\x08pw-of-T1"),
+          "CONNECT carries the broker user and password")
+    check(flags & 0x04 and not flags & 0x20, "the last will is not retained")
     await until(lambda: peer.publishes(), "online state")
     topic, payload, qos, _pid, retain, _dup = peer.publishes()[0]
-    check((topic, payload, qos, retain) == ("pingjia/hall-1/dev/T1/state", b"online", 1, True),
-          "retained online state")
+    check((topic, payload, qos, retain) == ("pingjia/hall-1/dev/T1/state", b"online", 1, False),
+          "online state, not retained")
+    subscribe_body = [p for p in peer.got if p[0] == wire.SUBSCRIBE][0][2]
+    check(b"/down" in subscribe_body and b"/state" not in subscribe_body,
+          "subscribes to its down topic only")
 
     check(c.send(b'{"t":"rating","seq":1}', "rating"), "rating taken")
     check(c.send(b'{"t":"hb","up":1}', "hb"), "heartbeat taken")
@@ -140,6 +147,7 @@ async def main():
     await c.stop()
     await task
     check(peer.publishes()[-1][:2] == ("pingjia/hall-1/dev/T1/state", b"offline"), "goodbye state")
+    check(not [p for p in peer.publishes() if p[4]], "nothing published retained")
     check(peer.count(wire.DISCONNECT) == 1, "clean DISCONNECT")
     print("MQTT-OK " + json.dumps(c.counters))
 

@@ -1,7 +1,7 @@
 """The terminal's MQTT client (firmware/net) on CPython against a real mosquitto.
 
 What a hub (here: a paho observer) sees: packets on the up topic with the
-right QoS, the retained online/offline state, the last will after an abrupt
+right QoS, the online/offline state (never retained), the last will after an abrupt
 drop; and what the terminal sees: packets the hub sends on its down topic.
 Broker restarts, a frozen (half-open) link and reconnect with resend too.
 """
@@ -22,6 +22,7 @@ def make_client(broker, port=None, **kw):
     kw.setdefault("backoff_min_ms", 50)
     kw.setdefault("backoff_max_ms", 400)
     kw.setdefault("log", lambda *a: None)
+    kw.update(broker.terminal_login(HALL, DEV))
     client = MQTTClient(HALL, DEV, broker.host, port or broker.port, on_packet=got.append,
                         on_link=links.append, **kw)
     return client, got, links
@@ -63,11 +64,13 @@ def test_publish_subscribe_and_online_state(mosquitto):
     assert ups == [(b'{"t":"rating","seq":1}', 1), (b'{"t":"hb","up":1}', 0)]
     assert got == [b'{"t":"inv"}', b'{"t":"time"}']
     assert links == [True, False]
-    # A clean stop says "offline" itself; retained for whoever subscribes later.
+    # A clean stop says "offline" itself; nothing the terminal sent is retained
+    # (PROTOCOL.md §7): a later subscriber gets nothing.
     obs.wait_for(lambda m: states(obs)[-1:] == [topics.OFFLINE])
-    late = Observer(mosquitto, [STATE])
-    late.wait_for(lambda m: len(m) == 1)
-    assert late.messages[0][1:] == (topics.OFFLINE, 1, True)
+    assert not [m for m in obs.messages if m[3]]
+    late = Observer(mosquitto, [STATE, UP])
+    time.sleep(0.3)
+    assert late.messages == []
     assert client.counters["acked"] == 1 and client.counters["link_losses"] == 0
     obs.close()
     late.close()

@@ -22,11 +22,13 @@ def hall(tmp_path, mosquitto):
     key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
     ingest = Ingest(path, hall=HALL)
     ingest.start()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-fw", retry_s=0.5)
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-fw", retry_s=0.5)
     link.start()
     assert link.wait_connected(10)
     term = SimTerminal("T1", key, str(tmp_path / "flash"), serial=False,
-                       mqtt=(HALL, mosquitto.host, mosquitto.port))
+                       mqtt=(HALL, mosquitto.host, mosquitto.port, "T1",
+                             mosquitto.terminal_login(HALL, "T1")["password"]))
     ingest.db, ingest.term, ingest.broker = db, term, mosquitto
     yield ingest
     term.close()

@@ -29,7 +29,8 @@ def hello(dev, mid):
 
 @pytest.fixture
 def hall(tmp_path, mosquitto):
-    api = Api(make_config(tmp_path, "[broker]\nport = %d\nretry_s = 1\n" % mosquitto.port))
+    api = Api(make_config(tmp_path, "[broker]\nport = %d\nretry_s = 1\npassword = \"%s\"\n"
+                          % (mosquitto.port, mosquitto.hub_login(HALL)["password"])))
     key = api.db_call(terminals.provision, "T-12", "12")
     ingest = start_ingest(api.cfg, api.ctx)
     part = MqttPart(api.cfg, api.ctx, ingest)

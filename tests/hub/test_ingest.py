@@ -96,10 +96,15 @@ def test_unknown_device_is_refused_for_good(hub):
 
 
 def test_mqtt_hello_must_match_the_topic(hub):
+    """The MQTT transport drops such a hello (test_mqtt_devices.py); a caller
+    that hands one to the ingest anyway is told what is wrong: not
+    unknown_device (T1 is known), but that topic and dev differ."""
     t = Terminal.direct(hub, "T1", hub.keys["T1"])
     t.conn = hub.attach("mqtt", "T2", t.inbox.put)
     t.out = t.conn.receive
-    assert t.handshake()["code"] == "unknown_device"
+    answer = t.handshake()
+    assert (answer["code"], answer["perm"]) == ("bad_value", True)
+    assert "topic and dev differ" in answer["msg"] and hub.unknown_devices == {}
 
 
 def test_another_terminal_on_the_same_line_takes_over(hub):

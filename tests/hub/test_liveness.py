@@ -131,7 +131,8 @@ async def test_a_silent_terminal_on_an_open_serial_line_goes_offline(hub, tmp_pa
 async def test_a_silent_terminal_over_mqtt_goes_offline(hub, mosquitto, caplog):
     caplog.set_level(logging.INFO)
     api, ingest, key = hub
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-live",
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-live",
                     retry_s=0.5).start()
     fleet = MqttFleet(mosquitto, HALL)
     try:

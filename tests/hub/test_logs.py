@@ -70,8 +70,10 @@ def test_a_real_sqlite_failure_still_degrades_the_ingest(live, caplog):
     assert writer_records(caplog, logging.WARNING)
 
 
-def mqtt_part(tmp_path, port):
-    cfg = make_config(tmp_path, "[broker]\nport = %d\nretry_s = 1\n" % port)
+def mqtt_part(tmp_path, port, broker=None):
+    login = broker.hub_login("test-hall") if broker else {"password": "none"}
+    cfg = make_config(tmp_path, '[broker]\nport = %d\nretry_s = 1\npassword = "%s"\n'
+                      % (port, login["password"]))
     ctx = HubContext(cfg)
     ingest = start_ingest(cfg, ctx)
     return ctx, ingest, MqttPart(cfg, ctx, ingest)
@@ -130,7 +132,7 @@ class SlowLink:
 def test_no_broker_warning_before_the_first_attempt_had_a_chance(tmp_path, mosquitto, caplog):
     caplog.set_level(logging.INFO)
     slow = SlowLink(mosquitto.port, delay=1.5)
-    ctx, ingest, part = mqtt_part(tmp_path, slow.port)
+    ctx, ingest, part = mqtt_part(tmp_path, slow.port, mosquitto)
     try:
         end = time.monotonic() + 10
         while ctx.component("mqtt").state != "ok" and time.monotonic() < end:

@@ -65,3 +65,19 @@ def test_error_counters_keep_every_count_within_bounded_names():
     assert counts[MORE_TERMINALS] == {"bad_seal": 500}
     assert sum(sum(v.values()) for v in counts.values()) == MAX_COUNTED + 500 + 200
     assert len(counts["D00000"]) == 64 + 1 and counts["D00000"]["other"] == 200 - 63
+
+
+def test_a_hello_naming_another_device_than_its_topic_is_dropped_and_counted(hall):
+    """Was answered `unknown_device perm:true`, which is wrong (the device is
+    known) and makes a terminal wait ten minutes: now dropped, counted, and
+    noted as the topic device's problem with both names."""
+    ingest, table, t = hall
+    answers = []
+    others = table._send_for
+    table._send_for = lambda dev: answers.append if dev == "T2" else others(dev)
+    hs = TerminalHandshake("T1", t.key, bytes(8), {"fw": "x", "board": "x", "jd": 0})
+    table.uplink("T2", hs.hello(1))
+    assert answers == []
+    assert table.snapshot()["T2"]["errors"] == {"dev_mismatch": 1}
+    assert not table.snapshot()["T2"]["attached"] and ingest.unknown_devices == {}
+    assert t.handshake()["t"] == "ack"          # T1 on its own topic is served

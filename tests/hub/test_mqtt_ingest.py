@@ -30,7 +30,8 @@ class Hall:
         self.keys = {d: terminals.provision(self.db, d, "W%s" % d) for d in devices}
         self.ingest = Ingest(self.path, hall=HALL)
         self.ingest.start()
-        self.link = MqttLink(self.ingest, HALL, broker.host, broker.port, client_id="hub-it",
+        self.link = MqttLink(self.ingest, HALL, broker.host, broker.port, **broker.hub_login(HALL),
+                             client_id="hub-it",
                              retry_s=0.5)
         self.link.start()
         assert self.link.wait_connected(10)

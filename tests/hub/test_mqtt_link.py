@@ -67,7 +67,8 @@ class StandInIngest:
 @pytest.fixture
 def hub(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-test",
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-test",
                     retry_s=0.5, stale_after_s=60)
     link.start()
     assert link.wait_connected(10)
@@ -93,7 +94,7 @@ class Terminal:
         self.resend_s = resend_s
         self.client = MQTTClient(HALL, device, broker.host, broker.port, on_packet=self._down,
                                  backoff_min_ms=50, backoff_max_ms=500, max_outbox=64,
-                                 log=lambda *a: None)
+                                 log=lambda *a: None, **broker.terminal_login(HALL, device))
 
     def _down(self, packet):
         msg = json.loads(packet)
@@ -161,14 +162,16 @@ def test_broker_killed_mid_stream_loses_no_acked_rating(hub, mosquitto):
 
 def test_uplinks_queued_while_the_hub_was_away_are_delivered(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-away")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-away")
     link.start()
     assert link.wait_connected(10)
     link.stop()
     up = Observer(mosquitto, [])
     for seq in range(1, 51):
         up.publish(topics.up(HALL, "T1"), b'{"t":"rating","seq":%d}' % seq, qos=1)
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-away")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-away")
     link.start()
     try:
         wait(lambda: len(ingest.stored.get("T1", ())) == 50, what="queued uplinks")
@@ -200,7 +203,8 @@ def test_last_will_makes_the_terminal_offline_at_the_hub(hub, mosquitto):
 
 def test_silent_terminal_is_closed_after_stale_after_s(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-stale",
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-stale",
                     stale_after_s=0.4)
     link.start()
     assert link.wait_connected(10)
@@ -239,26 +243,41 @@ def test_bad_input_is_counted_per_device_and_everyone_else_is_served(hub, mosqui
     good.close()
 
 
-def test_retained_uplink_replayed_on_subscribe_is_dropped_and_counted(mosquitto):
+def test_retained_uplink_replayed_on_subscribe_is_dropped_counted_and_cleared(mosquitto):
     """A retained packet on an up topic would be handed to the hub again on
-    every subscribe: it is counted against the device, not ingested."""
+    every subscribe: it is counted against the device, not ingested, and the
+    hub deletes it from the broker."""
     bad = Observer(mosquitto, [])
     bad.publish(topics.up(HALL, "B3"), b'{"t":"rating","seq":9}', retain=True)
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-retained")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-retained")
     link.start()
     try:
         wait(lambda: "B3" in link.status()["errors"], what="retained counted")
         assert link.status()["errors"]["B3"] == {"retained": 1}
         assert ingest.stored == {}
+        assert_no_retained(mosquitto, topics.up(HALL, "B3"))
+        assert link.status()["errors"]["B3"] == {"retained": 1}    # its echo is not "empty"
     finally:
         link.stop()
         bad.close()
 
 
+def assert_no_retained(broker, topic):
+    """A new subscriber gets nothing retained on TOPIC (the broker held it: gone)."""
+    def retained():
+        late = Observer(broker, [topic])
+        time.sleep(0.3)
+        late.close()
+        return [m for m in late.messages if m[3]]
+    wait(lambda: not retained(), 5, "the retained packet on %s cleared" % topic)
+
+
 def test_hub_state_retained_online_and_offline(mosquitto):
     ingest = StandInIngest()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, client_id="hub-state")
+    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
+                    client_id="hub-state")
     link.start()
     assert link.wait_connected(10)
     obs = Observer(mosquitto, [topics.hub_state(HALL)])

@@ -43,6 +43,8 @@ def test_sim_over_mqtt(tmp_path, mosquitto):
     script.write_text("sleep 0.5\nshow T0001\nquit\n")
     out = subprocess.run([sys.executable, "-m", "hub.cli", "sim", "--mqtt",
                           "%s:%d" % (mosquitto.host, mosquitto.port), "--hall", "hall-1",
+                          "--mqtt-pw",
+                          "T0001=" + mosquitto.terminal_login("hall-1", "T0001")["password"],
                           "--flash", str(tmp_path / "flash"), "--script", str(script)],
                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -1,6 +1,7 @@
 """A paho-mqtt client for tests: subscribes, records what arrives, publishes.
 
     obs = Observer(broker, ["pingjia/h/dev/+/up"], client_id="obs", clean=False)
+                      # logs in as broker.observer_login() (every topic), or login=
     obs.wait_for(lambda msgs: len(msgs) >= 3, timeout=5)
     obs.messages      # list of (topic, payload, qos, retain), in arrival order
     obs.publish(topic, payload, qos=1, retain=False)
@@ -14,7 +15,7 @@ import paho.mqtt.client as mqtt
 
 
 class Observer:
-    def __init__(self, broker, subscriptions, client_id=None, clean=True, qos=1):
+    def __init__(self, broker, subscriptions, client_id=None, clean=True, qos=1, login=None):
         self.messages = []
         self._cond = threading.Condition()
         self._subscriptions = list(subscriptions)
@@ -22,6 +23,8 @@ class Observer:
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or "",
                                   clean_session=clean if client_id else True)
+        login = login or broker.observer_login()
+        self.client.username_pw_set(login["username"], login["password"])
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *a: self._subscribed.set()

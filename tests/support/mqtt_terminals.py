@@ -11,7 +11,8 @@ blocking API (handshake, rating, answer_for):
     fleet.close()                         # clean stop of every client
 
 Packets go up with the QoS of their type (hb at QoS 0) exactly as the
-firmware sends them.
+firmware sends them. Each terminal logs in as its own broker user
+(broker.terminal_login), made on its first connect.
 """
 
 import asyncio
@@ -46,9 +47,11 @@ class MqttFleet:
         return self.clients[device_id]
 
     def connect(self, device_id, on_packet, timeout=10.0):
+        login = self.broker.terminal_login(self.hall, device_id)
+
         def make():
             c = MQTTClient(self.hall, device_id, self.broker.host, self.broker.port,
-                           on_packet=on_packet, **self.client_kw)
+                           on_packet=on_packet, **login, **self.client_kw)
             self.clients[device_id] = c
             self._tasks[device_id] = self.loop.create_task(c.run())
             return c

@@ -48,7 +48,7 @@ def online(hub):
 
 def test_check_beside_a_running_hub_disturbs_nothing(tmp_path, mosquitto):
     path, master, slave = pty_line(tmp_path, "ttyUSB0")
-    hub = RunningHub(tmp_path, mosquitto.port, serial_ports=[path],
+    hub = RunningHub(tmp_path, mosquitto, serial_ports=[path],
                      devices=[("T-S1", "1"), ("T-M2", "2"), ("T-M3", "3")])
     made = []
     try:

@@ -43,7 +43,7 @@ def respawn(hub):
 
 def test_hub_killed_mid_stream_loses_no_acked_rating(tmp_path, mosquitto):
     devices = ["K%d" % i for i in range(4)]
-    hub = RunningHub(tmp_path, mosquitto.port, devices=[(d, "A0%d" % i) for i, d in enumerate(devices)])
+    hub = RunningHub(tmp_path, mosquitto, devices=[(d, "A0%d" % i) for i, d in enumerate(devices)])
     fleet = MqttFleet(mosquitto, HALL)
     try:
         terms = [fleet.terminal(d, hub.keys[d]) for d in devices]

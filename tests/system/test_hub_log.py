@@ -25,7 +25,7 @@ def test_an_info_log_is_the_hubs_own(tmp_path, mosquitto):
     platform = ProvincePlatform(area_code="330100", sm4_key=SM4).start()
     hub = None
     try:
-        hub = RunningHub(tmp_path, mosquitto.port, devices=[("T-1", "12")], log_level="info",
+        hub = RunningHub(tmp_path, mosquitto, devices=[("T-1", "12")], log_level="info",
                          extra=UPSTREAM % platform.url)
         hall = Hall(hub.db_path, window="12", device="T-1")
         hall.rated_cases(3)

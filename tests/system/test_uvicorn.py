@@ -36,16 +36,18 @@ PHONE = "13912345678"
 
 
 class RunningHub:
-    def __init__(self, tmp_path, broker_port, serial_ports=(), devices=(), log_level="debug",
+    def __init__(self, tmp_path, broker, serial_ports=(), devices=(), log_level="debug",
                  extra=""):
+        """`broker`: the test's MosquittoBroker; the hub logs in as its hub user."""
         self.dir = tmp_path
         self.port = free_port()
         cfg_text = (
             '[hub]\ndata_dir = "data"\nlog_level = "%s"\n'
             '[hall]\ncode = "%s"\n'
-            '[broker]\nport = %d\nretry_s = 1\n'
+            '[broker]\nport = %d\nretry_s = 1\npassword = "%s"\n'
             '[serial]\nports = [%s]\ndiscover = []\nrescan_s = 1\n'
-            '[api]\nport = %d\n' % (log_level, HALL, broker_port,
+            '[api]\nport = %d\n' % (log_level, HALL, broker.port,
+                                    broker.hub_login(HALL)["password"],
                                     ", ".join('"%s"' % p for p in serial_ports), self.port)) + extra
         self.config_path = tmp_path / "hub.toml"
         self.config_path.write_text(cfg_text, encoding="utf-8")
@@ -103,6 +105,8 @@ class MqttTerminal(Terminal):
     def __init__(self, broker, device_id, key):
         super().__init__(device_id, key)
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="term-" + device_id)
+        login = broker.terminal_login(HALL, device_id)
+        c.username_pw_set(login["username"], login["password"])
         c.on_message = lambda client, userdata, msg: self.inbox.put(msg.payload)
         c.connect(broker.host, broker.port)
         c.subscribe(topics.down(HALL, device_id), qos=1)
@@ -153,7 +157,7 @@ def broker(tmp_path):
 
 
 def test_broker_down_at_start_then_up_health_follows(tmp_path, broker):
-    hub = RunningHub(tmp_path, broker.port)
+    hub = RunningHub(tmp_path, broker)
     try:
         health = hub.wait(lambda: (lambda h: h if h["parts"].get("mqtt", {}).get("state") == "down"
                                    else None)(hub.health()), "mqtt down in health")
@@ -177,7 +181,7 @@ def test_broker_down_at_start_then_up_health_follows(tmp_path, broker):
 def test_invitation_to_rating_end_to_end_over_serial_and_mqtt(tmp_path, broker):
     broker.start()
     path, master, slave = pty_line(tmp_path, "ttyUSB0")
-    hub = RunningHub(tmp_path, broker.port, serial_ports=[path],
+    hub = RunningHub(tmp_path, broker, serial_ports=[path],
                      devices=[("T-S1", "1"), ("T-M2", "2")])
     made = []
     try:

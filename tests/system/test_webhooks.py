@@ -101,7 +101,7 @@ def test_every_state_change_reaches_the_receiver_across_a_kill_9(tmp_path, mosqu
         return None
     rx = Receiver(fail=fail, delay_s=0.02)
     devices = [("W" + w, w) for w in WINDOWS]
-    hub = RunningHub(tmp_path, mosquitto.port, devices=devices,
+    hub = RunningHub(tmp_path, mosquitto, devices=devices,
                      extra="[webhooks]\nretry_cap_s = 2\n")
     terms = {}
     try:

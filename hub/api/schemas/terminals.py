@@ -10,8 +10,8 @@ class ProblemOut(Response):
     device_id: str = Field(description="as the terminal named itself (it may not be provisioned), "
                                        "or serial:<line> before a device spoke on it")
     known: bool = Field(description="the id is provisioned on this hub")
-    code: str = Field(description="auth_failed, unknown_device, no_heartbeat, clock_skew, "
-                                  "link_errors or printer_fault")
+    code: str = Field(description="auth_failed, unknown_device, dev_mismatch, no_heartbeat, "
+                                  "clock_skew, link_errors or printer_fault")
     message: str = Field(description="what happened and what hall IT can do, in one sentence")
     via: str | None = Field(None, description="transport:line it came over")
     at: str = Field(description="its last occurrence")
