@@ -2,9 +2,9 @@
 in a version 2 session a captured packet sent again is counted and dropped,
 never stored twice nor answered (PROTOCOL.md §3.4, §5.5)."""
 
-import queue
-
-from tests.hub.test_ingest import committed, connect, hub, invite  # noqa: F401  (hub: fixture)
+from tests.hub.test_ingest import (  # noqa: F401  (hub: the fixture)
+    committed, connect, hub, invite, raw_answers as quiet,
+)
 from tests.support.hub_peer import Terminal
 
 
@@ -29,15 +29,6 @@ def test_a_version_2_terminal_gets_a_version_2_session(hub):
     t = connect(hub)
     assert t.session.version == 2
     rate_once(hub, t)
-
-
-def quiet(t, timeout=0.5):
-    got = []
-    while True:
-        try:
-            got.append(t.recv(timeout))
-        except queue.Empty:
-            return got
 
 
 def test_a_replayed_uplink_packet_is_counted_and_dropped_unanswered(hub):
