@@ -24,7 +24,7 @@ import asyncio
 from protocol import domain, framing
 from protocol.catalogue import UP, DOWN
 from protocol.codec import encode, decode
-from protocol.session import HubHandshake, TerminalHandshake, open_plain
+from protocol.session import HubHandshake, ReplayWindow, TerminalHandshake, open_plain
 
 MICRO = sys.implementation.name == "micropython"
 
@@ -156,13 +156,17 @@ async def throughput(t_session, h_session, budget_ms):
             n += len(d.feed(c))
         return n
 
+    # The same packets are opened again on every pass: a v2 receiver would
+    # refuse them as replays, so each pass starts with a fresh replay window.
     def deframe_open():
+        h_session.window = ReplayWindow()
         d = framing.Deframer()
         for c in chunks:
             for f in d.feed(c):
                 h_session.open(f.payload)
 
     def open_all():
+        h_session.window = ReplayWindow()
         for p in payloads:
             h_session.open(p)
 
@@ -215,6 +219,7 @@ async def decoding_heap(session, wire):
     """Heap cost of one packet on a ready Deframer + Session, after a warm-up."""
     d = framing.Deframer()
     session.open(d.feed(wire)[0].payload)
+    session.window = ReplayWindow()      # the same packet again, measured: no replay
     await settle()
     base = heap_now()
     if not MICRO:

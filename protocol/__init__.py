@@ -10,8 +10,9 @@ specification; vectors.json holds the test vectors.
 # Version of the message layer carried in `hello.pv`. Minor additions (new
 # optional fields, new message types) keep this number: receivers ignore what
 # they do not know. A change that old peers would misread increments it.
-PROTOCOL_VERSION = 1
-# The oldest version this code still speaks.
+# 2: the seal carries a packet counter, so a replayed packet is refused (§5.5).
+PROTOCOL_VERSION = 2
+# The oldest version this code still speaks (1: old terminals are still served).
 PROTOCOL_VERSION_MIN = 1
 
 # Largest packet (message body plus seal) on any transport. Bounded because a

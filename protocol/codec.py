@@ -18,6 +18,13 @@ from protocol.fields import check_field, write_value, quote, I31
 # Journal events: answered by seq, which names the record in the terminal's journal.
 JOURNAL_TYPES = ("rating", "timeout")
 
+# Deepest nesting of objects and lists a body may have. The catalogue's
+# deepest is 4 (cfg {ls {l [[code, text]]}}); the rest is room for optional
+# fields a later minor version adds (§3.3: old receivers must parse them).
+# Without a bound, CPython's parser raises RecursionError on a 2 KB body of
+# "[" while MicroPython's parses it: the bound gives both one answer.
+MAX_DEPTH = 8
+
 
 def _check(raw, direction):
     """Check a parsed object against the catalogue; returns the clean message."""
@@ -115,12 +122,15 @@ def decode(body, direction=None):
     """
     if len(body) > MAX_PACKET:
         raise ProtocolError(TOO_LARGE, "message is %d bytes, the limit is %d" % (len(body), MAX_PACKET))
+    body = bytes(body)
     try:
-        text = bytes(body).decode("utf-8")
+        text = body.decode("utf-8")
     except (UnicodeError, ValueError):
         raise ProtocolError(MALFORMED, "message is not valid UTF-8")
     if not text.startswith("{"):
         raise ProtocolError(MALFORMED, "message must be a JSON object starting with {")
+    if too_deep(body):
+        raise ProtocolError(MALFORMED, "message nests objects and lists more than %d deep" % MAX_DEPTH)
     try:
         raw = json.loads(text)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError):
@@ -128,6 +138,37 @@ def decode(body, direction=None):
     if type(raw) is not dict:
         raise ProtocolError(MALFORMED, "message must be a JSON object")
     return _check(raw, direction)
+
+
+def too_deep(body):
+    """True if BODY nests "[" and "{" (outside strings) more than MAX_DEPTH deep.
+
+    Counting the brackets first (in C) settles nearly every packet without a
+    loop in the interpreter: a body with at most MAX_DEPTH of them cannot be
+    too deep. Only the rest are scanned byte by byte. Bytes that are not JSON
+    may count wrongly here; the parser refuses them anyway (malformed too).
+    """
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    in_str = esc = False
+    for c in body:
+        if in_str:
+            if esc:
+                esc = False
+            elif c == 0x5C:           # backslash
+                esc = True
+            elif c == 0x22:           # closing quote
+                in_str = False
+        elif c == 0x22:
+            in_str = True
+        elif c == 0x5B or c == 0x7B:  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif c == 0x5D or c == 0x7D:  # ] }
+            depth -= 1
+    return False
 
 
 __all__ = ("encode", "decode", "check", "UP", "DOWN")

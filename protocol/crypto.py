@@ -23,10 +23,13 @@ def hmac_key(key):
     return bytes([b ^ 0x36 for b in key]), bytes([b ^ 0x5C for b in key])
 
 
-def hmac_with(pads, msg):
-    """HMAC-SHA256 of msg under a key prepared by hmac_key."""
+def hmac_with(pads, msg, more=None):
+    """HMAC-SHA256 of msg (followed by MORE, if given) under a key prepared by
+    hmac_key; MORE saves joining two byte strings for one MAC."""
     inner = hashlib.sha256(pads[0])
     inner.update(msg)
+    if more is not None:
+        inner.update(more)
     outer = hashlib.sha256(pads[1])
     outer.update(inner.digest())
     return outer.digest()

@@ -17,6 +17,7 @@ BAD_LABEL = "bad_label"          # label code not of the rating's level
 NEED_LABEL = "need_label"        # bad rating without a reason label or "other"
 BAD_SEAL = "bad_seal"            # MAC does not verify
 NO_SESSION = "no_session"        # sealed packet for a session we do not hold
+REPLAYED = "replayed"            # v2 seal whose counter was taken before: dropped, never answered
 AUTH_FAILED = "auth_failed"      # handshake proof wrong
 UNKNOWN_DEVICE = "unknown_device"
 VERSION = "version"              # no protocol version in common

@@ -75,6 +75,14 @@ class HubCore:
         self.link.send(self.session.seal(msg))
         return msg.get("mid")
 
+    def seal(self, msg):
+        """A sealed packet of the session, not sent (to send again later: a replay)."""
+        return self.session.seal(msg)
+
+    def send_packet(self, packet):
+        """Queue PACKET as it is (a captured one sent again, a faulty hub's)."""
+        self.link.send(packet)
+
     def invite(self, eid, cs="CS-0001", mn="个体工商户设立登记", to=30, **extra):
         msg = {"t": "inv", "eid": eid, "win": "A01", "cs": cs, "mc": "M-001", "mn": mn,
                "stf": "1001", "stn": "王芳", "to": to}

@@ -55,6 +55,12 @@ class HubPeer:
     def send(self, msg):
         return self._locked(self.core.send, msg)
 
+    def seal(self, msg):
+        return self._locked(self.core.seal, msg)
+
+    def send_packet(self, packet):
+        return self._locked(self.core.send_packet, packet)
+
     def invite(self, eid, **kw):
         return self._locked(self.core.invite, eid, **kw)
 

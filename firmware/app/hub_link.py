@@ -35,11 +35,14 @@ Messages from the hub (inv, cancel, cfg, time, duty, print, reboot) are
 handed to the owner; it answers those with a `mid` through answer().
 Packets that do not open (bad seal, another session, malformed) are
 counted and dropped; a malformed message with a mid is nacked with the
-decoder's code, so the hub's log names what it sent wrong.
+decoder's code, so the hub's log names what it sent wrong. A replayed
+packet (protocol v2: its counter was taken before) is counted in
+stats["replayed"] and dropped unanswered: a captured `time` or `reboot`
+sent again does nothing.
 """
 
 from protocol.catalogue import acked_seqs
-from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL
+from protocol.errors import ProtocolError, NO_SESSION, BAD_SEAL, REPLAYED
 from protocol.session import TerminalHandshake, open_plain, split
 
 from firmware.app import record
@@ -73,7 +76,7 @@ class HubLink:
         self._hold_until = 0         # after a busy nack
         self._transport_up = False
         self.stats = {"sessions": 0, "acked": 0, "refused": 0, "resent": 0,
-                      "bad_packets": 0, "nacks": 0}
+                      "bad_packets": 0, "replayed": 0, "nacks": 0}
 
     @property
     def online(self):
@@ -136,6 +139,9 @@ class HubLink:
                 return []
             msg = self.session.open(packet)
         except ProtocolError as e:
+            if e.code == REPLAYED:           # a captured packet sent again: never act, never answer
+                self.stats["replayed"] += 1
+                return []
             self.stats["bad_packets"] += 1
             if e.mid is not None and e.code not in (BAD_SEAL, NO_SESSION) and self.session:
                 self._send({"t": "nack", "re": e.mid, "code": e.code, "msg": e.detail[:160]})

@@ -46,6 +46,7 @@ from protocol.errors import (
     AUTH_FAILED, BAD_VALUE, NO_SESSION, PERMANENT, RATE_LIMITED, TOO_LARGE, UNKNOWN_DEVICE,
     ProtocolError,
 )
+from protocol.errors import REPLAYED
 from protocol.fields import I31
 from protocol.session import HubHandshake, open_plain, split
 
@@ -144,6 +145,9 @@ class Connection:
                 try:
                     msg = self.session.open(packet)
                 except ProtocolError as e:
+                    if e.code == REPLAYED:       # v2: a captured packet sent again
+                        self.count(REPLAYED)     # counted, never acted on nor answered
+                        return
                     e.seq = _journal_ids(packet)[0]   # the MAC verified: seq names the record
                     raise
                 self._heard()
@@ -270,8 +274,9 @@ class Connection:
         """Seal and send one message; False when there is no session.
 
         Called from any thread (the writer's callbacks, a service's notify):
-        it takes no lock, because sealing is stateless and reading
-        self.session once is atomic; so no lock order exists to invert.
+        it takes no lock, because sealing needs none (its v2 counter is an
+        atomic itertools.count) and reading self.session once is atomic; so
+        no lock order exists to invert.
         """
         session = self.session
         if session is None or self.closed:

@@ -7,6 +7,7 @@ import pytest
 from hub.errors import HubError
 from hub.services import config, duty, invitations, journal, ratings, terminals, windows
 from hub.store import data_dir, open_db, sealbox
+from protocol.catalogue import MAX_LABEL_SET_BYTES
 
 T0 = 1_700_000_000_000
 
@@ -230,9 +231,9 @@ def test_config_push_names_the_field_hall_it_must_fix(db):
     with pytest.raises(HubError) as e:                     # ... and in a text
         config.push(db, texts={"thanks": "谢谢\x9b"})
     assert e.value.field == "texts" and "thanks" in e.value.message
-    with pytest.raises(HubError) as e:                     # over the 1792-byte label set cap
+    with pytest.raises(HubError) as e:                     # over the label set's byte cap
         config.push(db, labels=_labels(64, "服务态度需要进一步改进和提高"))
-    assert e.value.field == "labels" and "1792" in e.value.message
+    assert e.value.field == "labels" and str(MAX_LABEL_SET_BYTES) in e.value.message
     with pytest.raises(HubError) as e:                     # texts that fit no packet at all
         config.push(db, texts={"k%d" % i: "请" * 120 for i in range(32)})
     assert e.value.field == "texts" and "too large" in e.value.message

@@ -24,7 +24,7 @@ def check_messages(v):
     for case in v["bad_messages"]:
         raw = bytes.fromhex(case["hex"])
         try:
-            got = decode(raw)
+            got = decode(raw, case["direction"])
         except ProtocolError as e:
             want = case["error"]
             assert e.code == want["code"] and e.field == want["field"], \
@@ -38,21 +38,30 @@ def check_messages(v):
 
 def check_handshake(h):
     key = bytes.fromhex(h["device_key"])
-    term = TerminalHandshake(h["device_id"], key, bytes.fromhex(h["dn"]), h["hello_info"])
+    term = TerminalHandshake(h["device_id"], key, bytes.fromhex(h["dn"]), h["hello_info"], h["version"])
     hello = term.hello(h["hello_mid"])
     assert hello.hex() == h["hello"], "hello bytes differ"
-    hub = HubHandshake(open_plain(hello, "up"), hello, key, bytes.fromhex(h["hn"]))
+    hub = HubHandshake(open_plain(hello, "up"), hello, key, bytes.fromhex(h["hn"]), h["version"])
     assert hub.challenge.hex() == h["chal"], "chal bytes differ"
     t_sess, auth = term.accept(open_plain(hub.challenge, "down"), h["auth_mid"])
     assert auth.hex() == h["auth"], "auth bytes differ"
     h_sess, _ = hub.accept(auth)
     assert t_sess.tag == h["tag"] == h_sess.tag
+    assert t_sess.version == h_sess.version == h["version"]
     for case in h["sealed"]:
         sender, receiver = (t_sess, h_sess) if case["from"] == "terminal" else (h_sess, t_sess)
         packet = sender.seal(case["message"])
         assert packet.hex() == case["hex"], "sealed %s differs" % case["message"]["t"]
         assert receiver.open(packet) == case["message"]
-    return 3 + 2 * len(h["sealed"])
+    for case in h.get("refused", ()):
+        receiver = h_sess if case["from"] == "terminal" else t_sess
+        try:
+            receiver.open(bytes.fromhex(case["hex"]))
+        except ProtocolError as e:
+            assert e.code == case["code"], "%s: got %s, want %s" % (case["name"], e.code, case["code"])
+            continue
+        raise AssertionError("%s: opened" % case["name"])
+    return 3 + 2 * len(h["sealed"]) + len(h.get("refused", ()))
 
 
 def check_link(v):
@@ -65,7 +74,8 @@ def check_link(v):
 def main(path):
     with open(path) as f:
         v = json.load(f)
-    n = check_messages(v) + check_handshake(v["handshake"]) + check_link(v)
+    n = check_messages(v) + check_handshake(v["handshake"]) + check_handshake(v["handshake_v2"]) \
+        + check_link(v)
     print("vectors: %d passed, 0 failed" % n)
     return n
 

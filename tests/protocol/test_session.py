@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from protocol.session import (
     TerminalHandshake, HubHandshake, Session, open_plain, split, SEAL_LEN, hello_hash,
 )
+from protocol import PROTOCOL_VERSION
 from protocol.errors import ProtocolError
 from tests.support.hub_peer import session_keys
 
@@ -38,7 +39,7 @@ def test_hello_carries_what_hall_it_needs():
     term = TerminalHandshake("W12-A", KEY, b"\x01" * 8, INFO)
     hello = open_plain(term.hello(mid=9), "up")
     assert hello["dev"] == "W12-A" and hello["fw"] == "1.0.0" and hello["jd"] == 3
-    assert hello["caps"] == ["uart", "printer"] and hello["pv"] == 1
+    assert hello["caps"] == ["uart", "printer"] and hello["pv"] == PROTOCOL_VERSION
 
 
 def test_a_laptop_without_the_key_cannot_pose_as_the_terminal():
@@ -53,7 +54,7 @@ def test_a_laptop_without_the_key_cannot_pose_as_the_terminal():
     # wrong device key does not verify at the hub.
     chal = open_plain(hub.challenge, "down")
     up, down, tag = session_keys(b"\x99" * 32, term.nonce, bytes.fromhex(chal["hn"]))
-    fake = Session("terminal", up, down, tag, 1)
+    fake = Session("terminal", up, down, tag, hub.version)
     with pytest.raises(ProtocolError) as err:
         hub.accept(fake.seal({"t": "auth", "mid": 2, "hh": hello_hash(hello_packet)}))
     assert err.value.code == "bad_seal"

@@ -24,6 +24,21 @@ def test_vectors_cover_every_message_type_and_bad_cases():
     from protocol.catalogue import MESSAGES
     assert {c["message"]["t"] for c in v["messages"]} >= set(MESSAGES) - {"chal", "auth"}
     assert len(v["bad_messages"]) >= 15
+    # Each bad vector says the direction to read it in (PROTOCOL.md §10), and
+    # none is about the direction: read that way, the error is its own.
+    assert all(c["direction"] in ("up", "down") for c in v["bad_messages"])
+    assert not [c["name"] for c in v["bad_messages"] if c["error"]["code"] == "wrong_direction"]
+    assert any(c["error"]["text"].startswith("message nests") for c in v["bad_messages"])
+
+
+def test_v2_vectors_show_counters_and_the_replays_refused():
+    with open(VECTORS, encoding="utf-8") as f:
+        h = json.load(f)["handshake_v2"]
+    assert h["version"] == 2
+    # The counter of each sealed packet (§5.5), per direction from 1; the auth was the terminal's 1.
+    ctrs = [(c["from"], int(bytes.fromhex(c["hex"])[-24:-16], 16)) for c in h["sealed"]]
+    assert ctrs == [("hub", 1), ("terminal", 2), ("hub", 2), ("hub", 3), ("terminal", 3)]
+    assert {c["code"] for c in h["refused"]} == {"replayed", "bad_seal"}
 
 
 def test_vectors_pass_on_cpython():

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 
+from protocol import PROTOCOL_VERSION
 from protocol.arq import Link
 from protocol.catalogue import DOWN, acked_seqs
 from protocol.crypto import hmac_sha256
@@ -29,9 +30,14 @@ def session_keys(key, dn, hn):
             hn.hex()[:8])
 
 
-def seal_raw(send_key, tag, body):
-    """BODY sealed as-is (PROTOCOL.md §5: body ~ tag mac), without the codec."""
-    return body + b"~" + tag.encode() + hmac_sha256(send_key, body)[:8].hex().encode()
+def seal_raw(send_key, tag, body, counter=None):
+    """BODY sealed as-is, without the codec (PROTOCOL.md §5.5): version 1
+    (COUNTER None) body ~ tag mac with the mac over the body; version 2
+    body ~ tag ctr mac with the mac over everything before it."""
+    if counter is None:
+        return body + b"~" + tag.encode() + hmac_sha256(send_key, body)[:8].hex().encode()
+    head = body + ("~%s%08x" % (tag, counter)).encode()
+    return head + hmac_sha256(send_key, head)[:8].hex().encode()
 
 
 def committed(db_path, sql, params=()):
@@ -48,8 +54,12 @@ INFO = {"fw": "1.2.0", "board": "sim", "jd": 0, "caps": ["uart", "printer"]}
 
 
 class Terminal:
-    def __init__(self, device_id, key, out=None, info=None):
+    """VERSION is the highest protocol version it offers in hello.pv: 1 makes
+    an old terminal (seals without a counter), as firmware before v2 did."""
+
+    def __init__(self, device_id, key, out=None, info=None, version=PROTOCOL_VERSION):
         self.device_id = device_id
+        self.version = version
         self.key = bytes.fromhex(key) if isinstance(key, str) else key
         self.info = dict(INFO if info is None else info)
         self.out = out                 # function(packet) towards the hub
@@ -106,7 +116,7 @@ class Terminal:
                 self.seen.append(m)
 
     def handshake(self, timeout=5.0, expect_ok=True):
-        hs = TerminalHandshake(self.device_id, self.key, os.urandom(8), self.info)
+        hs = TerminalHandshake(self.device_id, self.key, os.urandom(8), self.info, self.version)
         hello_mid = self.mid()
         self.out(hs.hello(hello_mid))
         chal = self.wait_for(lambda m: m.get("re") == hello_mid, timeout)
@@ -125,12 +135,12 @@ class Terminal:
     def forged_handshake(self, timeout=5.0):
         """Handshake with a wrong key that skips checking the hub's proof, as
         an impostor would: -> the hub's answer to the auth (a nack)."""
-        hs = TerminalHandshake(self.device_id, self.key, os.urandom(8), self.info)
+        hs = TerminalHandshake(self.device_id, self.key, os.urandom(8), self.info, self.version)
         hello = hs.hello(self.mid())
         self.out(hello)
         chal = self.wait_for(lambda m: m["t"] == "chal", timeout)
         up, down, tag = session_keys(self.key, hs.nonce, bytes.fromhex(chal["hn"]))
-        self.session, self.up_key = Session("terminal", up, down, tag, 1), up
+        self.session, self.up_key = Session("terminal", up, down, tag, chal["pv"]), up
         self.out(self.session.seal({"t": "auth", "mid": self.mid(), "hh": hello_hash(hello)}))
         return self.wait_for(lambda m: m["t"] == "nack", timeout)
 
@@ -140,7 +150,8 @@ class Terminal:
     def send_unchecked(self, msg):
         """Seal a message the codec would refuse to write (a faulty terminal)."""
         body = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
-        self.out(seal_raw(self.up_key, self.session.tag, body))
+        counter = self.session.take_counter() if self.session.version >= 2 else None
+        self.out(seal_raw(self.up_key, self.session.tag, body, counter))
 
     def rating(self, eid, cs, lv=5, seq=None, unchecked=False, **kw):
         if seq is None:
