@@ -31,6 +31,12 @@ WINDOW_DESCRIPTION = ("window number as configured in the hall, e.g. \"12\"; the
 StaffId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
                                            pattern=r"^[^\s]+$")]
 StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+# SQLite's largest integer: every id and epoch-ms value the API takes stays
+# below it (a larger one was a 500: "Python int too large to convert").
+ROW_ID_MAX = 2 ** 63 - 1
+# The longest free text a query parameter takes (a filter on a window, staff id,
+# device id, case serial: each at most 64 characters on the wire).
+TEXT_MAX = 64
 Level = Annotated[int, Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, "
                                                      "2 不满意, 1 非常不满意")]
 
