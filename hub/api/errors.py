@@ -122,6 +122,10 @@ def http_error(scope, exc):
         code, text = "method_not_allowed", "%s is not allowed on %s; use %s (see /docs)" % (
             method, path, " or ".join(allowed) or "another path")
         headers["Allow"] = ", ".join(allowed)
+    elif exc.status_code == 400:    # FastAPI could not read the body (not UTF-8, ...): bad input
+        return error_response("bad_request", "the request body could not be read as JSON (%s); "
+                              "send a JSON object in UTF-8 and Content-Type: application/json"
+                              % exc.detail, 422, "body")
     elif exc.status_code == 413:
         code, text, field = "body_too_large", str(exc.detail), "body"
     else:

@@ -36,7 +36,7 @@ async def test_a_missing_invitation_is_named_by_the_apis_own_name(api):
     assert_error(again, 409, "invitation_closed", field="invitation_id")
 
 
-@pytest.mark.parametrize("ids", [[False], [True], [1, False], [0], [-1], [2 ** 63], ["1"], [1.0]])
+@pytest.mark.parametrize("ids", [[False], [True], [1, False], [0], [-1], [2 ** 53], ["1"], [1.5]])
 async def test_replay_takes_whole_numbers_only_as_ids(api, ids):
     r = await api.client.post("/api/v1/upstream/dead/replay", json={"ids": ids})
     assert_error(r, 422, "bad_request")
@@ -46,7 +46,7 @@ async def test_replay_takes_whole_numbers_only_as_ids(api, ids):
 async def test_replay_of_too_many_ids_is_refused(api):
     r = await api.client.post("/api/v1/upstream/dead/replay", json={"ids": list(range(1, 1002))})
     assert_error(r, 422, "bad_request", field="ids")
-    ok = await api.client.post("/api/v1/upstream/dead/replay", json={"ids": [1, 2 ** 63 - 1]})
+    ok = await api.client.post("/api/v1/upstream/dead/replay", json={"ids": [1.0, 2 ** 53 - 1]})
     assert ok.status_code == 200 and ok.json() == {"replayed": 0}
 
 

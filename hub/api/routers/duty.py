@@ -48,7 +48,7 @@ async def sign_in(window: str, body: SignInIn, request: Request):
 @router.post("/{window}/sign-out", response_model=DutyOut, responses=responses(404, 409),
              summary="Sign staff out at a window")
 async def sign_out(window: str, request: Request,
-                   staff_id: str | None = Query(None, max_length=TEXT_MAX,
+                   staff_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
                                                 description="only sign out if this staff "
                                                             "member is the one on duty")):
     """Ends the duty of whoever is signed in at `window` (or, with

@@ -51,7 +51,7 @@ async def stream_events(
                                   "event still stored"),
         types: str | None = Query(None, max_length=TEXT_MAX * 4, description="comma-separated event types, e.g. "
                                   "`rated,timed_out` or `invitation.rated`"),
-        window: str | None = Query(None, max_length=TEXT_MAX,
+        window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
                                    description="only this window's invitations"),
         scope: Literal["all", "own"] = Query("all", description="`own`: only invitations "
                                              "this client created"),

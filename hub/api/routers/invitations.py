@@ -161,9 +161,9 @@ async def get_invitation(invitation_id: str, request: Request):
 @router.get("", response_model=InvitationList, responses=responses(422),
             summary="List recent invitations")
 async def list_invitations(request: Request,
-                           window: str | None = Query(None, max_length=TEXT_MAX),
+                           window: str | None = Query(None, min_length=1, max_length=TEXT_MAX),
                            state: InvitationState | None = None,
-                           case_serial: str | None = Query(None, max_length=TEXT_MAX),
+                           case_serial: str | None = Query(None, min_length=1, max_length=TEXT_MAX),
                            limit: int = Query(100, ge=1, le=1000)):
     """Newest first. Example: `GET /api/v1/invitations?window=12&state=queued`."""
     from hub.services import invitations

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/terminals", tags=["terminals"])
 @router.get("", response_model=TerminalList, responses=responses(422),
             summary="List terminals and their state")
 async def list_terminals(request: Request,
-                         window: str | None = Query(None, max_length=TEXT_MAX,
+                         window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
                                                     description="only this window's terminals"),
                          online: bool | None = Query(None, description="true: online only; "
                                                                        "false: offline only")):

@@ -1,13 +1,11 @@
 """Forwarding to the provincial 好差评 platform, for hall IT: backlog and dead letters."""
 
 import time
-from typing import Annotated
-
 from fastapi import APIRouter, Request
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from hub.api.errors import responses
-from hub.api.schemas.common import ROW_ID_MAX, Request as Body, Response
+from hub.api.schemas.common import Request as Body, Response, RowId
 
 router = APIRouter(prefix="/upstream", tags=["upstream"])
 
@@ -33,12 +31,8 @@ class DeadLetters(Response):
     items: list[DeadLetter]
 
 
-# Strict: JSON true / false are not ids (pydantic would read them as 1 / 0).
-OutboxId = Annotated[StrictInt, Field(ge=1, le=ROW_ID_MAX)]
-
-
 class Replay(Body):
-    ids: list[OutboxId] | None = Field(None, max_length=1000, description=(
+    ids: list[RowId] | None = Field(None, max_length=1000, description=(
         "outbox ids to replay (at most 1000 a call); omit with all=true for every one"))
     all: bool = Field(False, description="replay every dead letter")
 
