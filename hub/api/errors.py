@@ -68,13 +68,13 @@ def _describe(err):
                         "Content-Type: application/json" % (at, err.get("ctx", {}).get("error", msg)))
     if loc == ("body",):
         what = "is missing" if kind == "missing" else "must be a JSON object (%s)" % msg
-        return None, ("the request body %s; send a JSON object with the fields shown at /docs "
+        return "body", ("the request body %s; send a JSON object with the fields shown at /docs "
                       "and Content-Type: application/json" % what)
     if kind == "missing":
         text = "%s %r is required; add it" % (where_word(where), field)
     elif kind == "model_attributes_type" or field in (None, ""):
-        text = "the request body must be a JSON object (%s); send Content-Type: " \
-               "application/json" % msg
+        field, text = "body", ("the request body must be a JSON object (%s); send "
+                               "Content-Type: application/json" % msg)
     elif kind == "extra_forbidden":
         text = "%s %r is not a known field; remove it (the schema is at /docs)" % (
             where_word(where), field)

@@ -18,14 +18,18 @@ router = APIRouter(prefix="/ratings", tags=["ratings"])
             summary="List ratings with filters and paging")
 async def list_ratings(
         request: Request,
-        window: str | None = Query(None, min_length=1, max_length=TEXT_MAX, description="window number"),
-        staff_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX, description="工号"),
-        device_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX, description="terminal"),
-        case_serial: str | None = Query(None, min_length=1, max_length=TEXT_MAX, description="办件流水号"),
+        window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                        description="window number"),
+        staff_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                          description="工号"),
+        device_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                           description="terminal"),
+        case_serial: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                             description="办件流水号"),
         level: int | None = Query(None, ge=1, le=5, description="5 非常满意 .. 1 非常不满意"),
         label: int | None = Query(None, json_schema_extra={"enum": sorted(ratings.LABEL_TEXTS)},
-                                  description="only ratings with this reason label code "
-                                                    "(it must belong to `level` if both are given)"),
+                                  description="only ratings with this reason label code (it "
+                                              "must belong to `level` if both are given)"),
         bad: bool | None = Query(None, description="true: only 差评 (levels 2 and 1); false: none"),
         flagged: bool | None = Query(None, description="true: only ratings with fraud signals"),
         status: Literal["accepted", "refused"] | None = Query(None),
