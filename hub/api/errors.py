@@ -89,6 +89,11 @@ def where_word(where):
 
 
 async def on_hub_error(request: Request, exc: HubError):
+    return hub_error(exc)
+
+
+def hub_error(exc):
+    """A HubError as the JSON error (a 401 says which scheme it wants)."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return error_response(exc.code, exc.message, exc.status, exc.field, headers)
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import get_route_path
 
 from hub.api import auth
-from hub.api.errors import error_response, http_error
+from hub.api.errors import http_error, hub_error
 from hub.errors import HubError
 
 # The largest legitimate body, a POST /invitations with every field at its
@@ -53,8 +53,7 @@ class Guard:
             try:
                 client = auth.client_for(self.tokens, headers.get(auth.HEADER))
             except HubError as e:
-                return await error_response(e.code, e.message, e.status, e.field,
-                                            {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+                return await hub_error(e)(scope, receive, send)
             scope.setdefault("state", {})["client"] = client
         declared = headers.get("content-length")
         if declared and declared.isdigit() and (len(declared) > 12
