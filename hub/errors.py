@@ -13,7 +13,7 @@ to CODES so that API documentation can list them.
 
 # Stable codes, with the HTTP status each one maps to by default.
 CODES = {
-    "bad_request": 400,       # a field missing or malformed
+    "bad_request": 422,       # a field missing or malformed (the API answers every bad input 422)
     "bad_label": 422,         # reason label not of the rating's level
     "need_label": 422,        # bad rating without a reason
     "unknown_window": 404,

@@ -24,6 +24,11 @@ _CST_OFFSET_S = CST_OFFSET_MINUTES * 60
 # The range [hall] tz_offset_minutes accepts: every zone in use on Earth.
 OFFSET_MIN, OFFSET_MAX = -12 * 60, 14 * 60
 
+# The last millisecond of the year 9999, the most a datetime holds: the
+# largest time the API reads as epoch ms.
+EPOCH_MS_MAX = 253402300799999
+TEXT_MAX = 64       # the longest time text the API reads
+
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _MS = datetime.timedelta(milliseconds=1)
 # "2024-06-11 08:00:05 +08:00", as the CLI prints it: fromisoformat wants no space.
@@ -100,12 +105,18 @@ def parse(text, field, tz):
     if text is None:
         return None
     raw = text.strip()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():     # str.isdigit() alone takes '²' and '٣'
+        if len(raw) > len(str(EPOCH_MS_MAX)) or int(raw) > EPOCH_MS_MAX:
+            raise HubError("bad_request", "%s %s: epoch milliseconds go up to %d (the year "
+                           "9999); write a time such as 2024-06-11T08:30:00+08:00"
+                           % (field, raw[:20] + ("…" if len(raw) > 20 else ""), EPOCH_MS_MAX),
+                           422, field=field)
         return int(raw)
-    ms = _read(raw, tz)
+    # A time is short; a long text is none (and _SPACED_OFFSET is quadratic in spaces).
+    ms = _read(raw, tz) if len(raw) <= TEXT_MAX else None
     if ms is None:
         raise HubError("bad_request", "%s %r is not a time; write 2024-06-11, "
-                       "2024-06-11T08:30:00+08:00 or epoch milliseconds" % (field, text),
+                       "2024-06-11T08:30:00+08:00 or epoch milliseconds" % (field, text[:40]),
                        422, field=field)
     return ms
 

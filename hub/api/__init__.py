@@ -4,7 +4,8 @@
     app = create_app(HubContext(cfg))      # serve with uvicorn
 
 Layout by domain: routers/ (invitations, duty, ratings, terminals, health),
-schemas/ (pydantic models), auth.py (per-client bearer tokens), errors.py
+schemas/ (pydantic models), auth.py (per-client bearer tokens), guard.py (the
+token and the 64 KiB body cap checked before a body is read, security headers), errors.py
 (every error as {"error", "message", "field"}), context.py (database thread,
 ingest, health), docs_page.py (Swagger UI served from the hub, no CDN). Routes call hub.services; the rules live there, not here.
 """

@@ -9,6 +9,9 @@ the page and its assets carry no data (/openapi.json, public as before, is the
 schema only; the data stays behind the API's auth).
 """
 
+import base64
+import hashlib
+import re
 from importlib.resources import files
 
 from fastapi import Request
@@ -34,6 +37,23 @@ ASSETS = {
 SWAGGER_PARAMETERS = {"validatorUrl": None}
 
 
+# The page's Content-Security-Policy: its files from the hub ('self'), the one
+# inline script that starts Swagger UI by its hash, the icons swagger-ui.css
+# draws as data: images, the schema and "Try it out" calls to the hub itself.
+# Nothing else (no other host, no eval, no frames, no forms elsewhere).
+DOCS_CSP = ("default-src 'none'; script-src 'self' %s; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'")
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def _csp(html):
+    """DOCS_CSP allowing exactly the inline scripts of `html` (bytes)."""
+    hashes = ["'sha256-%s'" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+              for body in _INLINE_SCRIPT.findall(html)]
+    return DOCS_CSP % " ".join(hashes)
+
+
 def _asset_path(name):
     return files("fastapi_offline") / "static" / name
 
@@ -46,7 +66,7 @@ def install(app):
         # Behind a reverse proxy with a path prefix, every URL carries it.
         root = request.scope.get("root_path", "").rstrip("/")
         assets = root + ASSETS_URL
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=root + app.openapi_url,
             title=app.title + " - Swagger UI",
             swagger_js_url=assets + "/swagger-ui-bundle.js",
@@ -54,6 +74,8 @@ def install(app):
             swagger_favicon_url=assets + "/favicon.png",
             swagger_ui_parameters=SWAGGER_PARAMETERS,
         )
+        page.headers["Content-Security-Policy"] = _csp(page.body)
+        return page
 
     @app.get(ASSETS_URL + "/{name}", include_in_schema=False)
     async def docs_asset(name: str):

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hub.errors import HubError
 
@@ -60,15 +61,20 @@ def _describe(err):
     field = _field_path(loc)
     kind = err.get("type", "")
     msg = err.get("msg", "invalid")
+    if kind == "json_invalid":
+        # loc is ("body", offset): the offset is no field, the body is.
+        at = " at character %s" % loc[1] if len(loc) > 1 else ""
+        return "body", ("the request body is not valid JSON%s (%s); send a JSON object and "
+                        "Content-Type: application/json" % (at, err.get("ctx", {}).get("error", msg)))
     if loc == ("body",):
         what = "is missing" if kind == "missing" else "must be a JSON object (%s)" % msg
-        return None, ("the request body %s; send a JSON object with the fields shown at /docs "
+        return "body", ("the request body %s; send a JSON object with the fields shown at /docs "
                       "and Content-Type: application/json" % what)
     if kind == "missing":
         text = "%s %r is required; add it" % (where_word(where), field)
-    elif kind in ("json_invalid", "model_attributes_type") or field in (None, ""):
-        text = "the request body must be a JSON object (%s); send Content-Type: " \
-               "application/json" % msg
+    elif kind == "model_attributes_type" or field in (None, ""):
+        field, text = "body", ("the request body must be a JSON object (%s); send "
+                               "Content-Type: application/json" % msg)
     elif kind == "extra_forbidden":
         text = "%s %r is not a known field; remove it (the schema is at /docs)" % (
             where_word(where), field)
@@ -83,6 +89,11 @@ def where_word(where):
 
 
 async def on_hub_error(request: Request, exc: HubError):
+    return hub_error(exc)
+
+
+def hub_error(exc):
+    """A HubError as the JSON error (a 401 says which scheme it wants)."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return error_response(exc.code, exc.message, exc.status, exc.field, headers)
 
@@ -97,15 +108,45 @@ async def on_validation_error(request: Request, exc: RequestValidationError):
 
 
 async def on_http_error(request: Request, exc: StarletteHTTPException):
+    return http_error(request.scope, exc)
+
+
+def http_error(scope, exc):
+    """Starlette's HTTPException (unknown path, wrong method, body too large ...)
+    as the JSON error."""
     if isinstance(exc.detail, dict) and "error" in exc.detail:
         return JSONResponse(exc.detail, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
-    codes = {404: ("not_found", "no such path %s; the API lives under /api/v1 (see /docs)"
-                   % request.url.path),
-             405: ("method_not_allowed", "%s is not allowed on %s; see /docs for the methods"
-                   % (request.method, request.url.path))}
-    code, text = codes.get(exc.status_code, ("http_%d" % exc.status_code, str(exc.detail)))
-    return error_response(code, text, exc.status_code, headers=getattr(exc, "headers", None))
+    path, method = scope.get("path", ""), scope.get("method", "")
+    headers = dict(getattr(exc, "headers", None) or {})
+    field = None
+    if exc.status_code == 404:
+        code, text = "not_found", "no such path %s; the API lives under /api/v1 (see /docs)" % path
+    elif exc.status_code == 405:
+        allowed = _allowed_methods(scope)
+        code, text = "method_not_allowed", "%s is not allowed on %s; use %s (see /docs)" % (
+            method, path, " or ".join(allowed) or "another path")
+        headers["Allow"] = ", ".join(allowed)
+    elif exc.status_code == 400:    # FastAPI could not read the body (not UTF-8, ...): bad input
+        return error_response("bad_request", "the request body could not be read as JSON (%s); "
+                              "send a JSON object in UTF-8 and Content-Type: application/json"
+                              % exc.detail, 422, "body")
+    elif exc.status_code == 413:
+        code, text, field = "body_too_large", str(exc.detail), "body"
+    else:
+        code, text = "http_%d" % exc.status_code, str(exc.detail)
+    return error_response(code, text, exc.status_code, field, headers or None)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(scope):
+    """Every method some route of the app answers on this path (Starlette's own
+    405 names only the methods of the first route that matched the path)."""
+    routes = getattr(scope.get("app"), "routes", ())
+    return [m for m in METHODS
+            if any(r.matches(dict(scope, method=m))[0] == Match.FULL for r in routes)]
 
 
 def install(app):

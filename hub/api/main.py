@@ -4,8 +4,14 @@ from fastapi import Depends, FastAPI
 
 from hub.api import errors
 from hub.api.auth import require_client
+from hub.api.guard import Guard
 
 API_PREFIX = "/api/v1"
+PUBLIC = (API_PREFIX + "/health",)      # the API's only routes without a token
+
+
+def needs_token(path):
+    return path.startswith(API_PREFIX + "/") and path not in PUBLIC
 
 DESCRIPTION = """
 The hall hub's API for **window business systems** (一窗受理, queue systems) and
@@ -61,6 +67,8 @@ def create_app(ctx):
     errors.install(app)
     docs_page.install(app)
     auth = [Depends(require_client)]
+    # Token and body size are checked before a route reads its body (guard.py).
+    app.add_middleware(Guard, needs_token=needs_token, tokens=ctx.tokens)
     app.include_router(health.router, prefix=API_PREFIX)
     for module in (invitations, duty, ratings, terminals, upstream, events):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,

@@ -4,7 +4,8 @@ UTF-8 with a byte-order mark (what Excel needs to show Chinese correctly),
 one row per rating, oldest first, read in pages so a year of ratings never
 sits in memory. FILE "-" writes to standard output. The file is written to
 FILE.tmp and renamed at the end, so a failed export never leaves half a file
-looking like a whole one.
+looking like a whole one. Text cells follow hub/csv_safe.py (no formulas,
+long digit strings kept as text).
 """
 
 import contextlib
@@ -12,7 +13,7 @@ import csv
 import os
 import sys
 
-from hub import halltime
+from hub import csv_safe, halltime
 from hub.commands import OK
 from hub.commands.common import add_config_args, command, load_config, open_store
 from hub.commands.ratings import add_filters, filters_of
@@ -42,7 +43,9 @@ def _cell(key, value):
         return ";".join(value)
     if isinstance(value, bool):
         return "是" if value else "否"
-    return "" if value is None else value
+    # Names and codes come from window business systems: csv_safe keeps a
+    # spreadsheet from running them as formulas or rounding them as numbers.
+    return "" if value is None else csv_safe.cell(value)
 
 
 def write(db, filters, out, tz):

@@ -133,7 +133,7 @@ def get(db, eid):
 
 def require(db, eid):
     return found(get(db, eid), "unknown_invitation", "invitation %r does not exist on this hub; "
-                 "use the eid returned when it was created" % (eid,), "eid")
+                 "use the id returned when it was created" % (eid,), "eid")
 
 
 _CANCEL = ("UPDATE invitations SET state = ?, closed_at = ?, note = ? WHERE eid = ? AND "

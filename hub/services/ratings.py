@@ -18,6 +18,7 @@ from hub.services.common import loads
 from protocol import domain
 
 MAX_SIZE = 500
+MAX_PAGE = 10 ** 9
 DEFAULT_SIZE = 50
 ORDERS = ("desc", "asc")
 LABEL_TEXTS = dict(domain.NATIONAL_LABELS)
@@ -124,17 +125,23 @@ def encode_cursor(received_at, rating_id):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+CURSOR_MAX = 200     # characters: a cursor this hub gives out is well under it
+
+
 def decode_cursor(cursor):
     try:
+        if len(cursor) > CURSOR_MAX:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, rid = json.loads(raw)
-        if type(at) is not int or not isinstance(rid, str):
+        # SQLite's integer range: a larger one was a 500 ("too large to convert").
+        if type(at) is not int or not -2 ** 63 <= at < 2 ** 63 or not isinstance(rid, str):
             raise ValueError
         return at, rid
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):     # RecursionError: deep nesting
         raise _bad("cursor", "cursor %r is not one this hub gave out; pass `next_cursor` "
                    "from the previous answer unchanged, or leave it out to start again"
-                   % cursor) from None
+                   % cursor[:CURSOR_MAX]) from None
 
 
 def _page_int(value, field, hi):
@@ -154,7 +161,7 @@ def query(db, filters=None, page=1, size=DEFAULT_SIZE, cursor=None, order="desc"
     """
     if not isinstance(filters, Filters):
         filters = Filters(**(filters or {}))
-    page = _page_int(page, "page", 10 ** 9)
+    page = _page_int(page, "page", MAX_PAGE)
     size = _page_int(size, "size", MAX_SIZE)
     if order not in ORDERS:
         raise _bad("order", "order must be desc (newest first) or asc (oldest first)")

@@ -14,11 +14,13 @@ reconcile(): for the ratings received in a period, asks upstream (adapter
   dead               dead-lettered here (reason in `pingjia upstream dead`)
   unanswered         upstream could not be asked (its reason is kept)
 export_month(): every rating forwarded in a month, one CSV line each in the
-province's field names (UTF-8 with BOM so spreadsheet tools read Chinese).
+province's field names (UTF-8 with BOM so spreadsheet tools read Chinese;
+text cells as hub/csv_safe.py writes them: no formulas, digits kept as text).
 """
 
 import csv
 
+from hub import csv_safe
 from hub.upstream import outbox
 from hub.upstream.base import Outcome
 
@@ -113,6 +115,6 @@ def export_month(db, adapter, since_ms, until_ms, path):
             if writer is None:
                 writer = csv.DictWriter(f, fieldnames=list(line))
                 writer.writeheader()
-            writer.writerow(line)
+            writer.writerow({k: csv_safe.cell(v) for k, v in line.items()})
             n += 1
     return n

@@ -50,7 +50,7 @@ def test_provision_makes_a_key_and_the_window(db):
 def test_bad_device_id_is_refused_naming_the_field(db):
     with pytest.raises(HubError) as e:
         terminals.provision(db, "has space", "A01")
-    assert e.value.field == "device_id" and e.value.status == 400
+    assert e.value.field == "device_id" and e.value.status == 422
 
 
 def test_invitation_for_unknown_window_says_what_to_do(db):

@@ -1,7 +1,8 @@
 """/docs in a real browser in a hall with no internet: `pingjia hub` in a
 subprocess on a free port, Debian's headless Chromium driven by Playwright,
 every request to another host aborted and recorded. Swagger UI must render
-the API from the hub's files alone, with no error in the console.
+the API from the hub's files alone, with no error in the console, under the
+page's own Content-Security-Policy (a violation is a console error).
 
 The browser is /usr/bin/chromium (the launcher installs Debian's `chromium`);
 Playwright never downloads one of its own."""
@@ -67,7 +68,10 @@ def test_docs_render_from_the_hub_alone_with_the_network_blocked(hub):
             page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
             page.on("pageerror", lambda e: console_errors.append(str(e)))
             page.route("**/*", only_the_hub)
-            page.goto(hub + "/docs", wait_until="networkidle")
+            answer = page.goto(hub + "/docs", wait_until="networkidle")
+            # Enforced by the browser: a blocked script, style or image is a console error.
+            csp = answer.headers["content-security-policy"]
+            assert "default-src 'none'" in csp and "script-src 'self' 'sha256-" in csp
             assert outside == [], "requests outside the hall: %s" % outside
             title = page.locator("#swagger-ui .info .title")
             title.wait_for(timeout=20000)

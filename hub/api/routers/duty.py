@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request
 from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
+from hub.api.schemas.common import TEXT_MAX
 from hub.api.schemas.duty import DutyOut, SignInIn
 
 router = APIRouter(prefix="/windows", tags=["windows"])
@@ -47,8 +48,9 @@ async def sign_in(window: str, body: SignInIn, request: Request):
 @router.post("/{window}/sign-out", response_model=DutyOut, responses=responses(404, 409),
              summary="Sign staff out at a window")
 async def sign_out(window: str, request: Request,
-                   staff_id: str | None = Query(None, description="only sign out if this staff "
-                                                                  "member is the one on duty")):
+                   staff_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                                                description="only sign out if this staff "
+                                                            "member is the one on duty")):
     """Ends the duty of whoever is signed in at `window` (or, with
     `?staff_id=A0317`, only if that person is the one on duty).
 

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from hub import halltime
+from hub.api.errors import responses
+from hub.api.schemas.common import ROW_ID_MAX, TEXT_MAX
 from hub.errors import HubError
 from hub.services import events
 from hub.webhooks import payload
@@ -22,13 +24,11 @@ BATCH = 200
 
 def _resume_point(last_event_id, since):
     if last_event_id is not None and last_event_id.strip():
-        try:
-            value = int(last_event_id.strip())
-        except ValueError:
-            value = -1
-        if value < 0:
+        text = last_event_id.strip()
+        value = int(text) if text.isascii() and text.isdigit() and len(text) < 20 else -1
+        if not 0 <= value <= ROW_ID_MAX:
             raise HubError("bad_request", "Last-Event-ID must be the `id:` of an event this "
-                           "stream sent (a whole number), got %r" % (last_event_id,), 422,
+                           "stream sent (a whole number), got %r" % (last_event_id[:40],), 422,
                            field="Last-Event-ID")
         return value
     return since
@@ -41,16 +41,18 @@ def _frame(body):
 
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
-                             "description": "An endless stream of events"}},
+                             "description": "An endless stream of events"},
+                       **responses(422)},
             summary="Every invitation change as server-sent events, resumable")
 async def stream_events(
         request: Request,
-        since: int | None = Query(None, ge=0, description="resume after this event id "
+        since: int | None = Query(None, ge=0, le=ROW_ID_MAX, description="resume after this event id "
                                   "(for clients that cannot send Last-Event-ID); 0: every "
                                   "event still stored"),
-        types: str | None = Query(None, description="comma-separated event types, e.g. "
+        types: str | None = Query(None, max_length=TEXT_MAX * 4, description="comma-separated event types, e.g. "
                                   "`rated,timed_out` or `invitation.rated`"),
-        window: str | None = Query(None, description="only this window's invitations"),
+        window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                                   description="only this window's invitations"),
         scope: Literal["all", "own"] = Query("all", description="`own`: only invitations "
                                              "this client created"),
         last_event_id: str | None = Header(None, alias="Last-Event-ID")):

@@ -1,13 +1,17 @@
 """Evaluation invitations: created when a window finishes a case (办结)."""
 
+import contextlib
+
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
+from hub.api.schemas.common import TEXT_MAX
 from hub.api.schemas.invitations import (CancelIn, InvitationIn, InvitationList, InvitationOut,
                                          InvitationState)
+from hub.errors import HubError
 from hub.services import applicant_kinds, idempotency, ratings
 
 router = APIRouter(prefix="/invitations", tags=["invitations"])
@@ -15,6 +19,18 @@ router = APIRouter(prefix="/invitations", tags=["invitations"])
 
 def _ctx(request):
     return request.app.state.hub
+
+
+@contextlib.contextmanager
+def _path_names():
+    """The services name an invitation `eid`; this API calls it `invitation_id`
+    in the path (and `id` in answers): errors name the input as the caller sent it."""
+    try:
+        yield
+    except HubError as e:
+        if e.field == "eid":
+            e.field = "invitation_id"
+        raise
 
 
 async def _out(ctx, inv):
@@ -141,15 +157,17 @@ async def get_invitation(invitation_id: str, request: Request):
     from hub.services import invitations
     from hub.upstream.settings import case_check
     ctx = _ctx(request)
-    inv = await ctx.run(invitations.require, invitation_id)
+    with _path_names():
+        inv = await ctx.run(invitations.require, invitation_id)
     return await _out(ctx, inv)
 
 
-@router.get("", response_model=InvitationList, summary="List recent invitations")
+@router.get("", response_model=InvitationList, responses=responses(422),
+            summary="List recent invitations")
 async def list_invitations(request: Request,
-                           window: str | None = None,
+                           window: str | None = Query(None, min_length=1, max_length=TEXT_MAX),
                            state: InvitationState | None = None,
-                           case_serial: str | None = None,
+                           case_serial: str | None = Query(None, min_length=1, max_length=TEXT_MAX),
                            limit: int = Query(100, ge=1, le=1000)):
     """Newest first. Example: `GET /api/v1/invitations?window=12&state=queued`."""
     from hub.services import invitations
@@ -161,7 +179,9 @@ async def list_invitations(request: Request,
 
 async def _cancel(ctx, invitation_id, reason, client):
     from hub.services import invitations
-    inv = await ctx.write(invitations.cancel, invitation_id, reason or "", actor="api:" + client)
+    with _path_names():
+        inv = await ctx.write(invitations.cancel, invitation_id, reason or "",
+                              actor="api:" + client)
     if inv.get("device_id"):
         ctx.notify(inv["device_id"])
     return await _out(ctx, inv)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from hub import halltime
 from hub.api.errors import responses
+from hub.api.schemas.common import TEXT_MAX
 from hub.api.schemas.ratings import RatingOut, RatingPage
 from hub.errors import HubError
 from hub.services import ratings
@@ -17,24 +18,32 @@ router = APIRouter(prefix="/ratings", tags=["ratings"])
             summary="List ratings with filters and paging")
 async def list_ratings(
         request: Request,
-        window: str | None = Query(None, description="window number"),
-        staff_id: str | None = Query(None, description="工号"),
-        device_id: str | None = Query(None, description="terminal"),
-        case_serial: str | None = Query(None, description="办件流水号"),
+        window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                        description="window number"),
+        staff_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                          description="工号"),
+        device_id: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                           description="terminal"),
+        case_serial: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                             description="办件流水号"),
         level: int | None = Query(None, ge=1, le=5, description="5 非常满意 .. 1 非常不满意"),
-        label: int | None = Query(None, description="only ratings with this reason label code "
-                                                    "(it must belong to `level` if both are given)"),
+        label: int | None = Query(None, json_schema_extra={"enum": sorted(ratings.LABEL_TEXTS)},
+                                  description="only ratings with this reason label code (it "
+                                              "must belong to `level` if both are given)"),
         bad: bool | None = Query(None, description="true: only 差评 (levels 2 and 1); false: none"),
         flagged: bool | None = Query(None, description="true: only ratings with fraud signals"),
         status: Literal["accepted", "refused"] | None = Query(None),
-        since: str | None = Query(None, description="received at or after: 2024-06-11, "
-                                                    "2024-06-11T08:00:00+08:00 or epoch ms"),
-        until: str | None = Query(None, description="received before (same forms as since)"),
+        since: str | None = Query(None, max_length=halltime.TEXT_MAX, description=(
+            "received at or after: 2024-06-11, 2024-06-11T08:00:00+08:00 or epoch ms")),
+        until: str | None = Query(None, max_length=halltime.TEXT_MAX,
+                                  description="received before (same forms as since)"),
         order: Literal["desc", "asc"] = Query("desc", description="desc: newest first; asc: "
                                                                   "oldest first (for collecting)"),
-        page: int = Query(1, ge=1, description="page number, from 1 (ignored with cursor)"),
+        page: int = Query(1, ge=1, le=ratings.MAX_PAGE,
+                          description="page number, from 1 (ignored with cursor)"),
         size: int = Query(50, ge=1, le=ratings.MAX_SIZE, description="ratings per page"),
-        cursor: str | None = Query(None, description="`next_cursor` of the previous page")):
+        cursor: str | None = Query(None, max_length=ratings.CURSOR_MAX,
+                                   description="`next_cursor` of the previous page")):
     """Every filter is optional and they combine with AND. Times are when the
     hub stored the rating; a naive time is the hall's local time.
 

@@ -5,14 +5,17 @@ from fastapi import APIRouter, Query, Request
 from hub import halltime
 from hub.api import convert
 from hub.api.errors import responses
+from hub.api.schemas.common import TEXT_MAX
 from hub.api.schemas.terminals import TerminalList, TerminalOut
 
 router = APIRouter(prefix="/terminals", tags=["terminals"])
 
 
-@router.get("", response_model=TerminalList, summary="List terminals and their state")
+@router.get("", response_model=TerminalList, responses=responses(422),
+            summary="List terminals and their state")
 async def list_terminals(request: Request,
-                         window: str | None = Query(None, description="only this window's terminals"),
+                         window: str | None = Query(None, min_length=1, max_length=TEXT_MAX,
+                                                    description="only this window's terminals"),
                          online: bool | None = Query(None, description="true: online only; "
                                                                        "false: offline only")):
     """Every provisioned terminal with its window, online state, firmware,

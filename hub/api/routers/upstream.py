@@ -1,11 +1,11 @@
 """Forwarding to the provincial 好差评 platform, for hall IT: backlog and dead letters."""
 
 import time
-
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from hub.api.schemas.common import Request as Body, Response
+from hub.api.errors import responses
+from hub.api.schemas.common import Request as Body, Response, RowId
 
 router = APIRouter(prefix="/upstream", tags=["upstream"])
 
@@ -32,7 +32,8 @@ class DeadLetters(Response):
 
 
 class Replay(Body):
-    ids: list[int] | None = Field(None, description="outbox ids to replay; omit with all=true for every one")
+    ids: list[RowId] | None = Field(None, max_length=1000, description=(
+        "outbox ids to replay (at most 1000 a call); omit with all=true for every one"))
     all: bool = Field(False, description="replay every dead letter")
 
 
@@ -58,7 +59,8 @@ async def dead(request: Request):
     return {"items": await request.app.state.hub.run(outbox.dead_letters)}
 
 
-@router.post("/dead/replay", response_model=Replayed, summary="Send dead letters again")
+@router.post("/dead/replay", response_model=Replayed, responses=responses(413, 422),
+             summary="Send dead letters again")
 async def replay(body: Replay, request: Request):
     """Example: `{"all": true}` or `{"ids": [12, 13]}`. The relay picks them up
     at once; upstream's idempotency keys make a replay of something it
