@@ -18,6 +18,7 @@ from protocol import PROTOCOL_VERSION
 from protocol.arq import Link
 from protocol.catalogue import DOWN, acked_seqs
 from protocol.crypto import hmac_sha256
+from protocol.errors import REPLAYED, ProtocolError
 from protocol.session import Session, TerminalHandshake, hello_hash, open_plain, split
 
 def session_keys(key, dn, hn):
@@ -67,6 +68,7 @@ class Terminal:
         self.session = None
         self.up_key = None             # K_up of this session, for send_unchecked
         self.seen = []                 # messages received and not yet waited for
+        self.replayed = 0              # copies of packets already taken, dropped
         self._mid = 0
         self.seq = 0
 
@@ -93,7 +95,14 @@ class Terminal:
                 # answered an old one late): a terminal drops it, as the
                 # firmware does, instead of failing.
                 continue
-            return self.session.open(packet)
+            try:
+                return self.session.open(packet)
+            except ProtocolError as e:
+                if e.code != REPLAYED:
+                    raise
+                # A copy of a packet already taken: MQTT delivers a QoS 1 packet
+                # again after a broker restart. Dropped, as the firmware does.
+                self.replayed += 1
 
     def wait_for(self, pred, timeout=5.0):
         """The first message (already seen or arriving) that pred accepts."""

@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from simulator.ports import free_port
-from tests.system.test_uvicorn import RunningHub
+from tests.system.test_uvicorn import NoBroker, RunningHub
 
 MB = 1024 * 1024
 MAX_BODY_BYTES = 64 * 1024      # the cap docs/HUB.md promises (hub/api/guard.py)
@@ -22,7 +21,7 @@ CHUNK = 64 * 1024
 @pytest.fixture
 def hub(tmp_path):
     # No broker listens on that port: the API serves all the same.
-    h = RunningHub(tmp_path, free_port(), devices=[("T-12", "12")], log_level="info")
+    h = RunningHub(tmp_path, NoBroker(), devices=[("T-12", "12")], log_level="info")
     yield h
     h.stop()
 

@@ -21,8 +21,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
-from simulator.ports import free_port
-from tests.system.test_uvicorn import RunningHub
+from tests.system.test_uvicorn import NoBroker, RunningHub
 
 EXAMPLES = 15       # per operation and mode: about 450 calls in all, well under two minutes
 # What every answer must keep, to valid and invalid requests alike: no 5xx;
@@ -60,7 +59,7 @@ def run_operation(operation, mode, token):
 
 
 def test_the_live_api_keeps_its_own_openapi(tmp_path):
-    hub = RunningHub(tmp_path, free_port(), devices=[("T-12", "12")], log_level="warning")
+    hub = RunningHub(tmp_path, NoBroker(), devices=[("T-12", "12")], log_level="warning")
     try:
         schema = schemathesis.openapi.from_url(hub.base + "/openapi.json").exclude(
             path="/api/v1/events")

@@ -35,6 +35,16 @@ HALL = "e2e-hall"
 PHONE = "13912345678"
 
 
+class NoBroker:
+    """A broker address where nothing listens: the hub's API serves all the same."""
+
+    def __init__(self):
+        self.port = free_port()
+
+    def hub_login(self, hall):
+        return {"password": "none"}
+
+
 class RunningHub:
     def __init__(self, tmp_path, broker, serial_ports=(), devices=(), log_level="debug",
                  extra=""):
