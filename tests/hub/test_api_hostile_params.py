@@ -48,11 +48,13 @@ def operations(app):
 
 
 def _header_safe(value):
+    """A value an HTTP client can send at all: printable ASCII without white
+    space at either end (h11 refuses to write anything else)."""
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
         return False
-    return value.isprintable()
+    return value.isprintable() and value == value.strip(" \t")
 
 
 def _names(op, body):
