@@ -9,6 +9,13 @@ from protocol.catalogue import field_spec
 from protocol.errors import ProtocolError
 
 
+def and_equal(pairs):
+    """-> (" AND col = ?" for each (column, value) pair whose value is not None,
+    their values): the optional equality filters of a listing query."""
+    given = [(col, val) for col, val in pairs if val is not None]
+    return "".join(" AND %s = ?" % col for col, _val in given), [val for _col, val in given]
+
+
 def now_ms(now=None):
     return int(time.time() * 1000) if now is None else int(now)
 

@@ -15,7 +15,7 @@ letter; `reason` says why).
 
 from hub.errors import HubError
 from hub.services import invitation_states as states
-from hub.services.common import now_ms
+from hub.services.common import and_equal, now_ms
 
 CREATED = "invitation.created"
 REJECTED = "rating.rejected"
@@ -52,12 +52,9 @@ def after(db, since, types=None, window=None, client=None, limit=500):
     if types:
         sql += " AND type IN (%s)" % ", ".join("?" * len(types))
         params += list(types)
-    for col, val in (("window", window), ("client", client)):
-        if val is not None:
-            sql += " AND %s = ?" % col
-            params.append(val)
-    sql += " ORDER BY id LIMIT ?"
-    return list(db.query(sql, params + [int(limit)]))
+    more, values = and_equal((("window", window), ("client", client)))
+    sql += more + " ORDER BY id LIMIT ?"
+    return list(db.query(sql, params + values + [int(limit)]))
 
 
 def get(db, event_id):

@@ -17,7 +17,7 @@ import urllib.parse
 
 from hub.errors import HubError
 from hub.services import events
-from hub.services.common import now_ms, row
+from hub.services.common import and_equal, now_ms, row
 from hub.store import tx
 
 SCOPES = ("own", "all")
@@ -192,12 +192,8 @@ def deliveries(db, client=None, state=None, limit=100):
     sql = ("SELECT d.id, d.event_id, d.client, d.state, d.attempts, d.next_attempt_at, "
            "d.last_status, d.last_error, d.queued_at, d.updated_at, e.type, e.eid "
            "FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE 1=1")
-    params = []
-    for col, val in (("d.client", client), ("d.state", state)):
-        if val is not None:
-            sql += " AND %s = ?" % col
-            params.append(val)
-    sql += " ORDER BY d.id DESC LIMIT ?"
+    more, params = and_equal((("d.client", client), ("d.state", state)))
+    sql += more + " ORDER BY d.id DESC LIMIT ?"
     return list(db.query(sql, params + [int(limit)]))
 
 

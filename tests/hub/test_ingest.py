@@ -111,8 +111,7 @@ def test_another_terminal_on_the_same_line_takes_over(hub):
     t1 = Terminal.direct(hub, "T1", hub.keys["T1"], transport="serial")
     assert t1.handshake()["t"] == "ack" and hub.online() == ["T1"]
     t1.wait_for(lambda m: m["t"] == "duty")        # the last of T1's session downlink
-    t2 = Terminal("T2", hub.keys["T2"], out=t1.conn.receive)
-    t2.inbox = t1.inbox
+    t2 = Terminal.on_line_of(t1, "T2", hub.keys["T2"])
     assert t2.handshake()["t"] == "ack"
     assert hub.online() == ["T2"]
 
@@ -187,8 +186,7 @@ def test_a_record_is_not_acked_to_the_next_terminal_on_its_line(hub):
     gate = hold_writer(hub)
     t1.rating("x1", "C1", seq=1)
     time.sleep(0.1)
-    t2 = Terminal("T2", hub.keys["T2"], out=t1.conn.receive)
-    t2.inbox = t1.inbox
+    t2 = Terminal.on_line_of(t1, "T2", hub.keys["T2"])
     assert t2.handshake()["t"] == "ack"
     gate.set()
     assert not [m for m in raw_answers(t2) if "seq" in m]

@@ -91,8 +91,7 @@ def test_a_real_reboot_takes_over_at_once_while_the_spoofer_goes_on(hall_factory
     try:
         time.sleep(0.5)
         # The terminal reboots: the same MQTT client, a new protocol state.
-        after = Terminal("W1", hall.keys["W1"], out=before.out)
-        after.inbox = before.inbox
+        after = Terminal.on_line_of(before, "W1", hall.keys["W1"])
         started = time.monotonic()
         assert after.handshake(timeout=2.0)["t"] == "ack"
         assert time.monotonic() - started < 2.0
@@ -121,8 +120,7 @@ def test_a_hello_naming_another_device_on_a_serial_line_leaves_its_terminal_onli
     seq = t1.rating(inv["eid"], "C1")
     assert t1.answer_for(seq) == {"t": "ack", "seq": seq}
     # The real T2 plugged into the line takes it over once its auth verifies.
-    t2 = Terminal("T2", hub.keys["T2"], out=t1.conn.receive)
-    t2.inbox = t1.inbox
+    t2 = Terminal.on_line_of(t1, "T2", hub.keys["T2"])
     assert t2.handshake()["t"] == "ack"
     assert hub.online() == ["T2"]
 

@@ -79,6 +79,14 @@ class Terminal:
         t.out = t.conn.receive
         return t
 
+    @classmethod
+    def on_line_of(cls, other, device_id, key):
+        """Another terminal (or the same one rebooted) on OTHER's line: it
+        sends where OTHER sent and reads what OTHER's line receives."""
+        t = cls(device_id, key, out=other.out)
+        t.inbox = other.inbox
+        return t
+
     def mid(self):
         self._mid += 1
         return self._mid
