@@ -1,116 +1,236 @@
-"""Shandong-style adapter: register the service, then the rating, in a signed envelope.
+"""Shandong adapter: a case's service records step by step, then the window rating.
 
-Dialect, as the simulated platform (simulator/province/) speaks it;
-every request body is an envelope (hub/upstream/envelope.py):
+The dialect of the public Jining client (docs/UPSTREAM.md, Shandong; the
+envelope and answers are hub/upstream/shandong_wire.py, the case's fields
+and rules hub/upstream/shandong_case.py):
 
-  POST {endpoint}/service/register  data: serviceNumber (1 申请, 2 出证办结)
-        projectNo taskCode taskName deptCode areaCode userProp serviceTime
-  POST {endpoint}/evaluation/push   data: projectNo assessNumber satisfaction
-        evalDetail writingEvaluation assessTime pf userProp
-  POST {endpoint}/evaluation/query  data: projectNo
+  POST {url}{service_path}  evaluate: service records, one per case and step
+                            (serviceNumber 1, 2, 3 in that order, each its
+                            own call so the platform sees them in order;
+                            several cases' same step share a call)
+  POST {url}{rating_path}   evaluate: window ratings {taskType, projectNo,
+                            satisfaction, pf, name, evalDetail,
+                            writingEvaluation, assessTime, serviceNumber}
+  POST {url}{norm_path}     the national label list (getnorm), no records
+  POST {url}{query_path}    the services the platform holds for a projectNo
 
-Answers: {"custom": "success" | "fail" | "repeat", "msg": ..., "id": ...}.
-A rating is sent only after the service registration answered success
-(upstream refuses a rating for a service it does not know). "repeat" means
-upstream already holds it: success, keep its id. "fail" with a msg starting
-"busy" or "系统繁忙" is transient, one starting "unknown service" is
-unknown_case (the relay decides); any other "fail" is a permanent rejection.
-One rating per call (max_batch = 1).
+A call carrying several records is answered once: when that answer is a
+refusal, the records are sent again one by one, so each gets its own
+outcome (a record the platform had already taken answers "duplicate").
+Self-built matters (taskCode containing 00000000) are never forwarded.
 """
 
+import json
+
 from hub.halltime import cst_format
-from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, Province, assess_time, require
-from hub.upstream.envelope import seal
+from hub.upstream import gm
+from hub.upstream.base import (NATIONAL_CASE_RULES, Adapter, ConfigError, Outcome, Province, assess_time,
+                               require)
 from hub.upstream.http import Http
+from hub.upstream.shandong_case import (PLACEHOLDERS, RATED_STEP, STEPS, area12, self_built, split_matter,
+                                        upstream_refusal)
+from hub.upstream.shandong_wire import Sealer, outcome, response_body
 
-SERVICE_APPLIED, SERVICE_FINISHED = 1, 2
-BUSY_PREFIXES = ("busy", "系统繁忙")
-UNKNOWN_SERVICE = "unknown service"
-
-
-def _outcome(body):
-    custom = body.get("custom")
-    msg = body.get("msg") or ""
-    if custom == "success":
-        return Outcome.ok(body.get("id"))
-    if custom == "repeat":
-        return Outcome.ok(body.get("id"), duplicate=True)
-    reason = "upstream %s: %s" % (custom, msg or "(no message)")
-    if custom == "fail" and msg.startswith(UNKNOWN_SERVICE):
-        return Outcome.unknown_case(reason)
-    if custom == "fail" and not msg.startswith(BUSY_PREFIXES):
-        return Outcome.permanent(reason)
-    return Outcome.transient(reason)
+DEFAULTS = {"tenancy_id": "370000000000", "project_prefix": "37", "data_source": "165",
+            "service_path": "/service", "rating_path": "/evaluate", "norm_path": "/getnorm",
+            "query_path": "/services", "task_type": "99", "project_type": "1", "pro_channel": "2"}
 
 
 class ShandongAdapter(Adapter):
     name = "shandong"
-    case_rules = NATIONAL_CASE_RULES   # its interface takes the national formats
-    max_batch = 1
+    case_rules = NATIONAL_CASE_RULES
+
+    @classmethod
+    def case_refusal(cls, fields):
+        out = super().case_refusal(fields)
+        if out is None and "upstream_case" in fields:
+            out = upstream_refusal(fields.get("upstream_case") or {})
+        return out
 
     def __init__(self, cfg):
         self.province = Province(cfg)
-        self.app_mark = str(require(cfg, "app_mark", "upstream"))
-        self.app_word = str(require(cfg, "app_word", "upstream"))
-        self.sm4_key = cfg.get("sm4_key") or None
-        self.http = Http(require(cfg, "endpoint", "upstream"), float(cfg.get("timeout_s", 10)))
+        opt = dict(DEFAULTS)
+        opt.update({k: cfg[k] for k in DEFAULTS if cfg.get(k) not in (None, "")})
+        if "data_source" not in cfg or cfg.get("data_source") in (None, ""):
+            self.province.data_source = DEFAULTS["data_source"]
+        self.opt = opt
+        mode = cfg.get("sm2_mode", gm.C1C3C2)
+        if mode not in gm.SM2_MODES:
+            raise ConfigError("upstream.sm2_mode must be one of %s, got %r" % (gm.SM2_MODES, mode))
+        try:
+            self.sealer = Sealer(str(require(cfg, "app_mark", "upstream")), str(require(cfg, "app_word", "upstream")),
+                                 require(cfg, "sm2_public_key", "upstream"), mode, bool(cfg.get("sm2_prefix", True)))
+        except gm.SM2KeyError as e:
+            raise ConfigError("upstream.sm2_public_key: %s (the province's SM2 public key)" % e) from None
+        self.max_batch = max(1, int(cfg.get("batch_size", 20)))
+        self.placeholders = bool(cfg.get("applicant_placeholders", False))
+        self.http = Http(require(cfg, "endpoint", "upstream"), float(cfg.get("timeout_s", 10)),
+                         {"C-Tenancy-Id": str(opt["tenancy_id"])})
 
-    def _call(self, path, data):
-        reply = self.http.post_json(path, seal(self.app_mark, self.app_word, data, self.sm4_key))
-        if reply.transient:
-            return None, Outcome.transient(reply.transient)
-        return reply.body, _outcome(reply.body)
+    # ------------------------------------------------------------ fields
+    def project_no(self, serial):
+        return self.opt["project_prefix"] + serial
 
-    def service_fields(self, case, number):
-        p = self.province
-        return {
-            "serviceNumber": number,
-            "projectNo": case["project_no"],
-            "taskCode": case["task_code"],
-            "taskName": case["task_name"],
-            "deptCode": case.get("dept_code") or p.dept_code,
-            "areaCode": p.area_code,
-            "userProp": int(case.get("user_prop") or 1),
-            "serviceTime": cst_format(case["service_time"]),
+    def _applicant(self, case):
+        a = case.get("applicant")
+        if a:
+            return a
+        return PLACEHOLDERS if self.placeholders else None
+
+    def service_fields(self, case, number, name, now_s=None):
+        """One step's service record. Needs the applicant (see _applicant)."""
+        p, up = self.province, case.get("upstream") or {}
+        a = self._applicant(case) or {}
+        area = area12(str(up.get("area_code") or p.area_code))
+        task_code, handle_item = split_matter(case["task_code"], up.get("handle_item"))
+        credit = up.get("org_code") or p.dept_code
+        kind = int(a.get("kind") or case.get("user_prop") or 1)
+        promise_days = int(up.get("promise_days") or 0)
+        finished = assess_time({"rated_at": case["service_time"], "service_time": 0}, now_s)
+        accepted = min(int(up.get("accept_time") or finished), finished)
+        rec = {
+            "serviceNumber": number, "serviceName": name, "proStatus": number,
+            "projectNo": self.project_no(case["project_no"]), "projectName": case["task_name"],
+            "taskCode": task_code, "taskName": case["task_name"], "taskType": up.get("task_type") or self.opt["task_type"],
+            "areaCode": area, "orgcode": "%s_%s" % (area, credit), "orgName": up.get("org_name") or p.dept_code,
+            "deptCode": credit, "proDepart": up.get("org_name") or p.dept_code,
+            "userProp": kind, "userName": a.get("name"), "userPageType": a.get("id_type") or PLACEHOLDERS["id_type"],
+            "mobile": a.get("mobile"), "creditType": a.get("id_type") or PLACEHOLDERS["id_type"],
+            "creditNum": a.get("id_number"),
+            # serviceTime of step 1 and 2: the acceptance; step 3: the finish.
+            "serviceTime": cst_format(finished if number == RATED_STEP else accepted),
+            "acceptDate": cst_format(accepted),
+            "projectType": str(up.get("project_type") or self.opt["project_type"]),
+            "promiseTime": "1" if promise_days == 0 else "2", "promiseDay": str(promise_days),
+            "promiseType": "1", "anticipateDay": str(promise_days), "anticipateType": "1",
+            "proChannel": str(self.opt["pro_channel"]), "dataSource": p.data_source,
+            "proManager": up.get("manager") or case.get("staff_name") or "",
         }
+        rec["certKey" if kind == 1 else "certKeyGOV"] = a.get("id_number")
+        if handle_item:
+            rec["taskHandleItem"] = handle_item
+        if number == RATED_STEP:
+            rec["resultDate"] = rec["serviceTime"]
+        for key in ("sub_matter", "pro_depart_code"):
+            if up.get(key):
+                rec["subMatter" if key == "sub_matter" else "proDepartCode"] = up[key]
+        return rec
 
     def case_fields(self, case):
-        return self.service_fields(case, SERVICE_FINISHED)
+        # The export file carries the finished step's record, without identity.
+        rec = self.service_fields(dict(case, applicant=None), RATED_STEP, STEPS[-1][1])
+        for k in ("userName", "mobile", "creditNum", "certKey", "certKeyGOV"):
+            rec.pop(k, None)
+        return rec
 
-    def rating_fields(self, r):
+    def rating_fields(self, r, now_s=None):
         p = self.province
-        return {
-            "projectNo": r["project_no"],
-            "assessNumber": int(r.get("assess_number", 1)),
-            "satisfaction": p.level(r["level"]),
-            "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": p.writing(r),
-            "assessTime": cst_format(assess_time(r)),
-            "pf": p.channel_code(r["channel"]),
-            "userProp": int(r.get("user_prop") or 1),
-        }
+        a = r.get("applicant") or (PLACEHOLDERS if self.placeholders else {})
+        return {"taskType": r.get("task_type") or self.opt["task_type"],
+                "projectNo": self.project_no(r["project_no"]),
+                "satisfaction": p.level(r["level"]), "pf": p.channel_code(r["channel"]),
+                "name": a.get("name") or "",
+                "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
+                "writingEvaluation": p.writing(r),
+                "assessTime": cst_format(assess_time(r, now_s)), "serviceNumber": RATED_STEP}
+
+    # ------------------------------------------------------------ calls
+    def _post(self, path, records, what):
+        reply = self.http.post_json(self.opt[path], self.sealer.seal(records))
+        if reply.transient:
+            return None, Outcome.transient(reply.transient)
+        return reply.body, outcome(reply.body, what)
+
+    def _send(self, path, records, whats):
+        """Records in one call; on a refusal of several, one call each -> [Outcome]."""
+        if not records:
+            return []
+        _b, out = self._post(path, records, whats[0] if len(records) == 1 else "%d records" % len(records))
+        # A duplicate named in a call of several may be one record's: the
+        # others were not taken (the call is all or nothing), so ask each.
+        if len(records) == 1 or out.status == Outcome.TRANSIENT or (out.status == Outcome.OK and not out.duplicate):
+            return [out] * len(records)
+        return [self._post(path, [r], w)[1] for r, w in zip(records, whats)]
+
+    def _not_forwarded(self, case):
+        if self_built(split_matter(case["task_code"])[0]):
+            return Outcome.permanent(
+                "case %s is of a self-built matter (自建事项: matter code %s contains 00000000): the Shandong "
+                "platform takes only matters of the provincial catalogue, so the hub does not forward it or "
+                "its ratings; nothing to fix unless the matter code is wrong" % (case["project_no"], case["task_code"]))
+        if self._applicant(case) is None:
+            return Outcome.permanent(
+                "case %s has no applicant identity: the Shandong platform is real-name and refuses a service "
+                "record without userName, certKey and mobile; the business system must send "
+                "upstream_case.applicant with the invitation (or set [upstream.options] "
+                "applicant_placeholders = true for cases made before it did)" % case["project_no"])
+        return None
 
     def register_case(self, case):
-        # Both steps, each idempotent upstream: the hub hears of a case only
-        # when it is finished, and the platform wants the application first.
-        for number in (SERVICE_APPLIED, SERVICE_FINISHED):
-            _body, out = self._call("/service/register", self.service_fields(case, number))
-            if out.status != Outcome.OK:
-                return out
-        return out
+        return self.register_cases([case])[0]
+
+    def register_cases(self, cases):
+        outs = [self._not_forwarded(c) for c in cases]
+        live = [i for i, o in enumerate(outs) if o is None]
+        for number, name in STEPS:          # every case's step 1, then 2, then 3
+            if not live:
+                break
+            recs = [self.service_fields(cases[i], number, name) for i in live]
+            whats = ["service step %d of case %s" % (number, cases[i]["project_no"]) for i in live]
+            still = []
+            for i, out in zip(live, self._send("service_path", recs, whats)):
+                if out.status == Outcome.UNKNOWN_CASE:      # not a rating: nothing to look up
+                    out = Outcome.permanent(out.reason)
+                if out.status == Outcome.OK:
+                    still.append(i)
+                    if number == STEPS[-1][0]:
+                        outs[i] = _keyed(out, self.key(cases[i]["project_no"]))
+                else:
+                    outs[i] = out
+            live = still
+        return outs
+
+    def key(self, serial, step=RATED_STEP):
+        """The platform's key of a service record or window rating, kept as
+        upstream's id: its answers carry none (a duplicate is known only by
+        words), and (projectNo, serviceNumber) is what it holds them by."""
+        return "%s/%d" % (self.project_no(serial), step)
 
     def push_ratings(self, ratings):
-        return [self._call("/evaluation/push", self.rating_fields(r))[1] for r in ratings]
+        outs = self._send("rating_path", [self.rating_fields(r) for r in ratings],
+                          ["rating of case %s" % r["project_no"] for r in ratings])
+        return [_keyed(o, self.key(r["project_no"])) for o, r in zip(outs, ratings)]
 
     def query(self, project_no):
-        body, out = self._call("/evaluation/query", {"projectNo": project_no})
-        if body is None:
+        body, out = self._post("query_path", [{"mark": "0", "projectNo": self.project_no(project_no)}],
+                               "query of case %s" % project_no)
+        if body is None or out.status not in (Outcome.OK, Outcome.UNKNOWN_CASE):
             return out
         if out.status == Outcome.UNKNOWN_CASE:
             return {"case": False, "ratings": {}}
-        if out.status != Outcome.OK:
+        services = response_body(body).get("serviceList") or []
+        rated = [s for s in services if isinstance(s, dict) and s.get("evaluated")]
+        return {"case": bool(services), "ratings": {1: self.key(project_no)} if rated else {}}
+
+    def labels(self):
+        """The national label list the platform serves (getnorm) -> [(code, text)] or an Outcome."""
+        body, out = self._post("norm_path", None, "label list (getnorm)")
+        if body is None or out.status != Outcome.OK:
             return out
-        return {"case": True, "ratings": {int(a["assessNumber"]): a.get("id") for a in body.get("ratings", ())}}
+        items = response_body(body).get("normList")
+        if not isinstance(items, list):
+            return Outcome.transient("the getnorm answer has no normList")
+        try:
+            return sorted((int(n["code"]), str(n["name"])) for n in items)
+        except (KeyError, TypeError, ValueError):
+            return Outcome.transient("the getnorm answer's normList is not [{code, name}]: %s"
+                                     % json.dumps(items, ensure_ascii=False)[:200])
 
     def close(self):
         self.http.close()
+
+
+def _keyed(out, key):
+    if out.status != Outcome.OK:
+        return out
+    return Outcome.ok(key, out.duplicate)

@@ -21,7 +21,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qsl
 
-from simulator.province.dialects import Shandong, Zhejiang
+from simulator.province.dialects import Zhejiang
+from simulator.province.shandong import Shandong
 from simulator.province.faults import Faults
 from simulator.province.ledger import Ledger
 from simulator.province.rules import Rejected, Rules

@@ -12,6 +12,7 @@ from hub.store import open_db
 from hub.upstream import make_adapter
 
 SM4 = "00112233445566778899aabbccddeeff"
+SD_ORG = "11370800MB2855926Y"     # a handling department's unified social credit code (Jining)
 _serial = itertools.count(1)
 
 
@@ -20,8 +21,16 @@ def adapter_config(platform, adapter):
            "channels": {"terminal": 5, "qr": 3}, "timeout_s": 5}
     if adapter == "zhejiang":
         cfg.update(endpoint=platform.url + "/zj", app_key="hall-key")
-    else:
-        cfg.update(endpoint=platform.url + "/sd", app_mark="pingjia-hall", app_word="secret-word", sm4_key=SM4)
+    elif adapter == "shandong":
+        # The simulated platform's test key pair (its module constant, so a
+        # relay in another process gets the same config); Jining's area and a
+        # handling department's credit code. Cases made by Hall.case() carry
+        # no applicant (the hub's relay hands none yet): the placeholders the
+        # public client sends for unknown identity stand in.
+        from simulator.province.shandong import PUBLIC_KEY
+        cfg.update(endpoint=platform.url + "/sd", app_mark="pingjia-hall", app_word="secret-word",
+                   sm2_public_key="04" + PUBLIC_KEY, area_code="370800", dept_code=SD_ORG,
+                   applicant_placeholders=True)
     return cfg
 
 

@@ -6,8 +6,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from hub.upstream import ConfigError, Outcome, make_adapter
-from hub.upstream.envelope import seal
-from simulator.province.envelope import EnvelopeError, open_envelope
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, adapter_config
 
@@ -130,29 +128,6 @@ def test_bad_configuration_names_the_key(platform):
         a.rating_fields(case_and_rating()[1])
 
 
-def test_wrong_app_word_is_rejected_and_nothing_stored(platform):
-    a = make_adapter(config(platform, "shandong", app_word="not-the-word"))
-    case, _r = case_and_rating()
-    out = a.register_case(case)
-    assert out.status == Outcome.PERMANENT and "sign" in out.reason
-    assert platform.ledger.case(case["project_no"]) is None
-
-
-@settings(max_examples=60, deadline=None)
-@given(payload=st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(st.text(max_size=40), st.integers()),
-                               max_size=6),
-       encrypt=st.booleans(), flip=st.integers(min_value=0, max_value=10**6))
-def test_envelope_round_trip_and_tamper_detection(payload, encrypt, flip):
-    """What the hub seals, the platform's own opener opens; any changed
-    character of the data makes it refuse."""
-    key = SM4 if encrypt else None
-    env = seal("pingjia-hall", "secret-word", payload, key)
-    assert open_envelope(env, {"pingjia-hall": "secret-word"}, key) == ("pingjia-hall", payload)
-    data = env["data"]
-    i = flip % len(data)
-    tampered = dict(env, data=data[:i] + ("0" if data[i] != "0" else "1") + data[i + 1:])
-    with pytest.raises(EnvelopeError):
-        open_envelope(tampered, {"pingjia-hall": "secret-word"}, key)
 
 
 @settings(max_examples=40, deadline=None)
