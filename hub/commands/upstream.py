@@ -1,4 +1,4 @@
-"""`pingjia upstream status|dead|replay|reconcile|export|run` — forwarding to the province."""
+"""`pingjia upstream status|dead|replay|reconcile|export|labels|run` — forwarding to the province."""
 
 import time
 
@@ -40,6 +40,13 @@ def register(sub):
     e.add_argument("--month", required=True, help="YYYY-MM")
     e.add_argument("file")
     e.set_defaults(run=_export)
+
+    lb = usub.add_parser("labels", help="the platform's national label list against the hub's label set "
+                                        "(Shandong getnorm); --apply makes it a new label-set version")
+    add_config_args(lb)
+    lb.add_argument("--apply", action="store_true", help="after checking the difference: push the "
+                                                          "platform's list to the terminals as a new version")
+    lb.set_defaults(run=_labels)
 
     x = usub.add_parser("run", help="run the relay alone (the hub runs it itself when upstream is set)")
     add_config_args(x)
@@ -151,6 +158,37 @@ def _export(args):
     until = since + days * 86400 * 1000
     n = export_month(open_store(cfg), adapter, since, until, args.file)
     print("%d rating(s) written to %s" % (n, args.file))
+    return OK
+
+
+@command("upstream labels")
+def _labels(args):
+    from hub.upstream import labels
+    from hub.upstream.base import Outcome
+    cfg = load_config(args)
+    try:
+        adapter = _require_adapter(cfg, "there is no platform to ask")
+    except _NoUpstream as e:
+        return fail("upstream labels", str(e), USAGE)
+    got = labels.fetch(adapter)
+    adapter.close()
+    if isinstance(got, Outcome):
+        return fail("upstream labels", "the platform's label list could not be fetched: %s" % got.reason, REFUSED)
+    db = open_store(cfg)
+    d = labels.diff(labels.hub_labels(db), got)
+    rows = ([["平台有、本机无 missing", c, t] for c, t in d["missing"]]
+            + [["本机有、平台无 extra", c, t] for c, t in d["extra"]]
+            + [["名称不同 renamed", c, "%s → %s" % (a, b)] for c, a, b in d["renamed"]])
+    if not rows:
+        print("标签一致 the hub's label set matches the platform's list (%d labels)" % len(got))
+        return OK
+    table(["差异 difference", "代码 code", "名称 text"], rows)
+    if not args.apply:
+        print("check the difference, then: pingjia upstream labels --apply")
+        return OK
+    new = labels.apply(db, got)
+    print("新配置版本 new configuration version %d: the platform's %d labels; terminals get it when online"
+          % (new["version"], len(got)))
     return OK
 
 

@@ -94,14 +94,26 @@ class GmSSL:
         from gmssl import sm2
         c = sm2.CryptSM2(private_key="", public_key="", mode=1)
         c.public_key = public_key_hex(public_key)
-        return c.encrypt(data)
+        while True:
+            out = c.encrypt(data)
+            if out is not None:     # None: the KDF gave all zeros for this k; the standard draws again
+                return out
 
     def sm2_decrypt(self, private_key, raw):
-        from gmssl import sm2
-        out = sm2.CryptSM2(private_key=private_key, public_key="", mode=1).decrypt(raw)
-        if out is None:    # gmssl answers a C3 mismatch with None
+        # gmssl's decrypt computes C3 but never compares it: decrypt here
+        # with its primitives and check C3 = SM3(x2 || M || y2).
+        from gmssl import sm2, sm3
+        if len(raw) <= _POINT + _DIGEST:
+            raise ValueError("SM2 ciphertext shorter than C1 and C3")
+        c = sm2.CryptSM2(private_key=private_key, public_key="", mode=1)
+        xy = c._kg(int(private_key, 16), raw[:_POINT].hex())
+        c2 = raw[_POINT + _DIGEST:]
+        t = bytes.fromhex(sm3.sm3_kdf(xy.encode("utf-8"), len(c2)))
+        plain = bytes(a ^ b for a, b in zip(c2, t))
+        digest = sm3.sm3_hash(list(bytes.fromhex(xy[:64]) + plain + bytes.fromhex(xy[64:])))
+        if not any(t) or digest != raw[_POINT:_POINT + _DIGEST].hex():
             raise ValueError("SM2 decryption failed: C3 does not match")
-        return out
+        return plain
 
 
 class OpenSSL:

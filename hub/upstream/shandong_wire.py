@@ -80,6 +80,11 @@ def outcome(answer, what):
     if any(t in desc or t in message for t in DUPLICATE_TEXTS):
         return Outcome.ok(duplicate=True)
     if desc != "success":
+        if "time" in desc or "时间" in desc:
+            # The envelope's time against the platform's clock: it heals when
+            # the clocks agree again, so it is retried, saying what to fix.
+            return Outcome.transient("Shandong gateway refused the %s: %s; to fix: the hub's clock is off, "
+                                     "set NTP on the hub's host" % (what, desc))
         if not desc or any(t in desc for t in BUSY_TEXTS):
             return Outcome.transient("Shandong gateway did not take the %s: %s" % (what, desc or "(no C-Response-Desc)"))
         return Outcome.permanent(refusal(what, "gateway answered C-Response-Desc %r" % desc))
@@ -98,9 +103,13 @@ def outcome(answer, what):
 
 # What hall IT can do about a refusal, by words of the platform's message.
 _FIXES = (
+    ("签名", "check [upstream.options] app_mark, app_word and sm2_public_key against the values the "
+             "province issued to this hall"),
     ("sign", "check [upstream.options] app_mark, app_word and sm2_public_key against the values the "
              "province issued to this hall"),
     ("appMark", "check [upstream.options] app_mark"),
+    ("C-Tenancy-Id", "check [upstream.options] tenancy_id (Shandong: 370000000000)"),
+    ("解密", "check [upstream.options] sm2_public_key, sm2_mode and sm2_prefix against the province's"),
     ("time", "the hub's clock is off: set NTP on the hub's host"),
     ("orgcode", "the handling department's code: send upstream_case.org_code (18-character unified social "
                 "credit code) or fix [upstream] dept_code"),

@@ -30,7 +30,7 @@ import json
 import threading
 import time
 
-from gmssl import sm2
+from gmssl import sm2, sm3
 
 from simulator.province.shandong_norms import NORMS
 from simulator.province.shandong_rules import BEIJING_S, DUPLICATE_RATING, Judge, Refused, RATED_STEP
@@ -43,6 +43,21 @@ TENANCY_ID = "370000000000"
 MAX_SKEW_S = 60            # an envelope time ahead of the platform's clock by more is refused
 MAX_AGE_S = 600            # ... and one older than this (a replayed call)
 MAX_RECORDS = 50
+
+
+def sm2_decrypt(private_key, data):
+    """C1 (64) || C3 (32) || C2 -> the text, with gmssl's primitives. gmssl's
+    own decrypt never compares C3, so a strict platform checks it here."""
+    if len(data) <= 96:
+        raise ValueError("too short")
+    c = sm2.CryptSM2(private_key=private_key, public_key="", mode=1)
+    xy = c._kg(int(private_key, 16), data[:64].hex())
+    c2 = data[96:]
+    mask = bytes.fromhex(sm3.sm3_kdf(xy.encode("utf-8"), len(c2)))
+    plain = bytes(a ^ b for a, b in zip(c2, mask))
+    if sm3.sm3_hash(list(bytes.fromhex(xy[:64]) + plain + bytes.fromhex(xy[64:]))) != data[64:96].hex():
+        raise ValueError("C3 does not match")
+    return plain
 
 
 class GatewayRefusal(Exception):
@@ -88,10 +103,7 @@ class Shandong:
                 if data[:1] != b"\x04":
                     raise ValueError("no 04 prefix")
                 data = data[1:]
-            plain = sm2.CryptSM2(private_key=self.private_key, public_key="", mode=1).decrypt(data)
-            if plain is None:
-                raise ValueError("C3 mismatch")
-            return plain.decode("utf-8")
+            return sm2_decrypt(self.private_key, data).decode("utf-8")
         except (ValueError, TypeError, IndexError, UnicodeDecodeError, AttributeError):
             raise GatewayRefusal("%s 解密失败（应为平台公钥 SM2 加密的 04||C1||C3||C2 十六进制）" % what)
 
