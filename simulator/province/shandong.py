@@ -92,6 +92,7 @@ class Shandong:
         self.clock = clock
         self.norms = list(NORMS)
         self.sm2_prefix = True
+        self.rejecting = {}               # projectNo -> the reason the `reject` fault gives it
         self.calls = {"service": 0, "evaluate": 0, "getnorm": 0, "services": 0}
         self._lock = threading.Lock()     # a call's checks and writes are one step
 
@@ -197,9 +198,15 @@ class Shandong:
         now = self.clock()
         reason = self.p.faults.take_reject()
         if reason is not None:
-            return answer(False, reason), False
+            # The `reject` fault refuses a rating, not a call: it sticks to the
+            # first record until a call of that record alone has been refused.
+            first = records[0].get("projectNo")
+            self.rejecting[first if isinstance(first, str) else ""] = reason
 
         def check(d, done):
+            key = d.get("projectNo") if isinstance(d.get("projectNo"), str) else ""
+            if key in self.rejecting:
+                raise Refused(self.rejecting.pop(key) if len(records) == 1 else self.rejecting[key])
             serial = self.judge.project(d) if isinstance(d.get("projectNo"), str) else ""
             case = self.p.ledger.case(serial)
             in_ledger = any(r["assessNumber"] == 1 for r in self.p.ledger.ratings_of(serial)) if case else False
