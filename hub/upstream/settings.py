@@ -7,7 +7,7 @@
     dept_code = "001008001"
     [upstream.options]                   # whatever the adapter needs
     app_key = "..."                      # zhejiang
-    app_mark = "..." ; app_word = "..."  # shandong; sm4_key = "32 hex" when asked
+    app_mark = "..." ; app_word = "..."  # shandong, with sm2_public_key (docs/UPSTREAM.md)
     batch_size = 50 ; timeout_s = 10 ; level_scale = "satisfaction" | "gbt"
     channels = { terminal = 5, qr = 3 }  # default: from [rating] channel_table
 
