@@ -73,6 +73,15 @@ def _require_adapter(cfg, why):
     return adapter
 
 
+def _config_and_adapter(args, prog, why):
+    """-> (cfg, adapter), or (None, exit code) after saying that forwarding is off."""
+    cfg = load_config(args)
+    try:
+        return cfg, _require_adapter(cfg, why)
+    except _NoUpstream as e:
+        return None, fail(prog, str(e), USAGE)
+
+
 @command("upstream status")
 def _status(args):
     from hub.upstream import outbox
@@ -144,11 +153,9 @@ def _reconcile(args):
 def _export(args):
     import calendar
     from hub.upstream.reconcile import export_month
-    cfg = load_config(args)
-    try:
-        adapter = _require_adapter(cfg, "the file needs the province's field names")
-    except _NoUpstream as e:
-        return fail("upstream export", str(e), USAGE)
+    cfg, adapter = _config_and_adapter(args, "upstream export", "the file needs the province's field names")
+    if cfg is None:
+        return adapter
     try:
         year, month = (int(x) for x in args.month.split("-"))
         days = calendar.monthrange(year, month)[1]
@@ -165,11 +172,9 @@ def _export(args):
 def _labels(args):
     from hub.upstream import labels
     from hub.upstream.base import Outcome
-    cfg = load_config(args)
-    try:
-        adapter = _require_adapter(cfg, "there is no platform to ask")
-    except _NoUpstream as e:
-        return fail("upstream labels", str(e), USAGE)
+    cfg, adapter = _config_and_adapter(args, "upstream labels", "there is no platform to ask")
+    if cfg is None:
+        return adapter
     got = labels.fetch(adapter)
     adapter.close()
     if isinstance(got, Outcome):
@@ -196,11 +201,9 @@ def _labels(args):
 def _run(args):
     from hub.app import configure_logging
     from hub.upstream.relay import Relay
-    cfg = load_config(args)
-    try:
-        adapter = _require_adapter(cfg, "set the province first")
-    except _NoUpstream as e:
-        return fail("upstream run", str(e), USAGE)
+    cfg, adapter = _config_and_adapter(args, "upstream run", "set the province first")
+    if cfg is None:
+        return adapter
     configure_logging(cfg.hub.log_level)
     open_store(cfg, must_exist=False).close()
     relay = Relay(cfg.db_path, adapter).start()
