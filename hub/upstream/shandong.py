@@ -33,7 +33,8 @@ from hub.upstream.shandong_wire import Sealer, outcome, response_body
 
 DEFAULTS = {"tenancy_id": "370000000000", "project_prefix": "37", "data_source": "165",
             "service_path": "/service", "rating_path": "/evaluate", "norm_path": "/getnorm",
-            "query_path": "/services", "task_type": "99", "project_type": "1", "pro_channel": "2"}
+            "query_path": "/services", "task_type": "99", "project_type": "1", "pro_channel": "2",
+            "org_name": ""}
 
 
 class ShandongAdapter(Adapter):
@@ -84,6 +85,7 @@ class ShandongAdapter(Adapter):
         area = area12(str(up.get("area_code") or p.area_code))
         task_code, handle_item = split_matter(case["task_code"], up.get("handle_item"))
         credit = up.get("org_code") or p.dept_code
+        org_name = up.get("org_name") or self.opt["org_name"] or credit
         kind = int(a.get("kind") or case.get("user_prop") or 1)
         promise_days = int(up.get("promise_days") or 0)
         finished = assess_time({"rated_at": case["service_time"], "service_time": 0}, now_s)
@@ -92,8 +94,8 @@ class ShandongAdapter(Adapter):
             "serviceNumber": number, "serviceName": name, "proStatus": number,
             "projectNo": self.project_no(case["project_no"]), "projectName": case["task_name"],
             "taskCode": task_code, "taskName": case["task_name"], "taskType": up.get("task_type") or self.opt["task_type"],
-            "areaCode": area, "orgcode": "%s_%s" % (area, credit), "orgName": up.get("org_name") or p.dept_code,
-            "deptCode": credit, "proDepart": up.get("org_name") or p.dept_code,
+            "areaCode": area, "orgcode": "%s_%s" % (area, credit), "orgName": org_name,
+            "deptCode": credit, "proDepart": org_name,
             "userProp": kind, "userName": a.get("name"), "userPageType": a.get("id_type") or PLACEHOLDERS["id_type"],
             "mobile": a.get("mobile"), "creditType": a.get("id_type") or PLACEHOLDERS["id_type"],
             "creditNum": a.get("id_number"),
