@@ -1,7 +1,7 @@
 """The Shandong dialect of the simulated platform: a strict, independent judge.
 
-Written from the public facts (docs/UPSTREAM.md, Shandong), with gmssl
-(pure-Python SM2) and nothing of the hub. It holds its own SM2 private key;
+Written from the public facts (docs/UPSTREAM.md, Shandong), with its own
+SM2 decryption (sm2_judge) and nothing of the hub. It holds its own SM2 private key;
 the hall is given the public key. Every call is a JSON POST:
 
   {"txnBodyCom": {"appMark", "time" yyyyMMddHHmmss (UTC+8),
@@ -30,7 +30,7 @@ import json
 import threading
 import time
 
-from gmssl import sm2, sm3
+from simulator.province import sm2_judge
 
 from simulator.province.shandong_norms import NORMS
 from simulator.province.shandong_rules import BEIJING_S, DUPLICATE_RATING, Judge, Refused, RATED_STEP
@@ -46,18 +46,9 @@ MAX_RECORDS = 50
 
 
 def sm2_decrypt(private_key, data):
-    """C1 (64) || C3 (32) || C2 -> the text, with gmssl's primitives. gmssl's
-    own decrypt never compares C3, so a strict platform checks it here."""
-    if len(data) <= 96:
-        raise ValueError("too short")
-    c = sm2.CryptSM2(private_key=private_key, public_key="", mode=1)
-    xy = c._kg(int(private_key, 16), data[:64].hex())
-    c2 = data[96:]
-    mask = bytes.fromhex(sm3.sm3_kdf(xy.encode("utf-8"), len(c2)))
-    plain = bytes(a ^ b for a, b in zip(c2, mask))
-    if sm3.sm3_hash(list(bytes.fromhex(xy[:64]) + plain + bytes.fromhex(xy[64:]))) != data[64:96].hex():
-        raise ValueError("C3 does not match")
-    return plain
+    """C1 (64) || C3 (32) || C2 -> the text; C3 is checked (gmssl's own
+    decrypt never compares it, so the judge has its own: sm2_judge)."""
+    return sm2_judge.decrypt(private_key, data)
 
 
 class GatewayRefusal(Exception):
