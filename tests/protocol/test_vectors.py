@@ -88,11 +88,15 @@ def test_frame_vectors_follow_the_documented_layout():
         assert wire.endswith(b"\x00") and wire.count(0) == 1
         assert len(wire) - 1 <= len(raw) + len(raw) // 254 + 1
         vt, src, dst, seq, ack = struct.unpack(">BHHBB", raw[:7])
-        assert vt >> 4 == 1
+        assert vt >> 4 == f["version"] in (1, 2)
         assert ["DATA", "ACK", "SYN", "SYNACK"][(vt & 15) - 1] == f["type"]
         assert (src, dst) == (f["src"], f["dst"])
+        control = f["type"] in ("SYN", "SYNACK")
         if f.get("encode", True):
-            assert (seq, ack) == (f["seq"], f["ack"])
+            # A version 1 SYN/SYNACK's seq byte is the offer; it is 0 elsewhere.
+            assert (seq, ack) == ((f["offer"] if control else f["seq"]), f["ack"])
+        if control and f["version"] == 2:
+            assert len(raw) == 19 and raw[7:11] != bytes(4)     # nonce, then echo
         assert raw[7:-4].hex() == f["payload"]
         assert raw[-4:] == struct.pack(">I", zlib.crc32(raw[:-4]))
     for b in v["bad_frames"]:
@@ -105,4 +109,14 @@ def test_link_vectors_check_counts_every_case():
     from tests.protocol import link_vectors_check
     v = _link()
     n = link_vectors_check.check(v)
-    assert n == len(v["frames"]) + len(v["bad_frames"]) + len(v["streams"]) * len(link_vectors_check._CHUNKS)
+    assert n == len(v["frames"]) + len(v["bad_frames"]) + len(v["streams"]) * len(link_vectors_check._CHUNKS) \
+        + len(v["link_transcripts"])
+
+
+def test_link_vectors_cover_both_versions_and_every_pairing():
+    v = _link()
+    assert {(f["version"], f["type"]) for f in v["frames"]} >= {(2, t) for t in ("DATA", "ACK", "SYN", "SYNACK")}
+    assert any(f["version"] == 1 and f["offer"] == 2 for f in v["frames"])
+    pairs = {(t["terminal"]["nonce"] is not None, t["hub"]["nonce"] is not None): t["version"]
+             for t in v["link_transcripts"]}
+    assert pairs == {(False, False): 1, (True, True): 2, (False, True): 1, (True, False): 1}
