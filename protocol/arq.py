@@ -87,7 +87,7 @@ the Deframer's counters (protocol/framing.py).
 
 from protocol import framing
 from protocol.arq_handshake import Handshake
-from protocol.framing import DATA, ACK, SYN, SYNACK, V1, V2, Deframer, build_frame
+from protocol.framing import DATA, ACK, SYN, SYNACK, V1, V2, NO_NONCE, Deframer, build_frame
 # Re-exported: the owner picks them before building a Link.
 from protocol.linkparams import boot_nonce, next_incarnation, rto_for  # noqa: F401
 
@@ -305,8 +305,14 @@ class Link(Handshake):
     def _emit(self, ftype, seq, ack, payload=b"", version=None, offer=0):
         if version is None:
             version = V2 if self._peer_ver == V2 else V1
+        echo = nonce = None
+        if version == V2:
+            # Every version 2 frame names the peer's boot; a SYN/SYNACK ours.
+            echo = self._peer_nonce or NO_NONCE
+            if ftype in (SYN, SYNACK):
+                nonce = self._nonce
         w = build_frame(ftype, self.incarnation, self._peer, seq, ack, payload,
-                        self.max_payload, version, offer)
+                        self.max_payload, version, offer, echo, nonce)
         if len(self._out) + len(w) + 1 > self._out_max:
             self._stats["tx_overflow"] += 1
             return

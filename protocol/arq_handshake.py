@@ -8,10 +8,11 @@ another (incarnation, version, nonce) makes it the peer ("adopt"): both
 numberings restart, ("peer_reset", incarnation) is emitted if there was a
 peer before, and the link is down until the peer proves it knows this boot.
 
-Proof. Version 2: a SYN or SYNACK with dst == our incarnation whose echo is
-this boot's nonce. Nothing else: a SYNACK the peer sent to our previous boot
-echoes that boot's nonce, so a boot that repeats its incarnation is not
-fooled by it (the hole of link version 1). Version 1 (a version 1 peer): a
+Proof. Version 2: a frame with dst == our incarnation whose echo is this
+boot's nonce (a SYN, a SYNACK, or DATA/ACK of a peer that is up). Nothing
+else: what the peer sent to our previous boot echoes that boot's nonce, so
+a boot that repeats its incarnation is not fooled by it (the hole of link
+version 1), nor by the old numbering's DATA and acks. Version 1 (a version 1 peer): a
 SYN or SYNACK with dst == our incarnation, and a SYN with dst 0 from the
 known peer that has shown it knows us means it booted again with the same
 incarnation.
@@ -80,8 +81,8 @@ class Handshake:
 
     def _on_control(self, f, now):
         if f.version == V2:
-            ver, nonce = V2, f.payload[:NONCE_LEN]
-            proof = f.dst == self.incarnation and f.payload[NONCE_LEN:] == self._nonce
+            ver, nonce = V2, f.nonce
+            proof = f.dst == self.incarnation and f.echo == self._nonce
             again = False
         elif self._nonce is not None and f.offer >= V2:
             # A version 2 end's fallback offer: its version 2 SYN came just
@@ -117,10 +118,14 @@ class Handshake:
         if f.src != self._peer or f.dst != self.incarnation or not self._peer:
             return False
         if self._peer_ver == V2:
-            # Before the proof, DATA naming us may be the old numbering of a
-            # boot of ours that had our incarnation; after it, never (the
-            # line does not reorder, and the peer restarted before proving).
-            return f.version == V2 and self._connected
+            # The echo names this boot: DATA or an ack for a boot of ours
+            # that had our incarnation is never taken, even when the line
+            # repeats a stretch of bytes after newer frames. The peer sends
+            # it only once up, after it restarted its numbering for us.
+            if f.version != V2 or f.echo != self._nonce:
+                return False
+            self._up()
+            return True
         return f.version == V1
 
     def _stale(self, now):
@@ -164,13 +169,13 @@ class Handshake:
         self._last_syn = now
         if self._nonce is not None and (self._peer_ver != V1 or offer_v2):
             self._stats["syns_sent"] += 1
-            self._emit(SYN, 0, 0, self._nonce + (self._peer_nonce or NO_NONCE), V2)
+            self._emit(SYN, 0, 0, b"", V2)
         if self._peer_ver != V2:
             self._stats["syns_sent"] += 1
             self._emit(SYN, 0, 0, b"", V1, self._offer())
 
     def _send_synack(self):
         if self._peer_ver == V2:
-            self._emit(SYNACK, 0, 0, self._nonce + self._peer_nonce, V2)
+            self._emit(SYNACK, 0, 0, b"", V2)
         else:
             self._emit(SYNACK, 0, 0, b"", V1, self._offer())

@@ -16,22 +16,26 @@ A link frame before byte stuffing (all integers big-endian):
     6       1     ack       DATA and ACK: the next sequence number the sender
                             expects from the peer (cumulative ack);
                             SYN and SYNACK: 0
-    7       n-11  payload   DATA: 0..MAX_PAYLOAD (2048) bytes; version 2 SYN
-                            and SYNACK: exactly 8 bytes, the sender's boot
-                            nonce (4, never 0) then `echo`, the receiver's
-                            boot nonce as the sender knows it (4, 0 = not
-                            known); empty in every other frame
+  version 2 only:
+    7       4     echo      the receiver's boot nonce as the sender knows
+                            it, in every frame (0 = not known: a SYN only)
+    11      4     nonce     SYN and SYNACK only: the sender's boot nonce,
+                            never 0
+  both:
+    ...     n-h-4 payload   DATA only: 0..MAX_PAYLOAD (2048) bytes, h the
+                            header (7, or 11 / 15 in version 2)
     n-4     4     crc       CRC-32 (IEEE 802.3, as binascii.crc32 and zlib)
                             of bytes 0..n-5
 
-so a frame is 11..2059 bytes. On the wire it is COBS(frame) followed by one
-0x00 (see protocol/cobs.py): at most 2068 + 1 bytes.
+so a version 1 frame is 11..2059 bytes, a version 2 one 15..2063. On the
+wire it is COBS(frame) followed by one 0x00 (see protocol/cobs.py): at most
+2073 bytes.
 
 Receivers reject (FrameError, counted by the Deframer) a frame that is
 shorter than 11 bytes, longer than the payload limit allows, has a wrong
 CRC, a version it does not speak, a type other than 1..4, src 0, a payload
-on a frame that takes none (or a version 2 SYN/SYNACK whose payload is not
-8 bytes), or a version 2 SYN/SYNACK with nonce 0. seq and ack of
+on a frame that takes none (in version 2: an ACK longer than 15 bytes, a
+SYN/SYNACK not of 19), or a version 2 SYN/SYNACK with nonce 0. seq and ack of
 SYN/SYNACK, and seq of ACK, are read as 0 whatever they hold (a version 1
 SYN/SYNACK's seq byte is also kept as Frame.offer): a version 1 end ignores
 the offer, so a version 2 end can send it in frames a version 1 end takes.
@@ -58,14 +62,18 @@ CRC_LEN = 4
 MIN_FRAME = HEADER_LEN + CRC_LEN
 MAX_PAYLOAD = 2048
 NONCE_LEN = 4
-CONTROL_LEN = 2 * NONCE_LEN    # payload of a version 2 SYN/SYNACK: nonce, echo
 NO_NONCE = b"\x00" * NONCE_LEN
+# Bytes a version 2 frame adds to the version 1 layout: echo, and the nonce
+# of a SYN/SYNACK.
+V2_EXTRA = NONCE_LEN
+V2_CONTROL_EXTRA = 2 * NONCE_LEN
 _HEADER = ">BHHBB"
 
 
-def max_wire_len(max_payload=MAX_PAYLOAD):
+def max_wire_len(max_payload=MAX_PAYLOAD, version=VERSION):
     """Largest DATA frame on the wire (COBS plus delimiter) for a payload limit."""
-    return cobs.max_encoded_len(MIN_FRAME + max_payload) + 1
+    extra = V2_EXTRA if version == V2 else 0
+    return cobs.max_encoded_len(MIN_FRAME + extra + max_payload) + 1
 
 
 class FrameError(ValueError):
@@ -93,10 +101,12 @@ class Frame:
     """One parsed link frame. Plain attributes; compares by value.
 
     version: 1 or 2; offer: a version 1 SYN/SYNACK's seq byte (see above),
-    0 in every other frame; payload of a version 2 SYN/SYNACK: nonce + echo.
+    0 in every other frame; echo (every version 2 frame) and nonce (version
+    2 SYN/SYNACK): 4 bytes, else b"".
     """
 
-    def __init__(self, ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0):
+    def __init__(self, ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0,
+                 echo=b"", nonce=b""):
         self.ftype = ftype
         self.src = src
         self.dst = dst
@@ -105,10 +115,12 @@ class Frame:
         self.payload = payload
         self.version = version
         self.offer = offer
+        self.echo = echo
+        self.nonce = nonce
 
     def key(self):
         return (self.ftype, self.src, self.dst, self.seq, self.ack, self.payload,
-                self.version, self.offer)
+                self.version, self.offer, self.echo, self.nonce)
 
     def __eq__(self, other):
         return isinstance(other, Frame) and self.key() == other.key()
@@ -125,8 +137,10 @@ class Frame:
             self.seq, self.ack, len(self.payload))
 
     def wire(self):
+        v2 = self.version == V2
         return build_frame(self.ftype, self.src, self.dst, self.seq, self.ack, self.payload,
-                           version=self.version, offer=self.offer)
+                           version=self.version, offer=self.offer, echo=self.echo if v2 else None,
+                           nonce=self.nonce if v2 and self.ftype in (SYN, SYNACK) else None)
 
 
 def _check_int(name, v, hi):
@@ -135,11 +149,12 @@ def _check_int(name, v, hi):
 
 
 def build_frame(ftype, src, dst, seq, ack, payload=b"", max_payload=MAX_PAYLOAD,
-                version=V1, offer=0):
+                version=V1, offer=0, echo=None, nonce=None):
     """-> the wire bytes of one frame: COBS(frame) + 0x00.
 
-    offer goes in the seq byte of a version 1 SYN/SYNACK. Raises ValueError
-    for fields a receiver would reject.
+    offer goes in the seq byte of a version 1 SYN/SYNACK; echo (4 bytes) is
+    for every version 2 frame, nonce (4 bytes, not 0) for a version 2
+    SYN/SYNACK. Raises ValueError for fields a receiver would reject.
     """
     if ftype not in TYPE_NAMES:
         raise ValueError("unknown frame type %r" % (ftype,))
@@ -155,26 +170,35 @@ def build_frame(ftype, src, dst, seq, ack, payload=b"", max_payload=MAX_PAYLOAD,
     payload = bytes(payload)
     name = TYPE_NAMES[ftype]
     control = ftype in (SYN, SYNACK)
-    if ftype != DATA and (seq or (ack and control)):
-        raise ValueError("%s carries seq 0%s" % (name, " and ack 0" if control else ""))
+    if ftype != DATA and (seq or payload or (ack and control)):
+        raise ValueError("%s carries no payload and seq 0%s" % (name, " and ack 0" if control else ""))
+    if len(payload) > max_payload:
+        raise ValueError("payload of %d bytes exceeds %d" % (len(payload), max_payload))
     if offer and (version != V1 or not control):
         raise ValueError("only a version 1 SYN or SYNACK carries an offer")
-    if control and version == V2:
-        if len(payload) != CONTROL_LEN or payload[:NONCE_LEN] == NO_NONCE:
-            raise ValueError("a version 2 %s carries a non-zero nonce and an echo, %d bytes"
-                             % (name, CONTROL_LEN))
-    elif ftype != DATA and payload:
-        raise ValueError("%s carries no payload" % name)
-    elif len(payload) > max_payload:
-        raise ValueError("payload of %d bytes exceeds %d" % (len(payload), max_payload))
-    raw = struct.pack(_HEADER, (version << 4) | ftype, src, dst, offer or seq, ack) + payload
+    extra = b""
+    if version == V2:
+        if echo is None or len(echo) != NONCE_LEN:
+            raise ValueError("a version 2 frame carries a %d-byte echo" % NONCE_LEN)
+        extra = bytes(echo)
+        if control:
+            if nonce is None or len(nonce) != NONCE_LEN or bytes(nonce) == NO_NONCE:
+                raise ValueError("a version 2 %s carries a non-zero %d-byte nonce" % (name, NONCE_LEN))
+            extra += bytes(nonce)
+        elif nonce is not None:
+            raise ValueError("only a SYN or SYNACK carries a nonce")
+    elif echo is not None or nonce is not None:
+        raise ValueError("a version 1 frame carries no echo or nonce")
+    raw = struct.pack(_HEADER, (version << 4) | ftype, src, dst, offer or seq, ack) + extra + payload
     raw += (binascii.crc32(raw) & 0xFFFFFFFF).to_bytes(4, "big")
     return cobs.encode(raw) + b"\x00"
 
 
 def _max_frame(max_payload, versions):
     # A version 2 SYN/SYNACK carries 8 bytes whatever the DATA limit is.
-    return MIN_FRAME + max(max_payload, CONTROL_LEN if V2 in versions else 0)
+    if V2 in versions:
+        return MIN_FRAME + max(max_payload + V2_EXTRA, V2_CONTROL_EXTRA)
+    return MIN_FRAME + max_payload
 
 
 def parse_frame(raw, max_payload=MAX_PAYLOAD, versions=VERSIONS):
@@ -204,21 +228,28 @@ def parse_frame(raw, max_payload=MAX_PAYLOAD, versions=VERSIONS):
         raise FrameError("bad_type", "unknown frame type %d" % ftype)
     if src == 0:
         raise FrameError("bad_src", "src incarnation 0")
-    payload = body[HEADER_LEN:]
+    name = TYPE_NAMES[ftype]
     control = ftype in (SYN, SYNACK)
+    echo = nonce = b""
+    head = HEADER_LEN
+    if version == V2:
+        head += V2_CONTROL_EXTRA if control else V2_EXTRA
+        if len(body) < head:
+            raise FrameError("short", "short version 2 %s frame: %d bytes, at least %d"
+                             % (name, n, head + CRC_LEN))
+        echo = body[HEADER_LEN:HEADER_LEN + NONCE_LEN]
+        if control:
+            nonce = body[HEADER_LEN + NONCE_LEN:head]
+    payload = body[head:]
     if ftype == DATA:
         if len(payload) > max_payload:
             raise FrameError("oversize", "oversize frame: %d payload bytes, at most %d"
                              % (len(payload), max_payload))
-    elif control and version == V2:
-        if len(payload) != CONTROL_LEN:
-            raise FrameError("control_payload", "payload of %d bytes on a version 2 %s frame, "
-                             "want %d" % (len(payload), TYPE_NAMES[ftype], CONTROL_LEN))
-        if payload[:NONCE_LEN] == NO_NONCE:
-            raise FrameError("bad_nonce", "nonce 0 on a %s frame" % TYPE_NAMES[ftype])
     elif payload:
         raise FrameError("control_payload", "payload of %d bytes on a %s frame"
-                         % (len(payload), TYPE_NAMES[ftype]))
+                         % (len(payload), name))
+    if nonce == NO_NONCE:
+        raise FrameError("bad_nonce", "nonce 0 on a %s frame" % name)
     offer = 0
     if ftype != DATA:
         # Reserved fields: read as 0, so they can gain a meaning later. A
@@ -228,7 +259,7 @@ def parse_frame(raw, max_payload=MAX_PAYLOAD, versions=VERSIONS):
         seq = 0
         if control:
             ack = 0
-    return Frame(ftype, src, dst, seq, ack, payload, version, offer)
+    return Frame(ftype, src, dst, seq, ack, payload, version, offer, echo, nonce)
 
 
 class Deframer:

@@ -19,13 +19,21 @@ for _k in TYPE_NAMES:
 def frame_fields(f):
     # Payload as bytes, not hex: MicroPython's b"".hex() is b"", not "".
     return {"type": TYPE_NAMES[f.ftype], "version": f.version, "src": f.src, "dst": f.dst,
-            "seq": f.seq, "ack": f.ack, "offer": f.offer, "payload": bytes(f.payload)}
+            "seq": f.seq, "ack": f.ack, "offer": f.offer, "echo": bytes(f.echo),
+            "nonce": bytes(f.nonce), "payload": bytes(f.payload)}
+
+
+_BYTES = ("echo", "nonce", "payload")
+
+
+def _opt(case, k):
+    return bytes.fromhex(case[k]) if case[k] else None
 
 
 def _same_fields(case, f):
     got = frame_fields(f)
     for k in got:
-        want = bytes.fromhex(case[k]) if k == "payload" else case[k]
+        want = bytes.fromhex(case[k]) if k in _BYTES else case[k]
         if got[k] != want:
             return False
     return True
@@ -58,8 +66,9 @@ def check_frames(frames):
         if case.get("encode", True):
             payload = bytes.fromhex(case["payload"])
             assert build_frame(_TYPES[case["type"]], case["src"], case["dst"], case["seq"],
-                               case["ack"], payload, version=case["version"],
-                               offer=case["offer"]) == wire, "%s: build_frame differs" % name
+                               case["ack"], payload, version=case["version"], offer=case["offer"],
+                               echo=_opt(case, "echo"), nonce=_opt(case, "nonce")) == wire, \
+                "%s: build_frame differs" % name
             assert f.wire() == wire, "%s: Frame.wire differs" % name
             assert cobs.encode(raw) == wire[:-1], "%s: COBS encoding differs" % name
         got, st = _feed(wire, 0)

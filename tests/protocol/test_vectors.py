@@ -95,9 +95,14 @@ def test_frame_vectors_follow_the_documented_layout():
         if f.get("encode", True):
             # A version 1 SYN/SYNACK's seq byte is the offer; it is 0 elsewhere.
             assert (seq, ack) == ((f["offer"] if control else f["seq"]), f["ack"])
-        if control and f["version"] == 2:
-            assert len(raw) == 19 and raw[7:11] != bytes(4)     # nonce, then echo
-        assert raw[7:-4].hex() == f["payload"]
+        head = 7
+        if f["version"] == 2:                                   # echo, then a SYN/SYNACK's nonce
+            assert raw[7:11].hex() == f["echo"]
+            head = 11
+            if control:
+                assert len(raw) == 19 and raw[11:15].hex() == f["nonce"] and raw[11:15] != bytes(4)
+                head = 15
+        assert raw[head:-4].hex() == f["payload"]
         assert raw[-4:] == struct.pack(">I", zlib.crc32(raw[:-4]))
     for b in v["bad_frames"]:
         if b["kind"] == "bad_crc":

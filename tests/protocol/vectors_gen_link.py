@@ -52,20 +52,21 @@ def big_payload():
     return head + tail
 
 
-def fields(ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0):
+def fields(ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0, echo=b"", nonce=b""):
     return {"type": TYPE_NAMES[ftype], "version": version, "src": src, "dst": dst, "seq": seq,
-            "ack": ack, "offer": offer, "payload": bytes(payload).hex()}
+            "ack": ack, "offer": offer, "echo": bytes(echo).hex(), "nonce": bytes(nonce).hex(),
+            "payload": bytes(payload).hex()}
 
 
 def fields_of(f):
-    return fields(f.ftype, f.src, f.dst, f.seq, f.ack, f.payload, f.version, f.offer)
+    return fields(f.ftype, f.src, f.dst, f.seq, f.ack, f.payload, f.version, f.offer, f.echo, f.nonce)
 
 
-def frame_case(name, ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0):
-    wire = build_frame(ftype, src, dst, seq, ack, payload, version=version, offer=offer)
+def frame_case(name, ftype, src, dst, seq, ack, payload=b"", version=V1, offer=0, echo=None, nonce=None):
+    wire = build_frame(ftype, src, dst, seq, ack, payload, version=version, offer=offer,
+                       echo=echo, nonce=nonce)
     raw = cobs.decode(wire[:-1])
-    return dict({"name": name, "wire": wire.hex(), "frame": raw.hex()},
-                **fields(ftype, src, dst, seq, ack, payload, version, offer))
+    return dict({"name": name, "wire": wire.hex(), "frame": raw.hex()}, **fields_of(parse_frame(raw)))
 
 
 def good_frames(sealed):
@@ -83,17 +84,18 @@ def good_frames(sealed):
         frame_case("DATA at the sequence wrap", DATA, HUB, TERM, 255, 0, b"wrap"),
         frame_case("DATA with the largest payload (2048 bytes)", DATA, TERM, HUB, 0, 0, big_payload()),
         frame_case("version 2 SYN of a terminal that knows no peer yet", SYN, TERM, 0, 0, 0,
-                   TERM_NONCE + NO_NONCE, V2),
+                   version=V2, echo=NO_NONCE, nonce=TERM_NONCE),
         frame_case("version 1 SYN of a version 2 terminal: its offer for a version 1 hub", SYN, TERM, 0,
                    0, 0, b"", V1, V2),
         frame_case("version 2 SYNACK of the hub, echoing the terminal's nonce", SYNACK, HUB, TERM, 0, 0,
-                   HUB_NONCE + TERM_NONCE, V2),
+                   version=V2, echo=TERM_NONCE, nonce=HUB_NONCE),
         frame_case("version 2 SYN of a hub that knows the terminal's boot", SYN, HUB, TERM, 0, 0,
-                   HUB_NONCE + TERM_NONCE, V2),
+                   version=V2, echo=TERM_NONCE, nonce=HUB_NONCE),
         frame_case("version 1 SYNACK of a version 2 hub answering a version 1 terminal", SYNACK, HUB,
                    TERM, 0, 0, b"", V1, V2),
-        frame_case("version 2 DATA carrying the hub's sealed ack", DATA, HUB, TERM, 7, 5, ack, V2),
-        frame_case("version 2 ACK", ACK, TERM, HUB, 0, 8, b"", V2),
+        frame_case("version 2 DATA carrying the hub's sealed ack", DATA, HUB, TERM, 7, 5, ack, V2,
+                   echo=TERM_NONCE),
+        frame_case("version 2 ACK", ACK, TERM, HUB, 0, 8, b"", V2, echo=HUB_NONCE),
     ]
     # Reserved header fields: a receiver reads them as 0 whatever was sent,
     # so a later version may give them a meaning. build_frame never writes these.
@@ -101,7 +103,7 @@ def good_frames(sealed):
     for name, vt, seq, ack, payload in (
             ("ACK with a non-zero reserved seq", 0x12, 9, 3, b""),
             ("SYN with non-zero reserved seq and ack", 0x13, 1, 2, b""),
-            ("version 2 SYNACK with non-zero reserved seq and ack", 0x24, 1, 2, HUB_NONCE + TERM_NONCE)):
+            ("version 2 SYNACK with non-zero reserved seq and ack", 0x24, 1, 2, TERM_NONCE + HUB_NONCE)):
         raw = crc_frame(header(vt, HUB, TERM, seq, ack), payload)
         out.append(dict({"name": name, "wire": (cobs.encode(raw) + b"\x00").hex(), "frame": raw.hex(),
                          "encode": False}, **fields_of(parse_frame(raw))))
@@ -127,13 +129,15 @@ def bad_frame_cases():
         ("frame type 0", crc_frame(header(0x10, TERM, HUB, 0, 0)), "bad_type"),
         ("src incarnation 0", crc_frame(header(0x13, 0, 0, 0, 0)), "bad_src"),
         ("ACK with a payload", crc_frame(header(0x12, TERM, HUB, 0, 1), b"x"), "control_payload"),
-        ("version 1 SYN with a nonce", crc_frame(header(0x13, TERM, 0, 0, 0), TERM_NONCE + NO_NONCE),
+        ("version 1 SYN with a nonce", crc_frame(header(0x13, TERM, 0, 0, 0), NO_NONCE + TERM_NONCE),
          "control_payload"),
-        ("version 2 SYN with a 4-byte payload", crc_frame(header(0x23, TERM, 0, 0, 0), TERM_NONCE),
+        ("version 2 SYN without its nonce", crc_frame(header(0x23, TERM, 0, 0, 0), NO_NONCE), "short"),
+        ("version 2 ACK without its echo", crc_frame(header(0x22, TERM, HUB, 0, 1)), "short"),
+        ("version 2 SYNACK with a payload", crc_frame(header(0x24, HUB, TERM, 0, 0),
+                                                      TERM_NONCE + HUB_NONCE + b"x"), "control_payload"),
+        ("version 2 ACK with a payload", crc_frame(header(0x22, TERM, HUB, 0, 1), HUB_NONCE + b"x"),
          "control_payload"),
-        ("version 2 SYNACK without a payload", crc_frame(header(0x24, HUB, TERM, 0, 0)), "control_payload"),
-        ("version 2 ACK with a payload", crc_frame(header(0x22, TERM, HUB, 0, 1), b"x"), "control_payload"),
-        ("version 2 SYN with nonce 0", crc_frame(header(0x23, TERM, 0, 0, 0), NO_NONCE + HUB_NONCE),
+        ("version 2 SYN with nonce 0", crc_frame(header(0x23, TERM, 0, 0, 0), HUB_NONCE + NO_NONCE),
          "bad_nonce"),
         ("payload of 2049 bytes", over, "oversize"),
     ]
@@ -178,7 +182,7 @@ def stream_cases():
     f2 = _w(DATA, TERM, HUB, 1, 0, b"\x00\x00two\x00")
     f3 = _w(ACK, HUB, TERM, 0, 2)
     syn = _w(SYN, TERM, 0, 0, 0)
-    syn2 = build_frame(SYN, TERM, 0, 0, 0, TERM_NONCE + NO_NONCE, version=V2)
+    syn2 = build_frame(SYN, TERM, 0, 0, 0, version=V2, echo=NO_NONCE, nonce=TERM_NONCE)
     offer = build_frame(SYN, TERM, 0, 0, 0, offer=V2)
     flip = bytearray(f2)
     flip[4] ^= 0x10                      # inside "two": CRC fails
