@@ -30,8 +30,8 @@ incarnation is never taken for it. Without a nonce an end speaks version 1
 only (what ends built before version 2 do); a version 2 end meets such a
 peer on version 1.
 DATA and ACK are taken only with src == known peer and dst == own
-incarnation (version 2: and only once the peer has proved it knows this
-boot); anything else (a peer that rebooted, or one still talking to our
+incarnation (version 2: and echo == this boot's nonce, every version 2
+frame names the receiver's boot); anything else (a peer that rebooted, or one still talking to our
 previous boot) is dropped, counted as stale, and answered with a SYN (at
 most one SYN per rto_ms), so numbering never mixes across boots.
 

@@ -12,10 +12,10 @@ Proof. Version 2: a frame with dst == our incarnation whose echo is this
 boot's nonce (a SYN, a SYNACK, or DATA/ACK of a peer that is up). Nothing
 else: what the peer sent to our previous boot echoes that boot's nonce, so
 a boot that repeats its incarnation is not fooled by it (the hole of link
-version 1), nor by the old numbering's DATA and acks. Version 1 (a version 1 peer): a
-SYN or SYNACK with dst == our incarnation, and a SYN with dst 0 from the
-known peer that has shown it knows us means it booted again with the same
-incarnation.
+version 1), nor by the old numbering's DATA and acks. Version 1 (a version
+1 peer): a SYN or SYNACK with dst == our incarnation; and a SYN with dst 0
+from the known peer that has shown it knows us means it booted again with
+the same incarnation.
 
 Negotiation. An end built with a nonce speaks 2. While it knows no peer,
 every SYN it sends goes twice, in one batch: a version 2 SYN, then a

@@ -8,7 +8,7 @@ import pytest
 from protocol.arq import Link, boot_nonce
 from protocol.framing import DATA, ACK, SYN, SYNACK, V1, V2, build_frame
 
-from tests.support.arq import A, B, frames_of, exchange
+from tests.support.arq import A, B, frames_of, exchange, end, connected_pair as pair
 
 NA1, NA2, NB = b"\xa1\xa1\xa1\x01", b"\xa2\xa2\xa2\x02", b"\xbb\xbb\xbb\x0b"
 
@@ -16,21 +16,6 @@ NA1, NA2, NB = b"\xa1\xa1\xa1\x01", b"\xa2\xa2\xa2\x02", b"\xbb\xbb\xbb\x0b"
 def kinds(data):
     """-> [(type, version, offer)] of the frames in DATA."""
     return [(f.ftype, f.version, f.offer) for f in frames_of(data)]
-
-
-def end(inc, nonce, **kw):
-    """A version 2 end, or (nonce None) a version 1 end built as before version 2."""
-    return Link(inc, nonce=nonce, **kw) if nonce else Link(inc, **kw)
-
-
-def pair(na, nb, **kw):
-    a, b = end(A, na, **kw), end(B, nb, **kw)
-    a.start(0)
-    b.start(0)
-    exchange(a, b)
-    assert a.connected and b.connected
-    assert a.take_events() == [("up", B)] and b.take_events() == [("up", A)]
-    return a, b
 
 
 def run(x, y, t0, t1, step=10):
