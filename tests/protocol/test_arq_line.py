@@ -181,7 +181,7 @@ def test_reboots_that_keep_the_incarnation_do_not_jam_the_link(p):
 
 
 @given(line_settings(reboots=3, versions=st.just((2, 2))))
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_version_2_ends_that_keep_their_incarnation_keep_the_guarantees_whenever_they_reboot(p):
     """Link version 2 (PROTOCOL.md §6.5 closed): the boot nonce tells the
     boots apart, so reboots that repeat the incarnation may come at any time
