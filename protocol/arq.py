@@ -6,7 +6,8 @@ ordered message channel. It does no I/O and reads no clock: the owner feeds
 it bytes and the time, and writes out what it returns:
 
     link = Link(next_incarnation(boot_counter, random16),   # new at every boot
-                rto_ms=rto_for(baud, window, max_payload))
+                rto_ms=rto_for(baud, window, max_payload),
+                nonce=boot_nonce(random_bytes(4)))           # link version 2
     link.start(now_ms)
     loop:
         link.receive(uart.read(), now_ms)   # whatever arrived, any size
@@ -16,29 +17,34 @@ it bytes and the time, and writes out what it returns:
         for msg in link.take_delivered(): ...
         for ev in link.take_events(): ...   # ("up", peer), ("peer_reset", peer)
 
-Frames are described in protocol/framing.py. The rules:
+Frames are described in protocol/framing.py, the handshake and the
+version negotiation in protocol/arq_handshake.py. The rules:
 
 Incarnations. Each end picks a new non-zero incarnation at boot (from a
 boot counter kept on flash: next_incarnation) and names it in src of every
-frame; dst names the peer's incarnation as known.
+frame; dst names the peer's incarnation as known. An end given a boot nonce
+(4 random bytes, new at every boot) speaks link version 2: its SYN carries
+the nonce, the peer's SYNACK echoes it, and only an echo of this boot's
+nonce brings the link up, so a boot that repeats the last one's
+incarnation is never taken for it. Without a nonce an end speaks version 1
+only (what ends built before version 2 do); a version 2 end meets such a
+peer on version 1.
 DATA and ACK are taken only with src == known peer and dst == own
-incarnation; anything else (a peer that rebooted, or one still talking to
-our previous boot) is dropped, counted as stale, and answered with a SYN
-(at most one SYN per rto_ms), so numbering never mixes across boots.
+incarnation (version 2: and echo == this boot's nonce, every version 2
+frame names the receiver's boot); anything else (a peer that rebooted, or one still talking to our
+previous boot) is dropped, counted as stale, and answered with a SYN (at
+most one SYN per rto_ms), so numbering never mixes across boots.
 
 Handshake. start() sends SYN(src=me, dst=known peer or 0), repeated every
 rto_ms until the link is connected. A SYN is always answered with a SYNACK
-(src=me, dst=its src). A SYN or SYNACK whose src differs from the known peer
-makes that src the peer: receive numbering restarts (expect seq 0), send
-numbering restarts (every message not yet acked is sent again from seq 0,
-in its original order), the event ("peer_reset", new) is emitted if there
-was a peer before, and the link is not connected until the peer proves it
-knows us: a SYNACK with dst == me, or a SYN with dst == me. Adopting a peer
-by its SYN therefore also starts our own SYN. Connecting emits ("up", peer).
-A SYN with dst 0 from the known peer, once it has shown it knows us, means
-it booted again with the same incarnation: it is adopted anew (numbering
-restarts, ("peer_reset", peer)). Any other SYN or SYNACK from the known peer
-changes no numbering.
+(src=me, dst=its src). A SYN or SYNACK of another peer boot makes it the
+peer: receive numbering restarts (expect seq 0), send numbering restarts
+(every message not yet acked is sent again from seq 0, in its original
+order), the event ("peer_reset", new) is emitted if there was a peer
+before, and the link is not connected until the peer proves it knows us.
+Adopting a peer by its SYN therefore also starts our own SYN. Connecting
+emits ("up", peer). Any other SYN or SYNACK from the known peer changes no
+numbering.
 
 Data. At most `window` DATA frames are unacked (window < 128, so cumulative
 acks are unambiguous mod 256). Each DATA carries the cumulative ack. A
@@ -73,25 +79,28 @@ and the rest is skipped (counted as tx_overflow; timers send it again).
 Nothing here raises on received bytes; bad frames are counted in stats:
 sent, retransmits (DATA frames), delivered, duplicates, out_of_order,
 stale (frames for another incarnation), acks_sent, syns_sent, peer_resets,
+offers (version 1 SYNs/SYNACKs of a version 2 peer, see arq_handshake),
 rx_full (DATA refused while the upper layer did not take deliveries),
 tx_overflow, events_dropped (only if take_events() is never called), and
 the Deframer's counters (protocol/framing.py).
 """
 
 from protocol import framing
-from protocol.framing import DATA, ACK, SYN, SYNACK, Deframer, build_frame
-# Re-exported: the owner picks both before building a Link.
-from protocol.linkparams import next_incarnation, rto_for  # noqa: F401
+from protocol.arq_handshake import Handshake
+from protocol.framing import DATA, ACK, SYN, SYNACK, V1, V2, NO_NONCE, Deframer, build_frame
+# Re-exported: the owner picks them before building a Link.
+from protocol.linkparams import boot_nonce, next_incarnation, rto_for  # noqa: F401
 
 _EVENTS_MAX = 16
 RTO_BACKOFF_MAX = 16   # default rto_max_ms, in multiples of rto_ms
 
 
-class Link:
+class Link(Handshake):
     def __init__(self, incarnation, window=8, rto_ms=250, max_queue=64,
-                 max_payload=framing.MAX_PAYLOAD, rto_max_ms=None):
-        if type(incarnation) is not int or not 0 < incarnation <= 0xFFFF:
-            raise ValueError("incarnation must be an int in 1..65535")
+                 max_payload=framing.MAX_PAYLOAD, rto_max_ms=None, nonce=None):
+        """nonce: this boot's 4 random bytes (boot_nonce): the link speaks
+        version 2, and 1 with a version 1 peer; None: version 1 only."""
+        self._init_handshake(incarnation, nonce)
         if type(window) is not int or not 0 < window < 128:
             raise ValueError("window must be 1..127 (acks are mod 256)")
         if type(rto_ms) is not int or rto_ms <= 0:
@@ -104,21 +113,17 @@ class Link:
             rto_max_ms = RTO_BACKOFF_MAX * rto_ms
         if type(rto_max_ms) is not int or rto_max_ms < rto_ms:
             raise ValueError("rto_max_ms must be an int >= rto_ms")
-        self.incarnation = incarnation
         self.window = window
         self.rto_ms = rto_ms
         self.rto_max_ms = rto_max_ms
         self._rto = rto_ms    # current timeout: doubles on expiry, base on progress
         self.max_queue = max_queue
         self.max_payload = max_payload
-        self._deframer = Deframer(max_payload)
+        self._deframer = Deframer(max_payload, self._versions)
         # Bytes waiting for outgoing(): room for one full window plus control
         # frames; beyond that frames are skipped (timers send them again).
         self._out_max = window * framing.max_wire_len(max_payload) + 256
         self._out = bytearray()
-        self._peer = 0
-        self._connected = False
-        self._known = False     # the peer has shown it knows our incarnation
         # Send side: _queue[0] has seq _base; _queue[:_nsent] are in flight.
         self._queue = []
         self._base = 0
@@ -129,23 +134,12 @@ class Link:
         self._ack_owed = False
         self._delivered = []
         self._events = []
-        self._syn_at = None     # next SYN retry while not connected
-        self._last_syn = None   # rate limit for SYNs answering stale frames
         self._stats = {"sent": 0, "retransmits": 0, "delivered": 0, "duplicates": 0,
                        "out_of_order": 0, "stale": 0, "acks_sent": 0, "syns_sent": 0,
-                       "peer_resets": 0, "rx_full": 0, "tx_overflow": 0,
+                       "peer_resets": 0, "offers": 0, "rx_full": 0, "tx_overflow": 0,
                        "events_dropped": 0}
 
     # -- public ---------------------------------------------------------
-
-    @property
-    def connected(self):
-        return self._connected
-
-    @property
-    def peer(self):
-        """The peer's incarnation as known, 0 before any handshake."""
-        return self._peer
 
     @property
     def pending(self):
@@ -157,13 +151,6 @@ class Link:
         d = dict(self._stats)
         d.update(self._deframer.stats)
         return d
-
-    def start(self, now_ms):
-        """Send a SYN now and every rto_ms until connected (again)."""
-        self._clock(now_ms)
-        self._connected = False
-        self._send_syn(now_ms)
-        self._syn_at = now_ms + self.rto_ms
 
     def send(self, payload):
         """Queue one message; -> False if the queue is full (try again later).
@@ -242,32 +229,15 @@ class Link:
     # -- receiving ------------------------------------------------------
 
     def _on_frame(self, f, now):
-        t = f.ftype
-        if t == SYN:
-            # dst 0 from the peer that has shown it knows us: it booted again
-            # and picked the same incarnation; restart numbering or the link jams.
-            changed = self._adopt(f.src, f.dst == 0 and f.src == self._peer and self._known)
-            self._emit(SYNACK, 0, 0)
-            if f.dst == self.incarnation:
-                self._up()
-            elif not self._connected and (changed or self._syn_at is None):
-                # The peer does not know us yet: our own SYN tells it.
-                self._send_syn(now)
-                self._syn_at = now + self.rto_ms
+        if f.ftype in (SYN, SYNACK):
+            self._on_control(f, now)
             return
-        if t == SYNACK:
-            if f.dst != self.incarnation:
-                self._stale(now)
-                return
-            self._adopt(f.src)
-            self._up()
-            return
-        if f.src != self._peer or f.dst != self.incarnation or not self._peer:
+        if not self._takes(f):
             self._stale(now)
             return
         self._known = True
         self._on_ack(f.ack, now)
-        if t == DATA:
+        if f.ftype == DATA:
             self._on_data(f)
 
     def _on_ack(self, ack, now):
@@ -296,36 +266,14 @@ class Link:
         else:
             self._stats["duplicates"] += 1
 
-    def _stale(self, now):
-        self._stats["stale"] += 1
-        if self._last_syn is None or now - self._last_syn >= self.rto_ms:
-            self._send_syn(now)
-
-    def _adopt(self, src, reset=False):
-        """Make src the peer (again if reset); -> True if anything changed."""
-        if src == self._peer and not reset:
-            return False
-        old = self._peer
-        self._peer = src
-        self._connected = False
-        self._known = False
+    def _restart_numbering(self):
+        """A new peer boot: both numberings from 0, nothing in flight."""
         self._expect = 0
         self._ack_owed = False
         self._base = 0
         self._nsent = 0
         self._rto_at = None
         self._rto = self.rto_ms
-        if old:
-            self._stats["peer_resets"] += 1
-            self._event("peer_reset", src)
-        return True
-
-    def _up(self):
-        self._known = True
-        if not self._connected:
-            self._connected = True
-            self._syn_at = None
-            self._event("up", self._peer)
 
     def _event(self, kind, peer):
         if len(self._events) >= _EVENTS_MAX:
@@ -354,14 +302,17 @@ class Link:
         self._emit(DATA, (self._base + i) & 0xFF, self._expect, self._queue[i])
         self._ack_owed = False
 
-    def _send_syn(self, now):
-        self._last_syn = now
-        self._stats["syns_sent"] += 1
-        self._emit(SYN, 0, 0)
-
-    def _emit(self, ftype, seq, ack, payload=b""):
-        dst = self._peer
-        w = build_frame(ftype, self.incarnation, dst, seq, ack, payload, self.max_payload)
+    def _emit(self, ftype, seq, ack, payload=b"", version=None, offer=0):
+        if version is None:
+            version = V2 if self._peer_ver == V2 else V1
+        echo = nonce = None
+        if version == V2:
+            # Every version 2 frame names the peer's boot; a SYN/SYNACK ours.
+            echo = self._peer_nonce or NO_NONCE
+            if ftype in (SYN, SYNACK):
+                nonce = self._nonce
+        w = build_frame(ftype, self.incarnation, self._peer, seq, ack, payload,
+                        self.max_payload, version, offer, echo, nonce)
         if len(self._out) + len(w) + 1 > self._out_max:
             self._stats["tx_overflow"] += 1
             return

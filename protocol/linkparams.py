@@ -1,6 +1,6 @@
 """Settings for a Link (protocol/arq.py) that depend on the board, not on the
-protocol: the incarnation of this boot and the retransmission timeout for a
-line speed. Kept apart from the Link so its state machine stays one concern.
+protocol: the incarnation and boot nonce of this boot and the retransmission
+timeout for a line speed. Kept apart from the Link so its state machine stays one concern.
 """
 
 from protocol import framing
@@ -28,6 +28,19 @@ def next_incarnation(boot_counter, random16):
     # 0 means "unknown peer": with a high byte of 0, use low byte 1 instead
     # (still high byte 0, so still unlike the boot before, whose was 0xFF).
     return ((boot_counter & 0xFF) << 8 | (random16 ^ random16 >> 8) & 0xFF) or 1
+
+
+def boot_nonce(random4):
+    """-> this boot's link nonce (link version 2) from 4 random bytes.
+
+    Unlike the incarnation it needs no counter: it only has to differ from
+    the last boot's, and 32 random bits do, but for 1 in 2**32. All zero
+    bytes mean "no nonce known" on the wire, so they become 00000001.
+    """
+    b = bytes(random4)
+    if len(b) != 4:
+        raise ValueError("random4 must be 4 bytes")
+    return b if b != b"\x00\x00\x00\x00" else b"\x00\x00\x00\x01"
 
 
 def rto_for(baud, window=8, max_payload=framing.MAX_PAYLOAD):

@@ -45,12 +45,13 @@ JOURNAL_FILE = "/journal.bin"
 def make_transport(board, device_id, boot):
     """MQTT when the board names a broker (board.mqtt = (hall, host, port[, user,
     password])), else UART. `boot` was written to flash already (next_boot_count),
-    so the UART link's incarnation is new at every boot."""
+    so the UART link's incarnation is new at every boot; 4 more random bytes
+    are its boot nonce (link version 2)."""
     mq = getattr(board, "mqtt", None)
     if mq:
         from firmware.app.mqtt_transport import from_board
         return from_board(mq, device_id)
-    return UartTransport(board.link, boot, random16(board.random_bytes))
+    return UartTransport(board.link, boot, random16(board.random_bytes), board.random_bytes(4))
 
 
 class Terminal:

@@ -13,12 +13,15 @@ counter (next_incarnation), which the terminal has already incremented and
 written to flash before it makes this transport, so a reboot never reuses
 the last boot's incarnation; the retransmission timeout comes from the
 line speed (rto_for), so a window of 2 KB frames at the board's baud rate is
-not sent again before it can have been acked.
+not sent again before it can have been acked. The link speaks version 2
+with a boot nonce from the board's random source (boot_nonce), so a hub's
+SYNACK for this terminal's previous boot never brings it up, and meets a
+hub that speaks only version 1 on version 1.
 """
 
 from protocol import framing
 from protocol.arq import Link
-from protocol.linkparams import next_incarnation, rto_for
+from protocol.linkparams import boot_nonce, next_incarnation, rto_for
 
 
 def random16(random_bytes):
@@ -28,13 +31,14 @@ def random16(random_bytes):
 
 
 class UartTransport:
-    def __init__(self, stream, boot, rnd16, window=8, max_payload=framing.MAX_PAYLOAD):
+    def __init__(self, stream, boot, rnd16, rnd4, window=8, max_payload=framing.MAX_PAYLOAD):
         """stream: the board's link (read/write, .baud its line speed in bit/s);
-        boot: this boot's number from the flash counter; rnd16: 16 random bits."""
+        boot: this boot's number from the flash counter; rnd16: 16 random
+        bits; rnd4: 4 random bytes, the boot nonce."""
         self._stream = stream
         self.link = Link(next_incarnation(boot, rnd16), window=window,
                          rto_ms=rto_for(stream.baud, window, max_payload),
-                         max_payload=max_payload)
+                         max_payload=max_payload, nonce=boot_nonce(rnd4))
 
     @property
     def connected(self):

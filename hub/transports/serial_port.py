@@ -16,7 +16,8 @@ the line's boot counter in the database (serial_boot.py), so neither a
 reopen nor a hub restart repeats the last one on that line; the
 retransmission timeout is rto_for(baudrate, window) unless rto_ms is given,
 so a window of 2 KB frames at the line's speed is not resent before its ack
-can have come back.
+can have come back. The link speaks version 2 (a random boot nonce per
+open) and meets a terminal that speaks only version 1 on version 1.
 
 Link errors are counted per line in `stats` (bad_crc, bad_frames: COBS,
 header and oversize faults; retransmits) across opens, and every
@@ -42,7 +43,7 @@ import serial
 from hub.services.problems import LINK_ERRORS
 from hub.transports.serial_boot import incarnation_for
 from protocol.arq import Link
-from protocol.linkparams import rto_for
+from protocol.linkparams import boot_nonce, rto_for
 
 log = logging.getLogger("hub.serial")
 
@@ -159,7 +160,7 @@ class SerialPort:
 
     def _serve(self, port):
         link = Link(incarnation_for(self.ingest, self.path), window=self.window,
-                    rto_ms=self.rto_ms, max_queue=256)
+                    rto_ms=self.rto_ms, max_queue=256, nonce=boot_nonce(os.urandom(4)))
         now = _ms()
         with self._pending_lock:
             self._pending.clear()     # packets of a former session are void

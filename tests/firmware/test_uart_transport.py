@@ -34,7 +34,12 @@ def boot(flash, rnd, clock, baud=None):
 
 
 def syns(board, reader):
-    return [f for f in reader.feed(board.link.drain()) if f.ftype == SYN]
+    """The SYN rounds the terminal wrote: the version 2 SYN of each (its
+    version 1 offer follows it in the same batch, PROTOCOL.md §6.4)."""
+    frames = reader.feed(board.link.drain())
+    rounds = [f for f in frames if f.ftype == SYN and f.version == 2]
+    assert len([f for f in frames if f.ftype == SYN and f.version == 1 and f.offer == 2]) == len(rounds)
+    return rounds
 
 
 def test_incarnation_comes_from_the_boot_counter_on_flash(tmp_path):

@@ -62,8 +62,8 @@ def hall(tmp_path):
     ingest.keys, ingest.db, ingest.lines, ingest.mgr = keys, db, lines, mgr
     made = []
 
-    def terminal(dev, key=None):
-        t = serial_terminal(lines[dev], dev, key or keys[dev])
+    def terminal(dev, key=None, **kw):
+        t = serial_terminal(lines[dev], dev, key or keys[dev], **kw)
         made.append(t)
         return t
 
@@ -98,6 +98,27 @@ def test_handshake_invite_rate_ack_over_a_serial_line(hall):
     assert t.answer_for(seq) == {"t": "ack", "seq": seq, "dup": True}
     assert count(hall.db_path, "SELECT COUNT(*) FROM ratings") == 1
     assert terminals.get(hall.db, "T1")["transport"].startswith("serial:")
+
+
+def test_terminals_of_both_link_versions_rate_once_with_the_hub(hall):
+    """PROTOCOL.md §6.4: the hub speaks link version 2 and meets a terminal
+    built before it (link version 1 only) on version 1; a new terminal on
+    the other line gets version 2."""
+    old, new = hall.terminal("T1", link_version=1), hall.terminal("T2")
+    for t in (old, new):
+        t.handshake()
+    assert (old.link.link.version, new.link.link.version) == (1, 2)
+    assert old.link.link.stats["bad_header"] >= 1        # the hub's version 2 offer, dropped unread
+    inv = invite(hall, "C1")
+    assert old.wait_for(lambda m: m["t"] == "inv")["eid"] == inv["eid"]
+    seq = old.rating(inv["eid"], "C1", lv=5, lb=[])
+    assert old.answer_for(seq) == {"t": "ack", "seq": seq}
+    inv2 = invite(hall, "C2", window="A02")
+    assert new.wait_for(lambda m: m["t"] == "inv")["eid"] == inv2["eid"]
+    seq2 = new.rating(inv2["eid"], "C2", lv=4, lb=[])
+    assert new.answer_for(seq2) == {"t": "ack", "seq": seq2}
+    assert committed(hall.db_path, "SELECT case_serial, level FROM ratings ORDER BY case_serial") == \
+        [("C1", 5), ("C2", 4)]
 
 
 def test_bad_label_over_serial_is_nacked_and_not_stored(hall):

@@ -26,7 +26,9 @@ class Pty:
         os.symlink(os.ttyname(self.slave), self.path)
 
     def syns(self, n, timeout=10.0):
-        """-> [(monotonic time read, Frame)] of the next N SYN frames the hub writes."""
+        """-> [(monotonic time read, Frame)] of the next N SYN rounds the hub
+        writes: the version 2 SYN of each (its version 1 offer follows it in
+        the same batch, PROTOCOL.md §6.4)."""
         reader, out = Deframer(), []
         end = time.monotonic() + timeout
         while len(out) < n:
@@ -34,7 +36,8 @@ class Pty:
             assert left > 0, "the hub sent %d SYNs of %d" % (len(out), n)
             if select.select([self.master], [], [], left)[0]:
                 data = os.read(self.master, 4096)
-                out += [(time.monotonic(), f) for f in reader.feed(data) if f.ftype == SYN]
+                out += [(time.monotonic(), f) for f in reader.feed(data)
+                        if f.ftype == SYN and f.version == 2]
         return out[:n]
 
     def drain(self):

@@ -1,5 +1,6 @@
 """Checks the link-layer vectors of protocol/vectors.json (frames,
-bad_frames, streams) against protocol.framing and protocol.cobs.
+bad_frames, streams, link_transcripts) against protocol.framing,
+protocol.cobs and protocol.arq.
 
 Imported by mp_vectors.py, so it runs unchanged on CPython and on real
 MicroPython. check(v) returns the number of checks passed and raises
@@ -7,6 +8,7 @@ AssertionError naming the vector that fails.
 """
 
 from protocol import cobs
+from protocol.arq import Link
 from protocol.framing import TYPE_NAMES, KINDS, Deframer, FrameError, build_frame, parse_frame
 
 _TYPES = {}
@@ -16,14 +18,22 @@ for _k in TYPE_NAMES:
 
 def frame_fields(f):
     # Payload as bytes, not hex: MicroPython's b"".hex() is b"", not "".
-    return {"type": TYPE_NAMES[f.ftype], "src": f.src, "dst": f.dst, "seq": f.seq,
-            "ack": f.ack, "payload": bytes(f.payload)}
+    return {"type": TYPE_NAMES[f.ftype], "version": f.version, "src": f.src, "dst": f.dst,
+            "seq": f.seq, "ack": f.ack, "offer": f.offer, "echo": bytes(f.echo),
+            "nonce": bytes(f.nonce), "payload": bytes(f.payload)}
+
+
+_BYTES = ("echo", "nonce", "payload")
+
+
+def _opt(case, k):
+    return bytes.fromhex(case[k]) if case[k] else None
 
 
 def _same_fields(case, f):
     got = frame_fields(f)
     for k in got:
-        want = bytes.fromhex(case[k]) if k == "payload" else case[k]
+        want = bytes.fromhex(case[k]) if k in _BYTES else case[k]
         if got[k] != want:
             return False
     return True
@@ -56,7 +66,9 @@ def check_frames(frames):
         if case.get("encode", True):
             payload = bytes.fromhex(case["payload"])
             assert build_frame(_TYPES[case["type"]], case["src"], case["dst"], case["seq"],
-                               case["ack"], payload) == wire, "%s: build_frame differs" % name
+                               case["ack"], payload, version=case["version"], offer=case["offer"],
+                               echo=_opt(case, "echo"), nonce=_opt(case, "nonce")) == wire, \
+                "%s: build_frame differs" % name
             assert f.wire() == wire, "%s: Frame.wire differs" % name
             assert cobs.encode(raw) == wire[:-1], "%s: COBS encoding differs" % name
         got, st = _feed(wire, 0)
@@ -113,5 +125,33 @@ def check_streams(streams):
     return n
 
 
+def _nonce(end):
+    return bytes.fromhex(end["nonce"]) if end["nonce"] else None
+
+
+def check_transcripts(transcripts):
+    """Two Links started at once write each round's batches byte for byte."""
+    n = 0
+    for case in transcripts:
+        name = case["name"]
+        t = Link(case["terminal"]["incarnation"], nonce=_nonce(case["terminal"]))
+        h = Link(case["hub"]["incarnation"], nonce=_nonce(case["hub"]))
+        t.start(0)
+        h.start(0)
+        now = 0
+        for r in case["rounds"]:
+            now += 1
+            a, b = t.outgoing(), h.outgoing()
+            assert a == bytes.fromhex(r["terminal"]), "%s: terminal's batch %d differs" % (name, now)
+            assert b == bytes.fromhex(r["hub"]), "%s: hub's batch %d differs" % (name, now)
+            h.receive(a, now)
+            t.receive(b, now)
+        assert t.connected and h.connected, "%s: not connected" % name
+        assert t.version == h.version == case["version"], "%s: version %d/%d" % (name, t.version, h.version)
+        n += 1
+    return n
+
+
 def check(v):
-    return check_frames(v["frames"]) + check_bad_frames(v["bad_frames"]) + check_streams(v["streams"])
+    return check_frames(v["frames"]) + check_bad_frames(v["bad_frames"]) + check_streams(v["streams"]) \
+        + check_transcripts(v["link_transcripts"])

@@ -31,6 +31,13 @@ def link_scenarios(rounds):
                                  link_kw={"window": 16, "max_queue": 32}), True))
         out.append(("burst", dict(seed=s, n_msgs=80, faults=FAULTS, clean_at=2000, span=0,
                                   big=200, link_kw={"window": 4, "max_queue": 4}), True))
+        # Link version 2: reboots that keep the incarnation, at any time.
+        out.append(("v2-reincarnation", dict(seed=s, n_msgs=60, faults=FAULTS, clean_at=3000, span=2500,
+                                             versions=(2, 2), same_inc=True,
+                                             reboots=[(400, 0), (430, 1), (1500, 1), (1520, 0)]), False))
+        # A version 2 end with a version 1 one, which then boots speaking 2.
+        out.append(("mixed", dict(seed=s, n_msgs=60, faults=FAULTS, clean_at=3000, span=2500,
+                                  versions=(2, 1), reboots=[(900, 1, 2), (1800, 0, 2)]), False))
     return out
 
 
@@ -43,11 +50,11 @@ def run_link(name, kw, exactly_once):
     a, b = sim.nodes
     delivered = len(a.rx) + len(b.rx)
     sa, sb = a.link.stats, b.link.stats
-    print("link %s seed=%d t=%d delivered=%d dups=%d retx=%d/%d bad=%d/%d resets=%d/%d full=%d/%d" % (
+    print("link %s seed=%d t=%d delivered=%d dups=%d retx=%d/%d bad=%d/%d resets=%d/%d full=%d/%d v%d" % (
         name, kw["seed"], finish, delivered, dups, sa["retransmits"], sb["retransmits"],
         sa["bad_crc"] + sa["bad_cobs"] + sa["bad_header"] + sa["oversize"],
         sb["bad_crc"] + sb["bad_cobs"] + sb["bad_header"] + sb["oversize"],
-        sa["peer_resets"], sb["peer_resets"], a.full, b.full))
+        sa["peer_resets"], sb["peer_resets"], a.full, b.full, a.link.version))
     return delivered, dups
 
 
@@ -70,9 +77,13 @@ def deframer_garbage(seed):
     for i in range(12):
         t = (DATA, ACK, SYN, SYNACK)[r.below(4)]
         p = r.bytes(r.below(300)) if t == DATA else b""
+        v = 1 + r.below(2)
+        echo = r.bytes(4) if v == 2 else None
+        nonce = b"\x01" + r.bytes(3) if v == 2 and t in (SYN, SYNACK) else None
         sent.append(build_frame(t, r.between(1, 0xFFFF), r.below(0x10000),
                                 r.below(256) if t == DATA else 0,
-                                r.below(256) if t in (DATA, ACK) else 0, p))
+                                r.below(256) if t in (DATA, ACK) else 0, p,
+                                version=v, echo=echo, nonce=nonce))
     stream = bytearray()
     for _ in range(60):
         k = r.below(10)

@@ -1,14 +1,19 @@
 """The Go-Back-N link against anything the line can do: a fuzzer that
 throws arbitrary input at one end, and simulated lossy lines between two ends
 (loss, duplication, delay, corruption, reboots) where every delivery is
-checked against the stated guarantee: exactly once, in order."""
+checked against the stated guarantee: exactly once, in order. The ends speak
+link version 1 or 2 in every pairing, and a reboot may change the version
+(PROTOCOL.md §6.4): two version 2 ends must end on version 2, any other
+pair on version 1."""
 
 import math
+
+import pytest
 
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from protocol.arq import Link
-from protocol.framing import DATA, ACK, SYN, SYNACK, build_frame
+from protocol.framing import DATA, ACK, SYN, SYNACK, V1, V2, build_frame
 
 from tests.support.arq import A, B, frames_of, connected_pair
 
@@ -18,6 +23,7 @@ from tests.support import linksim
 # -- fuzzing one end -------------------------------------------------------------
 
 PEERS = [0, A, B, 0x3333]
+NONCES = [b"\x01\x02\x03\x04", b"\xff\x00\xff\x00"]   # the first is the fuzzed end's
 
 
 @st.composite
@@ -25,12 +31,20 @@ def link_inputs(draw):
     kind = draw(st.sampled_from(["frame", "frame", "frame", "noise", "send", "poll", "drain"]))
     if kind == "frame":
         t = draw(st.sampled_from([DATA, ACK, SYN, SYNACK]))
+        v = draw(st.sampled_from([V1, V2]))
         src = draw(st.sampled_from([A, 0x3333, 0xFFFF]))
         dst = draw(st.sampled_from(PEERS))
         seq = draw(st.integers(0, 255)) if t == DATA else 0
         ack = draw(st.integers(0, 255)) if t in (DATA, ACK) else 0
         p = draw(st.binary(max_size=40)) if t == DATA else b""
-        w = build_frame(t, src, dst, seq, ack, p)
+        offer, echo, nonce = 0, None, None
+        if v == V2:                          # echo: ours, another, none; the sender's nonce
+            echo = draw(st.sampled_from(NONCES + [bytes(4)]))
+            if t in (SYN, SYNACK):
+                nonce = draw(st.sampled_from(NONCES))
+        elif t in (SYN, SYNACK):
+            offer = draw(st.sampled_from([0, 2]))
+        w = build_frame(t, src, dst, seq, ack, p, version=v, offer=offer, echo=echo, nonce=nonce)
         if draw(st.booleans()):
             w = w[:draw(st.integers(0, len(w)))] + draw(st.binary(max_size=3))
         return ("rx", w)
@@ -42,10 +56,10 @@ def link_inputs(draw):
 
 
 @given(st.lists(st.tuples(link_inputs(), st.integers(0, 400)), max_size=80),
-       st.sampled_from([1, 4, 127]), st.booleans())
+       st.sampled_from([1, 4, 127]), st.booleans(), st.sampled_from([None, NONCES[0]]))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-def test_link_takes_anything_without_raising_and_keeps_its_bounds(ops, window, started):
-    link = Link(B, window=window, rto_ms=100, max_queue=8)
+def test_link_takes_anything_without_raising_and_keeps_its_bounds(ops, window, started, nonce):
+    link = Link(B, window=window, rto_ms=100, max_queue=8, nonce=nonce)
     now = 0
     if started:
         link.start(0)
@@ -68,7 +82,10 @@ def test_link_takes_anything_without_raising_and_keeps_its_bounds(ops, window, s
         assert t is None or 0 <= t <= link.rto_max_ms      # backed off at most to the cap
         for ev in link.take_events():
             assert ev[0] in ("up", "peer_reset") and ev[1] in (A, 0x3333, 0xFFFF)
-    frames_of(link.outgoing())
+        assert link.version in ((0, 1) if nonce is None else (0, 1, 2))
+    out = frames_of(link.outgoing())
+    if nonce is None:
+        assert all(f.version == V1 and not f.offer for f in out)   # what version 1 wrote
 
 
 # -- two ends over a simulated bad line ---------------------------------------------
@@ -76,8 +93,11 @@ def test_link_takes_anything_without_raising_and_keeps_its_bounds(ops, window, s
 RATES = st.sampled_from([0, 10, 50, 100, 150, 250])
 
 
+VERSIONS = st.sampled_from([(1, 1), (2, 2), (1, 2), (2, 1)])
+
+
 @st.composite
-def line_settings(draw, n_max=80, reboots=0):
+def line_settings(draw, n_max=80, reboots=0, versions=VERSIONS):
     faults = {k: draw(RATES) for k in linksim.NO_FAULTS}
     lat_max = draw(st.sampled_from([1, 10, 40]))
     kw = {"window": draw(st.sampled_from([1, 3, 8, 127])),
@@ -87,8 +107,10 @@ def line_settings(draw, n_max=80, reboots=0):
     clean_at = draw(st.sampled_from([0, 1500, 3000, 6000]))
     rb = []
     for _ in range(reboots):
-        rb.append((draw(st.integers(0, max(clean_at, 2000))), draw(st.integers(0, 1))))
-    return dict(seed=draw(st.integers(0, 2 ** 32 - 1)),
+        # The new boot may run other firmware: link version 1 or 2.
+        rb.append((draw(st.integers(0, max(clean_at, 2000))), draw(st.integers(0, 1)),
+                   draw(st.sampled_from([1, 2]))))
+    return dict(seed=draw(st.integers(0, 2 ** 32 - 1)), versions=draw(versions),
                 n_msgs=draw(st.one_of(st.integers(1, n_max), st.just(n_max))),
                 faults=faults, clean_at=clean_at, reboots=rb, lat_max=lat_max, link_kw=kw,
                 span=draw(st.sampled_from([0, 1500, 3000])), big=draw(st.sampled_from([0, 50])))
@@ -100,7 +122,7 @@ def run_and_check(p):
     # After the line is clean and nothing more happens, the link waits out a
     # backed-off timer (at most the cap), needs a few handshake/retransmission
     # rounds, then one round trip per window.
-    t0 = max([p["clean_at"], p["span"]] + [t for t, _ in p["reboots"]])
+    t0 = max([p["clean_at"], p["span"]] + [rb[0] for rb in p["reboots"]])
     rtt = 2 * p["lat_max"] + 2
     window = min(kw["window"], kw["max_queue"])
     bound = 16 * kw["rto_ms"] + 4 * (kw["rto_ms"] + rtt) + math.ceil((p["n_msgs"] + 3) / window) * rtt
@@ -147,13 +169,58 @@ def spaced_reboots(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_reboots_that_keep_the_incarnation_do_not_jam_the_link(p):
     """The rebooted end's boot SYN (dst 0) tells the peer it restarted; before,
-    the peer kept the old numbering and the run never finished."""
+    the peer kept the old numbering and the run never finished. (Each end
+    keeps its version: reboots are (time, end).)"""
+    p["reboots"] = [rb[:2] for rb in p["reboots"]]
     sim, finish, dups = run_and_check(dict(p, same_inc=True))
     for k, node in enumerate(sim.nodes):
         assert len(set(node.incs)) == 1
         # Each reboot the peer noticed is one reset (a reboot before the first
         # handshake finished may go unnoticed: nothing was numbered yet).
         assert sim.nodes[1 - k].link.stats["peer_resets"] <= len(node.incs) - 1
+
+
+@given(line_settings(reboots=3, versions=st.just((2, 2))))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_version_2_ends_that_keep_their_incarnation_keep_the_guarantees_whenever_they_reboot(p):
+    """Link version 2 (PROTOCOL.md §6.5 closed): the boot nonce tells the
+    boots apart, so reboots that repeat the incarnation may come at any time
+    on a lossy line (a boot SYN lost, a SYN or SYNACK for the previous boot
+    in flight): still exactly once per pair of boots, in order, never jammed."""
+    p["reboots"] = [rb[:2] + (2,) for rb in p["reboots"]]
+    sim, finish, dups = run_and_check(dict(p, same_inc=True))
+    for k, node in enumerate(sim.nodes):
+        assert len(set(node.incs)) == 1 and set(node.versions) == {2}
+        assert sim.nodes[1 - k].link.stats["peer_resets"] <= len(node.incs) - 1
+
+
+# (seed, reboots) a search found where two version 1 ends that keep their
+# incarnation lose, repeat or jam: a SYN/SYNACK or the old numbering's frames
+# for the previous boot taken by the new one (PROTOCOL.md 6.5).
+V1_HOLES = [
+    (799277, [(686, 1), (1526, 0), (1756, 0), (2215, 1)]),
+    (91353, [(102, 0), (1142, 1), (1251, 1), (1669, 0)]),
+    (809752, [(470, 1), (509, 0), (1851, 1), (2175, 0)]),
+    (225012, [(209, 1), (1108, 1), (1757, 1), (1868, 1)]),
+    (271903, [(256, 0), (490, 0), (1031, 1), (1715, 1)]),
+]
+
+
+def hole_run(seed, reboots, version):
+    f = {"loss": 150, "flip": 50, "cut": 50, "garbage": 50, "dup": 100}
+    sim = linksim.Sim(seed, n_msgs=40, faults=f, clean_at=2500, span=2500, versions=(version, version),
+                      reboots=reboots, same_inc=True, link_kw={"rto_ms": 100})
+    sim.run(2500 + 16 * 100 + 4 * 200 + 2000)
+    sim.check()
+    return sim
+
+
+@pytest.mark.parametrize("seed,reboots", V1_HOLES)
+def test_version_2_survives_the_reboots_that_break_version_1(seed, reboots):
+    with pytest.raises(AssertionError):
+        hole_run(seed, reboots, 1)
+    sim = hole_run(seed, reboots, 2)
+    assert all(n.link.version == 2 for n in sim.nodes)
 
 
 def test_same_incarnation_reboot_mid_stream_is_delivered():

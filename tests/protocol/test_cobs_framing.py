@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 from protocol import cobs, framing
 from protocol.framing import (
-    DATA, ACK, SYN, SYNACK, Frame, FrameError, Deframer, build_frame, parse_frame,
+    DATA, ACK, SYN, SYNACK, V1, V2, Frame, FrameError, Deframer, build_frame, parse_frame,
     MAX_PAYLOAD, MIN_FRAME,
 )
 
@@ -103,12 +103,17 @@ u8 = st.integers(0, 0xFF)
 @st.composite
 def frames(draw, max_payload=300):
     t = draw(st.sampled_from([DATA, ACK, SYN, SYNACK]))
+    v = draw(st.sampled_from([V1, V2]))
     src, dst = draw(u16nz), draw(u16)
+    echo = draw(st.binary(min_size=4, max_size=4)) if v == V2 else b""
     if t == DATA:
-        return Frame(t, src, dst, draw(u8), draw(u8), draw(st.binary(max_size=max_payload)))
+        return Frame(t, src, dst, draw(u8), draw(u8), draw(st.binary(max_size=max_payload)), v, 0, echo)
     if t == ACK:
-        return Frame(t, src, dst, 0, draw(u8))
-    return Frame(t, src, dst, 0, 0)
+        return Frame(t, src, dst, 0, draw(u8), b"", v, 0, echo)
+    if v == V2:      # and a nonce, never 0
+        nonce = draw(st.binary(min_size=4, max_size=4).filter(lambda b: b != bytes(4)))
+        return Frame(t, src, dst, 0, 0, b"", v, 0, echo, nonce)
+    return Frame(t, src, dst, 0, 0, b"", v, draw(st.sampled_from([0, 0, 2, 255])))
 
 
 def unwire(w):
@@ -119,12 +124,11 @@ def unwire(w):
 @given(frames(max_payload=MAX_PAYLOAD))
 @settings(max_examples=300)
 def test_frame_round_trip(f):
-    w = build_frame(f.ftype, f.src, f.dst, f.seq, f.ack, f.payload)
+    w = f.wire()
     assert len(w) <= framing.max_wire_len()
     raw = unwire(w)
-    assert len(raw) == MIN_FRAME + len(f.payload)
+    assert len(raw) == MIN_FRAME + len(f.payload) + len(f.echo) + len(f.nonce)
     assert parse_frame(raw) == f
-    assert f.wire() == w
 
 
 def test_frame_layout_byte_by_byte():
@@ -137,7 +141,9 @@ def test_frame_layout_byte_by_byte():
     assert unwire(build_frame(SYNACK, 2, 1, 0, 0))[0] == 0x14
     assert unwire(build_frame(ACK, 2, 1, 0, 9))[:7] == bytes([0x12, 0, 2, 0, 1, 0, 9])
     # The largest frame fits the bound the deframer enforces.
-    assert len(build_frame(DATA, 1, 1, 0, 0, b"\x01" * MAX_PAYLOAD)) == framing.max_wire_len() == 2069
+    assert len(build_frame(DATA, 1, 1, 0, 0, b"\x01" * MAX_PAYLOAD)) == framing.max_wire_len(version=V1) == 2069
+    big = build_frame(DATA, 1, 1, 0, 0, b"\x01" * MAX_PAYLOAD, version=V2, echo=b"\x01" * 4)
+    assert len(big) == framing.max_wire_len() == 2073
 
 
 def _raw(vt, src=1, dst=2, seq=0, ack=0, payload=b"", crc=None):
@@ -151,12 +157,18 @@ def _raw(vt, src=1, dst=2, seq=0, ack=0, payload=b"", crc=None):
     (_raw(0x11)[:10], "short", "short frame: 10 bytes"),
     (_raw(0x11, payload=b"x" * (MAX_PAYLOAD + 1)), "oversize", "oversize frame"),
     (_raw(0x11, crc=0), "bad_crc", "bad crc"),
-    (_raw(0x21), "bad_version", "bad version 2"),
+    (_raw(0x31), "bad_version", "bad version 3, this end speaks 1/2"),
+    (_raw(0x01), "bad_version", "bad version 0"),
     (_raw(0x15), "bad_type", "unknown frame type 5"),
     (_raw(0x10), "bad_type", "unknown frame type 0"),
     (_raw(0x11, src=0), "bad_src", "src incarnation 0"),
     (_raw(0x12, payload=b"x"), "control_payload", "payload of 1 bytes on a ACK frame"),
     (_raw(0x13, payload=b"xy"), "control_payload", "on a SYN frame"),
+    (_raw(0x22, payload=b"echox"), "control_payload", "payload of 1 bytes on a ACK frame"),
+    (_raw(0x22, payload=b"ech"), "short", "short version 2 ACK frame: 14 bytes, at least 15"),
+    (_raw(0x23, payload=b"echo"), "short", "short version 2 SYN frame: 15 bytes, at least 19"),
+    (_raw(0x24, payload=b"echononce!"), "control_payload", "payload of 2 bytes on a SYNACK frame"),
+    (_raw(0x24, payload=b"echo" + bytes(4)), "bad_nonce", "nonce 0 on a SYNACK frame"),
 ])
 def test_parse_frame_names_the_problem(raw, kind, text):
     with pytest.raises(FrameError) as e:
@@ -168,9 +180,47 @@ def test_parse_frame_names_the_problem(raw, kind, text):
 
 def test_parse_frame_ignores_reserved_fields_of_control_frames():
     f = parse_frame(_raw(0x13, seq=5, ack=6))
-    assert (f.ftype, f.seq, f.ack) == (SYN, 0, 0)
+    assert (f.ftype, f.seq, f.ack, f.offer) == (SYN, 0, 0, 5)   # a v1 SYN's seq byte: the offer
     f = parse_frame(_raw(0x12, seq=5, ack=6))
-    assert (f.ftype, f.seq, f.ack) == (ACK, 0, 6)
+    assert (f.ftype, f.seq, f.ack, f.offer) == (ACK, 0, 6, 0)
+    f = parse_frame(_raw(0x23, seq=5, ack=6, payload=b"echonon!"))
+    assert (f.ftype, f.version, f.seq, f.ack, f.offer, f.echo, f.nonce, f.payload) == \
+        (SYN, 2, 0, 0, 0, b"echo", b"non!", b"")
+
+
+def test_version_2_frames_byte_by_byte():
+    raw = unwire(build_frame(SYN, 0x5A17, 0, 0, 0, version=V2, echo=bytes(4), nonce=b"\xa1\xb2\xc3\xd4"))
+    assert raw[:15] == bytes([0x23, 0x5A, 0x17, 0, 0, 0, 0, 0, 0, 0, 0, 0xA1, 0xB2, 0xC3, 0xD4])
+    assert len(raw) == 19
+    assert unwire(build_frame(SYNACK, 1, 2, 0, 0, version=V2, echo=b"echo", nonce=b"nonc"))[0] == 0x24
+    raw = unwire(build_frame(DATA, 1, 2, 3, 4, b"hi", version=V2, echo=b"echo"))
+    assert raw[:13] == bytes([0x21, 0, 1, 0, 2, 3, 4]) + b"echohi" and len(raw) == 17
+    # A version 2 end's fallback SYN: a version 1 SYN with 2 in its seq byte.
+    raw = unwire(build_frame(SYN, 0x5A17, 0, 0, 0, offer=2))
+    assert raw[:7] == bytes([0x13, 0x5A, 0x17, 0, 0, 2, 0])
+    assert parse_frame(raw).offer == 2 and parse_frame(raw).seq == 0
+
+
+def test_a_version_1_receiver_drops_every_version_2_frame():
+    z = bytes(4)
+    for w in (build_frame(SYN, 1, 0, 0, 0, version=V2, echo=z, nonce=b"nonc"),
+              build_frame(DATA, 1, 2, 0, 0, b"x", version=V2, echo=z),
+              build_frame(ACK, 1, 2, 0, 1, version=V2, echo=z)):
+        with pytest.raises(FrameError) as e:
+            parse_frame(unwire(w), versions=(V1,))
+        assert e.value.kind == "bad_version" and "this end speaks 1" in str(e.value)
+    d = Deframer(versions=(V1,))
+    assert d.feed(build_frame(SYN, 1, 0, 0, 0, version=V2, echo=z, nonce=b"nonc")
+                  + build_frame(SYN, 1, 0, 0, 0, offer=2)) == [Frame(SYN, 1, 0, 0, 0, b"", V1, 2)]
+    assert d.stats["bad_header"] == 1
+
+
+def test_a_small_payload_limit_still_takes_version_2_control_frames():
+    syn = build_frame(SYN, 1, 0, 0, 0, version=V2, echo=b"echo", nonce=b"nonc")
+    assert Deframer(max_payload=0).feed(syn) == [parse_frame(unwire(syn))]
+    d = Deframer(max_payload=0)
+    assert d.feed(build_frame(DATA, 1, 2, 0, 0, b"x", version=V2, echo=b"echo")) == []
+    assert d.stats["oversize"] == 1
 
 
 def test_parse_frame_honours_a_smaller_payload_limit():
@@ -185,10 +235,27 @@ def test_parse_frame_honours_a_smaller_payload_limit():
     (9, 1, 0, 0, 0), (DATA, 0, 1, 0, 0), (DATA, 0x10000, 1, 0, 0), (DATA, 1, -1, 0, 0),
     (DATA, 1, 1, 256, 0), (DATA, 1, 1, 0, 256), (DATA, True, 1, 0, 0), (DATA, 1, 1, 1.0, 0),
     (SYN, 1, 0, 1, 0), (ACK, 1, 1, 0, 0, b"x"), (DATA, 1, 1, 0, 0, b"x" * (MAX_PAYLOAD + 1)),
+    (SYN, 1, 0, 0, 1),
 ])
 def test_build_frame_refuses_what_a_receiver_would_reject(args):
     with pytest.raises(ValueError):
         build_frame(*args)
+
+
+E4, N4 = b"echo", b"nonc"
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((SYN, 1, 0, 0, 0), {"version": 3}), ((SYN, 1, 0, 0, 0), {"version": V2}),
+    ((SYN, 1, 0, 0, 0), {"version": V2, "echo": E4}), ((SYN, 1, 0, 0, 0), {"version": V2, "echo": E4, "nonce": bytes(4)}),
+    ((SYN, 1, 0, 0, 0), {"version": V2, "echo": b"ech", "nonce": N4}), ((DATA, 1, 0, 0, 0), {"version": V2}),
+    ((DATA, 1, 0, 0, 0), {"version": V2, "echo": E4, "nonce": N4}), ((DATA, 1, 0, 0, 0), {"echo": E4}),
+    ((ACK, 1, 1, 0, 0, b"x"), {"version": V2, "echo": E4}), ((SYN, 1, 0, 0, 0), {"offer": 256}),
+    ((SYN, 1, 0, 0, 0), {"version": V2, "echo": E4, "nonce": N4, "offer": 2}), ((DATA, 1, 0, 0, 0), {"offer": 2}),
+])
+def test_build_frame_refuses_bad_version_2_fields(args, kw):
+    with pytest.raises(ValueError):
+        build_frame(*args, **kw)
 
 
 # -- the deframer -----------------------------------------------------------
@@ -308,7 +375,7 @@ def test_deframer_ignores_empty_frames_and_counts_kinds():
     bad_crc = bytearray(good)
     bad_crc[3] ^= 0x40
     stream = (b"\x00\x00" + good + b"\x00" + bytes(bad_crc) + b"\x05\x01\x00"
-              + cobs.encode(_raw(0x21)) + b"\x00" + good)
+              + cobs.encode(_raw(0x31)) + b"\x00" + good)
     assert d.feed(stream) == [parse_frame(unwire(good))] * 2
     s = d.stats
     assert (s["frames"], s["bad_crc"], s["bad_cobs"], s["bad_header"]) == (2, 1, 1, 1)
@@ -316,7 +383,7 @@ def test_deframer_ignores_empty_frames_and_counts_kinds():
 
 def test_deframer_with_small_payload_limit_bounds_its_buffer():
     d = Deframer(max_payload=16)
-    assert d._limit == cobs.max_encoded_len(MIN_FRAME + 16)
+    assert d._limit == cobs.max_encoded_len(MIN_FRAME + 4 + 16)    # a version 2 DATA: its echo too
     big = build_frame(DATA, 1, 2, 0, 0, b"x" * 17)
     ok = build_frame(DATA, 1, 2, 0, 0, b"x" * 16)
     assert d.feed(big + ok) == [parse_frame(unwire(ok))]

@@ -20,11 +20,12 @@ def check_summary(out):
     m = SUMMARY.search(out)
     assert m, "no summary line in:\n" + out
     runs, delivered, repeats, frames, bad, cobs_checks = map(int, m.groups())
-    assert runs == 5 * ROUNDS
+    assert runs == 7 * ROUNDS        # five on link version 1, two with version 2 ends
     assert delivered >= ROUNDS * 1000
     assert repeats > 0          # the reboot scenario really re-delivered something
     assert frames > 0 and bad > 0 and cobs_checks == ROUNDS * 128
     assert out.count("\nlink ") + out.startswith("link ") == runs
+    assert out.count(" v2\n") == 2 * ROUNDS      # both version 2 runs ended on version 2
 
 
 def run_on_cpython():

@@ -88,12 +88,21 @@ def test_frame_vectors_follow_the_documented_layout():
         assert wire.endswith(b"\x00") and wire.count(0) == 1
         assert len(wire) - 1 <= len(raw) + len(raw) // 254 + 1
         vt, src, dst, seq, ack = struct.unpack(">BHHBB", raw[:7])
-        assert vt >> 4 == 1
+        assert vt >> 4 == f["version"] in (1, 2)
         assert ["DATA", "ACK", "SYN", "SYNACK"][(vt & 15) - 1] == f["type"]
         assert (src, dst) == (f["src"], f["dst"])
+        control = f["type"] in ("SYN", "SYNACK")
         if f.get("encode", True):
-            assert (seq, ack) == (f["seq"], f["ack"])
-        assert raw[7:-4].hex() == f["payload"]
+            # A version 1 SYN/SYNACK's seq byte is the offer; it is 0 elsewhere.
+            assert (seq, ack) == ((f["offer"] if control else f["seq"]), f["ack"])
+        head = 7
+        if f["version"] == 2:                                   # echo, then a SYN/SYNACK's nonce
+            assert raw[7:11].hex() == f["echo"]
+            head = 11
+            if control:
+                assert len(raw) == 19 and raw[11:15].hex() == f["nonce"] and raw[11:15] != bytes(4)
+                head = 15
+        assert raw[head:-4].hex() == f["payload"]
         assert raw[-4:] == struct.pack(">I", zlib.crc32(raw[:-4]))
     for b in v["bad_frames"]:
         if b["kind"] == "bad_crc":
@@ -105,4 +114,14 @@ def test_link_vectors_check_counts_every_case():
     from tests.protocol import link_vectors_check
     v = _link()
     n = link_vectors_check.check(v)
-    assert n == len(v["frames"]) + len(v["bad_frames"]) + len(v["streams"]) * len(link_vectors_check._CHUNKS)
+    assert n == len(v["frames"]) + len(v["bad_frames"]) + len(v["streams"]) * len(link_vectors_check._CHUNKS) \
+        + len(v["link_transcripts"])
+
+
+def test_link_vectors_cover_both_versions_and_every_pairing():
+    v = _link()
+    assert {(f["version"], f["type"]) for f in v["frames"]} >= {(2, t) for t in ("DATA", "ACK", "SYN", "SYNACK")}
+    assert any(f["version"] == 1 and f["offer"] == 2 for f in v["frames"])
+    pairs = {(t["terminal"]["nonce"] is not None, t["hub"]["nonce"] is not None): t["version"]
+             for t in v["link_transcripts"]}
+    assert pairs == {(False, False): 1, (True, True): 2, (False, True): 1, (True, False): 1}

@@ -31,8 +31,14 @@ def exchange(a, b, now=0, rounds=100):
     raise AssertionError("the two ends never went quiet")
 
 
-def connected_pair(**kw):
-    a, b = Link(A, **kw), Link(B, **kw)
+def end(inc, nonce, **kw):
+    """A link version 2 end, or (nonce None) a version 1 end built as before version 2."""
+    return Link(inc, nonce=nonce, **kw) if nonce else Link(inc, **kw)
+
+
+def connected_pair(na=None, nb=None, **kw):
+    """Two ends (boot nonces na, nb: None for a version 1 end), connected."""
+    a, b = end(A, na, **kw), end(B, nb, **kw)
     a.start(0)
     b.start(0)
     exchange(a, b)

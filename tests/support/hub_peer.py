@@ -15,7 +15,7 @@ import threading
 import time
 
 from protocol import PROTOCOL_VERSION
-from protocol.arq import Link
+from protocol.arq import Link, boot_nonce
 from protocol.catalogue import DOWN, acked_seqs
 from protocol.crypto import hmac_sha256
 from protocol.errors import REPLAYED, ProtocolError
@@ -188,14 +188,17 @@ class PtyLink:
     """The terminal's UART: protocol.arq.Link over a pty master fd, in a thread.
 
     `bytes_per_s` paces writes like a real line at that rate (ptys ignore
-    baud rates); None writes as fast as the pty takes them.
+    baud rates); None writes as fast as the pty takes them. `link_version`
+    1 makes it a terminal built before link version 2 (no boot nonce).
     """
 
-    def __init__(self, fd, deliver, incarnation=None, bytes_per_s=None, window=8, rto_ms=250):
+    def __init__(self, fd, deliver, incarnation=None, bytes_per_s=None, window=8, rto_ms=250,
+                 link_version=2):
         self.fd = fd
         self.deliver = deliver
         self.link = Link(incarnation or (int.from_bytes(os.urandom(2), "big") | 1),
-                         window=window, rto_ms=rto_ms, max_queue=4096)
+                         window=window, rto_ms=rto_ms, max_queue=4096,
+                         nonce=boot_nonce(os.urandom(4)) if link_version == 2 else None)
         self.bytes_per_s = bytes_per_s
         self._lock = threading.Lock()
         self._stop = threading.Event()

@@ -13,9 +13,14 @@ no more faults happen (latency and chunking go on).
 
 Each end is an application: it creates numbered messages at scheduled times,
 hands them to send() as back-pressure allows, and takes what is delivered at
-once (a real upper layer commits it). A reboot replaces the Link with one of
-a new incarnation (or, with same_inc, the same one again: the 1 in 65535
-case that once jammed the link); the application then sends again, in order,
+once (a real upper layer commits it). Each boot speaks link version 1 (a
+Link without nonce: an end built before version 2) or 2 (a Link with a new
+random boot nonce); `versions` gives each end's first boot, and a reboot
+(time, end, version) may change it (a firmware update or downgrade). A
+reboot replaces the Link with one of a new incarnation (or, with same_inc,
+the same one again: the 1 in 65535 case that once jammed the link, and
+that link version 1 cannot always tell from the boot before it); the
+application then sends again, in order,
 every message its peer has not received (as a terminal does from its flash
 journal), plus a few it has, as when the peer's application ack was lost.
 Logs name boots by number (index into incs), since incarnations may repeat.
@@ -137,6 +142,7 @@ class Node:
         self.name = name
         self.link_kw = link_kw
         self.incs = []        # incarnation per boot
+        self.versions = []    # link version per boot
         self.link = None
         self.plan = []        # [time, mid, body_len], creation schedule
         self.created = []     # mids created so far, in order
@@ -149,7 +155,7 @@ class Node:
         self.full = 0         # send() refusals (back-pressure seen)
         self.dead = False     # powered off: reads, writes and runs nothing
 
-    def boot(self, now):
+    def boot(self, now, version):
         r = self.sim.rng
         if self.sim.same_inc and self.incs:
             inc = self.incs[-1]
@@ -157,19 +163,25 @@ class Node:
             inc = r.between(1, 0xFFFF)
             while inc in self.incs or inc in self.sim.other(self).incs:
                 inc = r.between(1, 0xFFFF)
+        nonce = None
+        if version == 2:
+            nonce = r.bytes(4)
+            while nonce == b"\x00\x00\x00\x00":
+                nonce = r.bytes(4)
         self.incs.append(inc)
-        self.link = Link(inc, **self.link_kw)
+        self.versions.append(version)
+        self.link = Link(inc, nonce=nonce, **self.link_kw)
         self.sent_log[len(self.incs) - 1] = []
         self.link.start(now)
 
-    def reboot(self, now):
+    def reboot(self, now, version=None):
         peer_has = self.sim.other(self).rx_set
         # The journal: what the peer has not received, and (lost app acks) a
         # few of the last it has.
         again = [m for m in self.created if m in peer_has]
         again = again[len(again) - self.sim.rng.below(4):] if again else []
         self.backlog = [m for m in self.created if m not in peer_has or m in again]
-        self.boot(now)
+        self.boot(now, self.versions[-1] if version is None else version)
 
     def payload(self, mid):
         return struct.pack(">HI", len(self.incs) - 1, mid) + body(mid, self.lens[mid])
@@ -211,7 +223,9 @@ class Sim:
     """Two Nodes, two Channels and a virtual clock in milliseconds.
 
     seed: PRNG seed; n_msgs: messages per end; faults: per-mille rates;
-    clean_at: time faults stop; reboots: [(time, 0 or 1)]; span: messages
+    clean_at: time faults stop; reboots: [(time, 0 or 1)] or [(time, 0 or
+    1, link version of the new boot)]; versions: link version of each
+    end's first boot; span: messages
     are created at random times in [0, span]; big: per mille of messages
     with a body of up to max_payload bytes; same_inc: a reboot keeps the
     incarnation.
@@ -219,7 +233,7 @@ class Sim:
 
     def __init__(self, seed, n_msgs=50, faults=None, clean_at=0, reboots=(),
                  span=2000, lat_min=1, lat_max=20, big=20, link_kw=None,
-                 piece_max=200, chunk_max=64, same_inc=False):
+                 piece_max=200, chunk_max=64, same_inc=False, versions=(1, 1)):
         self.rng = Rng(seed)
         self.same_inc = same_inc
         kw = {"window": 8, "rto_ms": 100, "max_queue": 16}
@@ -241,8 +255,8 @@ class Sim:
                 mid = k * 1000000 + j
                 n = self.rng.between(0, maxp) if self.rng.permille(big) else self.rng.below(min(60, maxp) + 1)
                 node.plan.append([times[j], mid, n])
-        for node in self.nodes:
-            node.boot(0)
+        for k in (0, 1):
+            self.nodes[k].boot(0, versions[k])
         if clean_at <= 0:
             for c in self.chans:
                 c.clean = True
@@ -280,7 +294,8 @@ class Sim:
     def _tick(self):
         now = self.now
         while self.reboots and self.reboots[0][0] <= now:
-            self.nodes[self.reboots.pop(0)[1]].reboot(now)
+            rb = self.reboots.pop(0)
+            self.nodes[rb[1]].reboot(now, rb[2] if len(rb) > 2 else None)
         if now >= self.clean_at:
             for c in self.chans:
                 c.clean = True
@@ -358,6 +373,9 @@ class Sim:
                 assert ev[0] in ("up", "peer_reset") and ev[1] in sender.incs, ev
             if self.done():
                 assert recv.link.peer == sender.incs[-1]
+                # Two ends that speak 2 always end up on 2, any other pair on 1.
+                want = 2 if sender.versions[-1] == recv.versions[-1] == 2 else 1
+                assert recv.link.version == want, (recv.link.version, sender.versions, recv.versions)
                 ups = [ev for (own, ev) in recv.events if own == len(recv.incs) - 1 and ev[0] == "up"]
                 assert ups and ups[-1][1] == sender.incs[-1], recv.events
         return dups
