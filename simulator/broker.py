@@ -216,11 +216,12 @@ class MosquittoBroker:
                 raise RuntimeError("mosquitto did not apply its reloaded files\n" + self.log())
             time.sleep(0.05)
 
-    def connack(self, username, password, timeout=5.0):
+    def connack(self, username, password, timeout=5.0, client_id=None):
         """The CONNACK return code for a login (0 = accepted), by a short
-        clean-session connection of its own."""
+        clean-session connection of its own (CLIENT_ID: a made-up one unless
+        given, e.g. another client's to see whether it could be taken)."""
         with socket.create_connection((self.host, self.port), timeout=timeout) as s:
-            s.sendall(wire.connect("probe-" + os.urandom(4).hex(), 10, True, None,
+            s.sendall(wire.connect(client_id or "probe-" + os.urandom(4).hex(), 10, True, None,
                                    username, password))
             parser, packets = wire.Parser(), []
             while not packets:
