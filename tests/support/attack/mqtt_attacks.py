@@ -89,7 +89,14 @@ class MqttAttacks:
                 self._count(attack, "not sent (%s)" % type(e).__name__)
                 continue
             self._count(attack, "sent")
-            self._count(attack, "connack %d" % rc if rc else "ACCEPTED")
+            if rc:
+                self._count(attack, "connack %d" % rc)
+            elif cid is not None:
+                # The user is a real one: it may log in. Whether the hub
+                # was dropped shows on the hub's state topic (settle).
+                self._count(attack, "connack 0 (as its own user)")
+            else:
+                self._count(attack, "ACCEPTED")
         self._as_stolen_terminal(stolen, targets[-1])
 
     def _hub_client_id(self):
@@ -184,6 +191,10 @@ class MqttAttacks:
             elif payload in self.markers:
                 self._count(self.markers[payload], "ARRIVED at the hub's topic")
         self.counts["hub answers (plain, on down topics)"].update(answers)
+        hub_state = topics.hub_state(self.hall_code)
+        live = [m for m in list(self.eyes.messages)
+                if m[0] == hub_state and m[1] == topics.ONLINE and not m[3]]
+        self.counts["hub's connects to the broker, seen live"]["n"] = len(live)
         self._retained_left()
 
     def _retained_left(self):
