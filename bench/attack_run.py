@@ -6,7 +6,7 @@ of an attacked terminal lost, and the counters of each attack.
 
     .venv/bin/python bench/attack_run.py --seconds 300
 
-Exit status 1 on any violation. Results: docs/SECURITY.md, "The combined
+Exit status 1 on any violation. Results: docs/ATTACKS.md, "The combined
 attack run"."""
 
 import argparse

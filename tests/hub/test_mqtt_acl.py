@@ -154,7 +154,7 @@ def test_removing_a_terminals_user_ends_its_connection_at_the_reload(mosquitto):
 
 
 def test_a_terminals_user_cannot_take_the_hubs_client_id(mosquitto):
-    """The combined attack run (docs/SECURITY.md): a terminal's credentials,
+    """The combined attack run (docs/ATTACKS.md): a terminal's credentials,
     read off its flash, with the hub's client id, kicked the hub off the
     broker every time and wiped its persistent session (a clean-session
     connect with its id). The broker ties the client id to the user

@@ -5,7 +5,7 @@ real firmware terminal stored at the hub once and held by the platform once,
 no 5xx, nothing forged stored or forwarded, the attacked terminals not cut
 off, while schemathesis, forged and replayed packets, floods, line noise,
 kill -9 of the hub, a broker restart, the platform down and lost answers
-all happen. Results of the long run: docs/SECURITY.md."""
+all happen. Results of the long run: docs/ATTACKS.md."""
 
 from tests.support.attack.run import run
 

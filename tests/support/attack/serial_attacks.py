@@ -49,8 +49,9 @@ class SerialAttacks:
         except (AssertionError, queue.Empty, RuntimeError):
             self.counts[attack]["no answer"] += 1
             return
-        except ProtocolError as e:      # an answer the impostor cannot open
-            self.counts[attack]["answer it cannot open (%s)" % e.code] += 1
+        except ProtocolError as e:
+            # A chal whose hub proof the impostor cannot check: it lacks the key.
+            self.counts[attack]["chal it cannot check (%s)" % e.code] += 1
             return
         self.counts[attack]["%s %s" % (answer.get("t"), answer.get("code", ""))] += 1
 

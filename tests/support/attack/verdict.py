@@ -126,7 +126,7 @@ def _attack_checks(ev, fig, bad):
     # Not a violation: a retained packet published while the hub is
     # subscribed reaches it without the retain flag (MQTT 3.1.1 §3.3.1.3), so
     # the hub clears it only at its next subscribe; only a user past the ACL
-    # can put one there (docs/SECURITY.md). Shown, with the topics.
+    # can put one there (docs/ATTACKS.md). Shown, with the topics.
     problems = _rows(ev["db_path"], "SELECT code, COUNT(*), SUM(count) FROM device_problems GROUP BY code")
     fig["hub's device problems (code: ids, times)"] = {c: "%d ids, %d times" % (n, t)
                                                        for c, n, t in problems}
