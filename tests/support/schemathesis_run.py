@@ -58,7 +58,7 @@ def run_operation(operation, mode, token, examples=15, seed=None, seen=None):
     def cases(case):
         try:
             response = case.call(headers={"Authorization": "Bearer " + token})
-        except requests.ConnectionError:
+        except requests.RequestException:       # no answer: refused, reset, cut short
             if seen is None:
                 raise
             seen(None)
