@@ -157,7 +157,7 @@ def staff_of(i):
     return "A%04d" % (101 + i), "%s%d" % (STAFF[i % len(STAFF)][1], i // len(STAFF) + 1)
 
 
-def _sign_in(client, hall):
+def sign_in(client, hall):
     """Each window's own staff member starts the shift there (签到)."""
     for i, window in enumerate(hall.windows):
         staff_id, staff_name = staff_of(i)
@@ -175,7 +175,7 @@ def _loop(hall, hub, args, rnd):
     started = time.monotonic()
     next_case, next_report, serial = started, started + 5, 0
     try:
-        _sign_in(client, hall)
+        sign_in(client, hall)
         while True:
             now = time.monotonic()
             if args.duration and now - started >= args.duration:

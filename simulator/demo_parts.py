@@ -120,8 +120,13 @@ class DemoHall:
                                       device, login["password"]))
             self.terminals.append(t)
 
+    def serial_ports(self):
+        """The lines the hub opens: each serial terminal's pty (a hall with
+        something on the cable in between names that instead)."""
+        return [t.port for t in self.terminals if t.port]
+
     def write_config(self):
-        ports = ", ".join('"%s"' % t.port for t in self.terminals if t.port)
+        ports = ", ".join('"%s"' % p for p in self.serial_ports())
         text = """# Written by `pingjia demo`: the embedded defaults plus where the demo's parts listen.
 [hub]
 data_dir = "{data}"

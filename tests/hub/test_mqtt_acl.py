@@ -153,12 +153,32 @@ def test_removing_a_terminals_user_ends_its_connection_at_the_reload(mosquitto):
         link.stop()
 
 
-def test_a_client_taking_the_hubs_id_is_logged(mosquitto, caplog):
+def test_a_terminals_user_cannot_take_the_hubs_client_id(mosquitto):
+    """The combined attack run (docs/ATTACKS.md): a terminal's credentials,
+    read off its flash, with the hub's client id, kicked the hub off the
+    broker every time and wiped its persistent session (a clean-session
+    connect with its id). The broker ties the client id to the user
+    (use_username_as_clientid): the intruder gets its own id, the hub stays."""
+    link, _ingest = start_link(mosquitto, client_id="hub-acl", retry_s=0.5)
+    login = mosquitto.terminal_login(HALL, "T2")
+    try:
+        for _ in range(3):
+            assert mosquitto.connack(login["username"], login["password"],
+                                     client_id="hub-acl") == 0     # T2 may log in, as itself
+        time.sleep(1.0)
+        assert link.connects == 1 and not link.takeovers
+    finally:
+        link.stop()
+
+
+def test_a_second_hub_with_the_same_user_is_logged(mosquitto, caplog):
+    """Two hubs configured with one broker user take one client id from the
+    broker: each drops the other, and the hub says so."""
     caplog.set_level(logging.ERROR, "pingjia.mqtt")
     link, _ingest = start_link(mosquitto, client_id="hub-taken", retry_s=0.5)
     intruder = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="hub-taken",
                            clean_session=False)
-    login = mosquitto.observer_login()
+    login = mosquitto.hub_login(HALL)
     intruder.username_pw_set(login["username"], login["password"])
     intruder.reconnect_delay_set(0.2, 0.5)
     intruder.connect(mosquitto.host, mosquitto.port)

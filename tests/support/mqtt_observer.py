@@ -1,17 +1,24 @@
 """A paho-mqtt client for tests: subscribes, records what arrives, publishes.
 
     obs = Observer(broker, ["pingjia/h/dev/+/up"], client_id="obs", clean=False)
-                      # logs in as broker.observer_login() (every topic), or login=
+                      # logs in as a broker user of its own that may touch every
+                      # topic (broker.observer_login), or login=
     obs.wait_for(lambda msgs: len(msgs) >= 3, timeout=5)
     obs.messages      # list of (topic, payload, qos, retain), in arrival order
     obs.publish(topic, payload, qos=1, retain=False)
     obs.close()
 """
 
+import itertools
 import threading
 import time
 
 import paho.mqtt.client as mqtt
+
+
+# The shipped broker config ties the client id to the user
+# (use_username_as_clientid): two observers of one user would drop each other.
+_NAMES = ("observer-%d" % n for n in itertools.count(1))
 
 
 class Observer:
@@ -23,7 +30,7 @@ class Observer:
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or "",
                                   clean_session=clean if client_id else True)
-        login = login or broker.observer_login()
+        login = login or broker.observer_login(next(_NAMES))
         self.client.username_pw_set(login["username"], login["password"])
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
