@@ -12,6 +12,9 @@ from hub.store import open_db
 from hub.upstream import make_adapter
 
 SM4 = "00112233445566778899aabbccddeeff"
+# 18-character unified social credit codes whose check characters fit.
+ZJ_DEPT = "91330100MA27XL0E1D"
+FJ_DEPT = "11350300003610123Y"
 _serial = itertools.count(1)
 
 
@@ -19,7 +22,12 @@ def adapter_config(platform, adapter):
     cfg = {"adapter": adapter, "area_code": "330100", "dept_code": "D01",
            "channels": {"terminal": 5, "qr": 3}, "timeout_s": 5}
     if adapter == "zhejiang":
-        cfg.update(endpoint=platform.url + "/zj", app_key="hall-key")
+        cfg.update(endpoint=platform.url + "/zj/offlinereport.do", username="hall-user", password="hall-pass",
+                   dept_code=ZJ_DEPT, area_name="杭州市", pro_depart="杭州市市场监督管理局", data_source="133")
+    elif adapter == "fujian":
+        cfg.update(endpoint=platform.url + "/fj/webservice", token_url=platform.url + "/fj/get-token",
+                   app_key="fj-app-key", app_code="fj-app-code", dept_code=FJ_DEPT,
+                   dept_name="莆田市行政服务中心", data_source="135")
     else:
         cfg.update(endpoint=platform.url + "/sd", app_mark="pingjia-hall", app_word="secret-word", sm4_key=SM4)
     return cfg

@@ -1,0 +1,114 @@
+"""What the dialects whose one call carries a case and its rating together share.
+
+Zhejiang's `offlinereport` and Fujian's `getSaveEvaluation` take the case's
+fields in the same record as the rating; neither has a call that registers a
+case alone. The relay still works case-then-rating (hub/upstream/relay.py):
+a case row is settled before its ratings go. So for these dialects:
+
+- register_case makes no call. It checks the case locally against what the
+  platform requires (a refusal here is the platform's refusal, said before
+  any rating waits on it) and holds the case in memory (CaseHold) for its
+  rating. The case row is `accepted` with no upstream id: the platform holds
+  nothing yet, and a case nobody rated is never sent (the hub never invents
+  a rating; a default rating is the platform's business).
+- push_ratings sends the combined record of the rating and its held case.
+  A rating whose case this process does not hold (the hub restarted between
+  the two, or the hold was full) answers `unknown_case`; the relay sees the
+  case row accepted, registers it again (outbox.register_again) and the
+  rating waits for it. That costs one pass, never a call upstream.
+
+The held case may carry case["applicant"] (personal data the relay decrypted
+for the call): it lives only in this process's memory, is never logged, and
+is dropped as soon as its rating is settled for good (accepted or refused).
+
+Also here: the check of an invitation's `upstream_case` codes against a
+dialect's rules (the API answers 422 naming the field), and the unified
+social credit code (GB 32100-2015) with its check character.
+"""
+
+import threading
+from collections import OrderedDict
+
+from hub.upstream.base import Outcome
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def is_credit_code(v):
+    """An 18-character unified social credit code whose last character checks."""
+    if not isinstance(v, str) or len(v) != 18 or any(c not in CREDIT_CHARS for c in v):
+        return False
+    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(v[:17], _CREDIT_WEIGHTS))
+    return CREDIT_CHARS[(31 - total % 31) % 31] == v[17]
+
+
+CREDIT_RULE = (is_credit_code, "an 18-character unified social credit code (GB 32100) whose check character fits")
+AREA_RULE = (lambda v: isinstance(v, str) and v.isdigit() and len(v) in (6, 12), "6 or 12 digits")
+TEXT_RULE = (lambda v: isinstance(v, str) and 0 < len(v.strip()) and len(v) <= 200, "1 to 200 characters")
+EPOCH_RULE = (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 4102444800,
+              "an epoch time in seconds")
+
+
+def _at(fields, path):
+    v = fields
+    for part in path.split("."):
+        if not isinstance(v, dict):
+            return None
+        v = v.get(part)
+    return v
+
+
+def upstream_refusal(dialect, fields, rules):
+    """fields (with "upstream_case", possibly absent) against rules
+    ((path, wire name, (test, takes), required)) -> None or (path, why)."""
+    for path, wire, (test, takes), required in rules:
+        value = _at(fields, path)
+        if value in (None, ""):
+            if required:
+                return path, "%s is required by the %s platform (its %s)" % (path, dialect, wire)
+            continue
+        if not test(value):
+            # Personal values are never echoed back: only the rule.
+            shown = "" if ".applicant." in path else " %r" % (value,)
+            return path, ("%s%s is refused by the %s platform: its %s takes %s"
+                          % (path, shown, dialect, wire, takes))
+    return None
+
+
+class CaseHold:
+    """Cases registered locally, waiting for their rating: project_no -> case.
+
+    Bounded: the oldest goes first when full (its rating then answers
+    unknown_case and the relay registers the case again)."""
+
+    def __init__(self, limit=20000):
+        self.limit = limit
+        self._cases = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, case):
+        with self._lock:
+            self._cases[case["project_no"]] = case
+            self._cases.move_to_end(case["project_no"])
+            while len(self._cases) > self.limit:
+                self._cases.popitem(last=False)
+
+    def get(self, project_no):
+        with self._lock:
+            return self._cases.get(project_no)
+
+    def settled(self, project_no, out):
+        """Drop the case once its rating's outcome is final."""
+        if out.status in (Outcome.OK, Outcome.PERMANENT):
+            with self._lock:
+                self._cases.pop(project_no, None)
+
+    def __len__(self):
+        return len(self._cases)
+
+
+def not_held(project_no):
+    return Outcome.unknown_case(
+        "case %s is not held by this hub process (restarted since it was registered): "
+        "register the case again, then its rating goes" % project_no)
