@@ -19,7 +19,7 @@ a case row is settled before its ratings go. So for these dialects:
 
 The held case may carry case["applicant"] (personal data the relay decrypted
 for the call): it lives only in this process's memory, is never logged, and
-is dropped as soon as its rating is settled for good (accepted or refused).
+is dropped as soon as the platform holds its rating (and with the process).
 
 Also here: the check of an invitation's `upstream_case` codes against a
 dialect's rules (the API answers 422 naming the field), and the unified
@@ -99,8 +99,9 @@ class CaseHold:
             return self._cases.get(project_no)
 
     def settled(self, project_no, out):
-        """Drop the case once its rating's outcome is final."""
-        if out.status in (Outcome.OK, Outcome.PERMANENT):
+        """Drop the case once the platform holds its rating. A refused rating
+        keeps it: hall IT fixes the cause and replays, and the case is at hand."""
+        if out.status == Outcome.OK:
             with self._lock:
                 self._cases.pop(project_no, None)
 

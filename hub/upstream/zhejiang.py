@@ -171,6 +171,10 @@ class ZhejiangAdapter(Adapter):
 
     # ------------------------------------------------------------ calls
     def register_case(self, case):
+        refused = self.case_refusal({"case_serial": case.get("project_no"), "matter_code": case.get("task_code"),
+                                     "matter_name": case.get("task_name")})
+        if refused is not None:
+            return Outcome.permanent(refused[1])
         try:
             self.case_fields(case)
         except (KeyError, TypeError, ValueError) as e:
