@@ -78,7 +78,7 @@ async def test_a_value_the_platform_accepts_is_201_and_accepted_upstream(hub, pl
     relay = Relay(api.cfg.db_path, make(platform, adapter), base_s=0.01, cap_s=0.05)
     hall = Hall(api.cfg.db_path, window="12", device="T-12")
     if adapter in COMBINED:     # the case reaches the platform with its rating
-        hall.rate(api.db_call(lambda db: dict(db.query("SELECT eid, case_serial FROM invitations")[0])))
+        hall.rate(api.db_call(lambda db: dict(next(iter(db.query("SELECT eid, case_serial FROM invitations"))))))
     assert drain(relay, hall) == {"accepted": 2 if adapter in COMBINED else 1}
     assert platform.ledger.case(serial) is not None
 
