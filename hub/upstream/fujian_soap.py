@@ -11,6 +11,7 @@ for the result, as Axis names them) and the rating XML's element names,
 which follow the national field names the other provinces use.
 """
 
+import re
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -18,11 +19,23 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WS_NS = "http://linewell.com/ws/"
 
 
+# Characters XML 1.0 cannot carry at all; a parser would refuse the whole
+# record. They cannot be typed on any of the hall's devices; if one comes, it
+# becomes U+FFFD rather than losing the rating.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A parser turns a raw CR into LF: sent as a character reference it stays CR.
+_ENTITIES = {"\r": "&#13;"}
+
+
+def text(v):
+    return escape(_NOT_XML.sub("\ufffd", "" if v is None else str(v)), _ENTITIES)
+
+
 def record_xml(fields):
     """{name: value} -> the rating's XML text (every value escaped as text)."""
     parts = ["<evaluation>"]
     for k, v in fields.items():
-        parts.append("<%s>%s</%s>" % (k, escape("" if v is None else str(v)), k))
+        parts.append("<%s>%s</%s>" % (k, text(v), k))
     parts.append("</evaluation>")
     return '<?xml version="1.0" encoding="UTF-8"?>' + "".join(parts)
 
