@@ -27,9 +27,11 @@ social credit code (GB 32100-2015) with its check character.
 """
 
 import threading
+import time
 from collections import OrderedDict
 
-from hub.upstream.base import Outcome
+from hub.halltime import cst_format
+from hub.upstream.base import NATIONAL_CASE_RULES, Adapter, Outcome, assess_time
 
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -113,3 +115,71 @@ def not_held(project_no):
     return Outcome.unknown_case(
         "case %s is not held by this hub process (restarted since it was registered): "
         "register the case again, then its rating goes" % project_no)
+
+
+class CombinedAdapter(Adapter):
+    """Base of the dialects whose rating record carries its case.
+
+    Subclasses set `upstream_rules` (checked on an invitation's
+    upstream_case), `personal` (record fields never exported), `held`
+    (a CaseHold), `province`, and define case_fields, user_fields and
+    send(case, rating, record) -> Outcome."""
+
+    case_rules = NATIONAL_CASE_RULES
+    max_batch = 1                # one record per call in both public clients
+    upstream_rules = ()
+    personal = ()
+    clock = staticmethod(time.time)
+
+    @classmethod
+    def case_refusal(cls, fields):
+        return super().case_refusal(fields) or upstream_refusal(cls.name, fields, cls.upstream_rules)
+
+    def rating_fields(self, r):
+        p = self.province
+        return {
+            "pf": str(p.channel_code(r["channel"])),
+            "satisfaction": str(p.level(r["level"])),
+            "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
+            "writingEvaluation": p.writing(r),
+            "assessTime": cst_format(assess_time(r, int(self.clock()))),
+            "assessNumber": str(int(r.get("assess_number", 1))),
+        }
+
+    def record(self, case, rating):
+        """The platform's record of a rating and its case (personal fields included)."""
+        out = self.case_fields(case)
+        out.update(self.rating_fields(rating))
+        out.update(self.user_fields(case, rating))
+        return out
+
+    def export_row(self, case, rating):
+        row = self.record(case, rating)
+        for k in self.personal:        # the monthly file never carries personal data
+            row.pop(k, None)
+        return row
+
+    def register_case(self, case):
+        refused = self.case_refusal({"case_serial": case.get("project_no"), "matter_code": case.get("task_code"),
+                                     "matter_name": case.get("task_name")})
+        if refused is not None:
+            return Outcome.permanent(refused[1])
+        try:
+            self.case_fields(case)
+        except (KeyError, TypeError, ValueError) as e:
+            return Outcome.permanent("case %s cannot be sent to the %s platform: %s"
+                                     % (case.get("project_no"), self.name, e))
+        self.held.put(case)
+        return Outcome.ok()
+
+    def push_ratings(self, ratings):
+        return [self._push(r) for r in ratings]
+
+    def _push(self, r):
+        # The relay may hand the case along (rating["case"]); else the held one.
+        case = r.get("case") or self.held.get(r["project_no"])
+        if case is None:
+            return not_held(r["project_no"])
+        out = self.send(case, r, self.record(case, r))
+        self.held.settled(r["project_no"], out)
+        return out

@@ -30,10 +30,9 @@ with the platform's message and what hall IT should check).
 import time
 
 from hub.halltime import cst_format
-from hub.upstream.base import (NATIONAL_CASE_RULES, Adapter, ConfigError, Outcome, Province,
-                               assess_time, require)
-from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, is_credit_code,
-                                   not_held, upstream_refusal)
+from hub.upstream.base import ConfigError, Outcome, Province, assess_time, require
+from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, CombinedAdapter,
+                                   is_credit_code)
 from hub.upstream.fujian_crypto import seal
 from hub.upstream.fujian_soap import AnswerError, answer, envelope, record_xml
 from hub.upstream.fujian_token import Tokens, TokenError
@@ -64,14 +63,10 @@ def cst_day(epoch_s):
     return int(epoch_s + CST_S) // 86400
 
 
-class FujianAdapter(Adapter):
+class FujianAdapter(CombinedAdapter):
     name = "fujian"
-    case_rules = NATIONAL_CASE_RULES
-    max_batch = 1
-
-    @classmethod
-    def case_refusal(cls, fields):
-        return super().case_refusal(fields) or upstream_refusal(cls.name, fields, UPSTREAM_RULES)
+    upstream_rules = UPSTREAM_RULES
+    personal = PERSONAL
 
     def __init__(self, cfg, clock=time.time):
         self.province = p = Province(cfg)
@@ -109,31 +104,10 @@ class FujianAdapter(Adapter):
             "dataSource": self.data_source,
         }
 
-    def rating_fields(self, r):
-        p = self.province
-        return {
-            "pf": str(p.channel_code(r["channel"])),
-            "satisfaction": str(p.level(r["level"])),
-            "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": p.writing(r),
-            "assessTime": cst_format(assess_time(r, int(self.clock()))),
-            "assessNumber": str(int(r.get("assess_number", 1))),
-        }
-
-    def record(self, case, rating):
-        out = self.case_fields(case)
-        out.update(self.rating_fields(rating))
+    def user_fields(self, case, rating):
         who = case.get("applicant") or {}
-        out["userProp"] = str(who.get("kind") or rating.get("user_prop") or case.get("user_prop") or 1)
-        out["userName"] = str(who.get("name") or "")
-        out["certKey"] = str(who.get("id_number") or "")
-        return out
-
-    def export_row(self, case, rating):
-        row = self.record(case, rating)
-        for k in PERSONAL:
-            row.pop(k, None)
-        return row
+        return {"userProp": str(who.get("kind") or rating.get("user_prop") or case.get("user_prop") or 1),
+                "userName": str(who.get("name") or ""), "certKey": str(who.get("id_number") or "")}
 
     def interface(self, rating):
         """Which call takes this rating: today's in real time, an earlier day's as 补报."""
@@ -141,31 +115,12 @@ class FujianAdapter(Adapter):
         return SAVE if cst_day(at) >= cst_day(self.clock()) else SUPPLEMENT
 
     # ------------------------------------------------------------ calls
-    def register_case(self, case):
-        refused = self.case_refusal({"case_serial": case.get("project_no"), "matter_code": case.get("task_code"),
-                                     "matter_name": case.get("task_name")})
-        if refused is not None:
-            return Outcome.permanent(refused[1])
-        try:
-            self.case_fields(case)
-        except (KeyError, TypeError, ValueError) as e:
-            return Outcome.permanent("case %s cannot be sent to Fujian: %s" % (case.get("project_no"), e))
-        self.held.put(case)
-        return Outcome.ok()
-
-    def push_ratings(self, ratings):
-        return [self._push(r) for r in ratings]
-
-    def _push(self, r):
-        case = r.get("case") or self.held.get(r["project_no"])
-        if case is None:
-            return not_held(r["project_no"])
-        sealed = seal(self.app_code, record_xml(self.record(case, r)))
+    def send(self, case, r, record):
+        sealed = seal(self.app_code, record_xml(record))
         op = self.interface(r)
         out, msg = self._call(op, sealed)
         if op == SAVE and out.status == Outcome.PERMANENT and SUPPLEMENT_HINT in msg:
             out, _msg = self._call(SUPPLEMENT, sealed)
-        self.held.settled(r["project_no"], out)
         return out
 
     def _call(self, op, sealed, renewed=False):

@@ -25,10 +25,9 @@ import json
 from urllib.parse import urlencode
 
 from hub.halltime import cst_format
-from hub.upstream.base import (NATIONAL_CASE_RULES, Adapter, ConfigError, Outcome, Province,
-                               assess_time, require)
-from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, is_credit_code,
-                                   not_held, upstream_refusal)
+from hub.upstream.base import ConfigError, Outcome, Province, require
+from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, CombinedAdapter,
+                                   is_credit_code)
 from hub.upstream.http import Http
 
 # Assumed (the public client does not show the platform's answers): the
@@ -75,14 +74,10 @@ def _texts(cfg, key, default):
     return tuple(v)
 
 
-class ZhejiangAdapter(Adapter):
+class ZhejiangAdapter(CombinedAdapter):
     name = "zhejiang"
-    case_rules = NATIONAL_CASE_RULES
-    max_batch = 1                    # offlinereport takes one record per call
-
-    @classmethod
-    def case_refusal(cls, fields):
-        return super().case_refusal(fields) or upstream_refusal(cls.name, fields, UPSTREAM_RULES)
+    upstream_rules = UPSTREAM_RULES
+    personal = PERSONAL
 
     def __init__(self, cfg):
         self.province = p = Province(cfg)
@@ -139,63 +134,20 @@ class ZhejiangAdapter(Adapter):
             "dataSource": self.data_source,
         }
 
-    def _user(self, case, rating):
+    def user_fields(self, case, rating):
         who = case.get("applicant") or {}
         kind = who.get("kind") or rating.get("user_prop") or case.get("user_prop") or 1
         return {"userProp": "1" if int(kind) == 1 else "2",   # Zhejiang: 1 个人, 2 法人
                 "userName": str(who.get("name") or ""), "certkeyGOV": str(who.get("id_number") or "")}
 
-    def rating_fields(self, r):
-        p = self.province
-        return {
-            "pf": str(p.channel_code(r["channel"])),
-            "satisfaction": str(p.level(r["level"])),
-            "evalDetail": ",".join(str(c) for c in r.get("labels") or ()),
-            "writingEvaluation": p.writing(r),
-            "assessTime": cst_format(assess_time(r)),
-            "assessNumber": str(int(r.get("assess_number", 1))),
-        }
-
-    def record(self, case, rating):
-        """The offlinereport form of a rating and its case (personal fields included)."""
-        out = self.case_fields(case)
-        out.update(self.rating_fields(rating))
-        out.update(self._user(case, rating))
-        return out
-
-    def export_row(self, case, rating):
-        row = self.record(case, rating)
-        for k in PERSONAL:        # the monthly file never carries personal data
-            row.pop(k, None)
-        return row
-
     # ------------------------------------------------------------ calls
-    def register_case(self, case):
-        refused = self.case_refusal({"case_serial": case.get("project_no"), "matter_code": case.get("task_code"),
-                                     "matter_name": case.get("task_name")})
-        if refused is not None:
-            return Outcome.permanent(refused[1])
-        try:
-            self.case_fields(case)
-        except (KeyError, TypeError, ValueError) as e:
-            return Outcome.permanent("case %s cannot be sent to Zhejiang: %s" % (case.get("project_no"), e))
-        self.held.put(case)
-        return Outcome.ok()
-
-    def push_ratings(self, ratings):
-        return [self._push(r) for r in ratings]
-
-    def _push(self, r):
-        case = r.get("case") or self.held.get(r["project_no"])
-        if case is None:
-            return not_held(r["project_no"])
-        body = urlencode(self.record(case, r)).encode("ascii")
+    def send(self, case, r, record):
+        body = urlencode(record).encode("ascii")
         reply = self.http.send("POST", "", content=body, headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
         out = Outcome.transient(reply.transient) if reply.transient else self._outcome(reply)
         if out.status == Outcome.OK:
             out.upstream_id = "%s#%s" % (r["project_no"], int(r.get("assess_number", 1)))
-        self.held.settled(r["project_no"], out)
         return out
 
     def _outcome(self, reply):

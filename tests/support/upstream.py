@@ -6,6 +6,8 @@ is what a running hub writes.
 """
 
 import itertools
+import json
+import time
 
 from hub.services import invitations, journal, terminals, windows
 from hub.store import open_db
@@ -35,6 +37,26 @@ def adapter_config(platform, adapter):
 
 def make(platform, adapter):
     return make_adapter(adapter_config(platform, adapter))
+
+
+def held_fields(platform, serial):
+    """The fields of the rating the simulated platform holds for a case serial, or None."""
+    row = platform.ledger.db.execute("SELECT fields FROM ratings WHERE project_no = ?", (serial,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def push_words(platform, adapter, project_no, words, name):
+    """A rating with open-ended `words` and a case whose names are `name`,
+    straight through the adapter -> the fields the platform holds."""
+    now = time.time()
+    case = {"project_no": project_no, "task_code": "T001", "task_name": name, "service_time": now - 600,
+            "staff_name": name, "user_prop": 1}
+    r = {"uuid": "u", "project_no": project_no, "assess_number": 1, "level": 5, "labels": [], "text": words,
+         "channel": "terminal", "rated_at": now - 60, "service_time": now - 600, "user_prop": 1}
+    assert adapter.register_case(case).status == "ok"
+    [out] = adapter.push_ratings([r])
+    assert out.status == "ok", out
+    return held_fields(platform, project_no)
 
 
 class Hall:

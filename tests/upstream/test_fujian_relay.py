@@ -1,11 +1,6 @@
 """Fujian's SOAP calls, end to end through the relay against the simulated
 platform: its own token check, its own SM4 and XML, its same-day rule."""
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -14,10 +9,10 @@ from hub.upstream import Outcome, make_adapter, outbox
 from hub.upstream.fujian import SAVE, SUPPLEMENT
 from hub.upstream.reconcile import reconcile
 from hub.upstream.relay import Relay
-from simulator.mpy import REPO_ROOT
 from simulator.province.server import ProvincePlatform
-from tests.support.upstream import FJ_DEPT, adapter_config, make
-from tests.upstream.test_relay import RELAY_PROCESS, drain, hall, relay_for  # noqa: F401 (fixture)
+from tests.support.upstream import FJ_DEPT, adapter_config, held_fields, make
+from tests.upstream.test_relay import drain, hall, relay_for  # noqa: F401 (fixture)
+from tests.upstream.test_relay import test_kill_9_mid_relay_then_restart_still_exactly_once as kill_9_mid_relay
 
 DAY = 86400
 
@@ -27,11 +22,6 @@ def platform():
     p = ProvincePlatform(area_code="330100").start()
     yield p
     p.stop()
-
-
-def held_fields(platform, serial):
-    row = platform.ledger.db.execute("SELECT fields FROM ratings WHERE project_no = ?", (serial,)).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def upstream_ids(hall):
@@ -160,20 +150,4 @@ def test_reconcile_claims_no_match_without_a_query_call(hall, platform):
 
 
 def test_kill_9_mid_relay_then_restart_still_exactly_once(hall, platform):
-    cases = hall.rated_cases(30)
-    platform.faults.set(delay_s=0.01)
-    proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, hall.db_path, platform.url, "fujian"],
-                            cwd=REPO_ROOT, stdout=subprocess.PIPE)
-    try:
-        assert proc.stdout.readline().strip() == b"ready"
-        deadline = time.time() + 20
-        while platform.ledger.counts()["ratings"] < 8 and time.time() < deadline:
-            time.sleep(0.01)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert 0 < platform.ledger.counts()["ratings"] < 30
-    platform.faults.set(delay_s=0)
-    assert drain(relay_for(hall, platform, "fujian"), hall) == {"accepted": 60}
-    held = sorted(r["project_no"] for r in platform.ledger.all_ratings())
-    assert held == sorted(c for c, _ in cases)
+    kill_9_mid_relay(hall, platform, "fujian")

@@ -1,23 +1,19 @@
 """Fujian's sealed XML: what the hub seals the platform opens with its own
 SM4 and XML parser, and open-ended text arrives character for character."""
 
-import json
 import re
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from hub.upstream import Outcome
 from hub.upstream.fujian_crypto import seal
 from hub.upstream.fujian_soap import record_xml
 from hub.upstream.gm import GmSSL, OpenSSL
 from simulator.province.envelope import sm4_ecb_decrypt
 from simulator.province.fujian import md5_hex
 from simulator.province.server import ProvincePlatform
-from tests.support.upstream import make
+from tests.support.upstream import make, push_words
 
-NOW = time.time()
 TEXT = st.text(st.one_of(st.sampled_from("&<>\"'&amp;]]><![CDATA[ \r\n\t中文评价😀👍🏽"),
                          st.characters(blacklist_categories=("Cs",))), max_size=120)
 NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -48,16 +44,7 @@ _n = iter(range(10**6))
 @given(words=TEXT, name=TEXT.filter(lambda t: t.strip() and not NOT_XML.search(t)))
 def test_writing_and_names_arrive_unchanged(fujian, words, name):
     platform, a = fujian
-    no = "FJT%07d" % next(_n)
-    case = {"project_no": no, "task_code": "T001", "task_name": name, "service_time": NOW - 600,
-            "staff_name": name, "user_prop": 1}
-    r = {"uuid": "u", "project_no": no, "assess_number": 1, "level": 5, "labels": [], "text": words,
-         "channel": "terminal", "rated_at": NOW - 60, "service_time": NOW - 600, "user_prop": 1}
-    assert a.register_case(case).status == Outcome.OK
-    [out] = a.push_ratings([r])
-    assert out.status == Outcome.OK, out
-    row = platform.ledger.db.execute("SELECT fields FROM ratings WHERE project_no = ?", (no,)).fetchone()
-    held = json.loads(row[0])
+    held = push_words(platform, a, "FJT%07d" % next(_n), words, name)
     # Characters XML cannot carry at all become U+FFFD; everything else is kept.
     assert held["writingEvaluation"] == NOT_XML.sub("\ufffd", words)
     assert (held["taskName"], held["proManager"]) == (name, name)

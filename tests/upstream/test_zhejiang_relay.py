@@ -10,7 +10,7 @@ from hub.upstream import Outcome, outbox
 from hub.upstream.reconcile import reconcile
 from hub.upstream.zhejiang import ZhejiangAdapter, decode
 from simulator.province.server import ProvincePlatform
-from tests.support.upstream import ZJ_DEPT, Hall, adapter_config, make
+from tests.support.upstream import ZJ_DEPT, Hall, adapter_config, held_fields, make
 from tests.upstream.test_relay import drain, hall, relay_for  # noqa: F401 (fixture)
 
 NOW = time.time()
@@ -22,11 +22,6 @@ def platform():
     p = ProvincePlatform(area_code="330100").start()
     yield p
     p.stop()
-
-
-def held_fields(platform, serial):
-    row = platform.ledger.db.execute("SELECT fields FROM ratings WHERE project_no = ?", (serial,)).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def test_a_rating_goes_as_one_form_with_its_case(hall, platform):
