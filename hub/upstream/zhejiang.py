@@ -100,7 +100,7 @@ class ZhejiangAdapter(CombinedAdapter):
         self.pro_depart = str(require(cfg, "pro_depart", "upstream"))   # 受理部门名称
         self.sub_matter = str(cfg.get("sub_matter", ""))
         self.app_status = str(cfg.get("app_status", ""))
-        self.ok_results = _texts(cfg, "ok_results", OK_RESULTS)
+        self.ok_results = tuple(t.lower() for t in _texts(cfg, "ok_results", OK_RESULTS))
         self.duplicate_texts = _texts(cfg, "duplicate_texts", DUPLICATE_TEXTS)
         self.busy_texts = _texts(cfg, "busy_texts", BUSY_TEXTS)
         user = str(require(cfg, "username", "upstream"))
