@@ -51,8 +51,8 @@ class Tokens:
     def _fetch(self):
         now = self.clock()
         ts = int(now * 1000)
-        reply = self.http._call("GET", "", params={"app_key": self.app_key, "timestamp": str(ts),
-                                                   "sign": sign(self.app_code, ts)})
+        reply = self.http.get_json("", {"app_key": self.app_key, "timestamp": str(ts),
+                                        "sign": sign(self.app_code, ts)})
         if reply.transient:
             raise TokenError("Fujian get-token: %s" % reply.transient)
         body = reply.body
