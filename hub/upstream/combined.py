@@ -50,6 +50,16 @@ AREA_RULE = (lambda v: isinstance(v, str) and v.isdigit() and len(v) in (6, 12),
 TEXT_RULE = (lambda v: isinstance(v, str) and 0 < len(v.strip()) and len(v) <= 200, "1 to 200 characters")
 EPOCH_RULE = (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 4102444800,
               "an epoch time in seconds")
+KIND_RULE = (lambda v: v in (1, 2, 3, 4, 5, 6, 9), "1 to 6 or 9 (userProp)")
+# What both dialects read from an invitation's upstream_case; each adds its own.
+COMMON_UPSTREAM_RULES = (
+    ("upstream_case.area_code", "areaCode", AREA_RULE, False),
+    ("upstream_case.org_code", "deptCode", CREDIT_RULE, False),
+    ("upstream_case.manager", "proManager", TEXT_RULE, False),
+    ("upstream_case.accept_time", "acceptDate", EPOCH_RULE, False),
+    ("upstream_case.applicant.name", "userName", TEXT_RULE, False),
+    ("upstream_case.applicant.kind", "userProp", KIND_RULE, False),
+)
 
 
 def _at(fields, path):

@@ -31,8 +31,7 @@ import time
 
 from hub.halltime import cst_format
 from hub.upstream.base import ConfigError, Outcome, Province, assess_time, require
-from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, CombinedAdapter,
-                                   is_credit_code)
+from hub.upstream.combined import COMMON_UPSTREAM_RULES, TEXT_RULE, CaseHold, CombinedAdapter, is_credit_code
 from hub.upstream.fujian_crypto import seal
 from hub.upstream.fujian_soap import AnswerError, answer, envelope, record_xml
 from hub.upstream.fujian_token import Tokens, TokenError
@@ -48,14 +47,8 @@ WHAT = {"400": "请求参数有误 (a field the platform refuses)",
 SUPPLEMENT_HINT = "补报"
 PERSONAL = ("userName", "certKey")
 
-UPSTREAM_RULES = (
-    ("upstream_case.area_code", "areaCode", AREA_RULE, False),
-    ("upstream_case.org_code", "deptCode", CREDIT_RULE, False),
+UPSTREAM_RULES = COMMON_UPSTREAM_RULES + (
     ("upstream_case.org_name", "deptName", TEXT_RULE, False),
-    ("upstream_case.manager", "proManager", TEXT_RULE, False),
-    ("upstream_case.accept_time", "acceptDate", EPOCH_RULE, False),
-    ("upstream_case.applicant.name", "userName", TEXT_RULE, False),
-    ("upstream_case.applicant.kind", "userProp", (lambda v: v in (1, 2, 3, 4, 5, 6, 9), "1 to 6 or 9"), False),
 )
 
 

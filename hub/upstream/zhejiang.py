@@ -26,8 +26,7 @@ from urllib.parse import urlencode
 
 from hub.halltime import cst_format
 from hub.upstream.base import ConfigError, Outcome, Province, require
-from hub.upstream.combined import (AREA_RULE, CREDIT_RULE, EPOCH_RULE, TEXT_RULE, CaseHold, CombinedAdapter,
-                                   is_credit_code)
+from hub.upstream.combined import COMMON_UPSTREAM_RULES, TEXT_RULE, CaseHold, CombinedAdapter, is_credit_code
 from hub.upstream.http import Http
 
 # Assumed (the public client does not show the platform's answers): the
@@ -40,20 +39,10 @@ PRO_STATUS = (1, 2, 3)         # 1 待受理 (代办理), 2 已受理 (办理中
 PROMISE_KINDS = ("1", "2")     # promiseTime: 1 承诺件, 2 即办件
 PERSONAL = ("userName", "certkeyGOV")
 
-UPSTREAM_RULES = (
-    ("upstream_case.area_code", "areaCode", AREA_RULE, False),
-    ("upstream_case.area_name", "areaName", TEXT_RULE, False),
-    ("upstream_case.org_code", "deptCode", CREDIT_RULE, False),
-    ("upstream_case.org_name", "proDepart", TEXT_RULE, False),
-    ("upstream_case.pro_depart_code", "proDepartCode", TEXT_RULE, False),
-    ("upstream_case.pro_depart", "proDepart", TEXT_RULE, False),
-    ("upstream_case.manager", "proManager", TEXT_RULE, False),
-    ("upstream_case.handle_item", "taskHandleItem", TEXT_RULE, False),
-    ("upstream_case.sub_matter", "subMatter", TEXT_RULE, False),
-    ("upstream_case.accept_time", "acceptDate", EPOCH_RULE, False),
-    ("upstream_case.applicant.name", "userName", TEXT_RULE, False),
-    ("upstream_case.applicant.kind", "userProp", (lambda v: v in (1, 2, 3, 4, 5, 6, 9), "1 to 6 or 9"), False),
-)
+UPSTREAM_RULES = COMMON_UPSTREAM_RULES + tuple(
+    ("upstream_case." + key, wire, TEXT_RULE, False) for key, wire in (
+        ("area_name", "areaName"), ("org_name", "proDepart"), ("pro_depart_code", "proDepartCode"),
+        ("pro_depart", "proDepart"), ("handle_item", "taskHandleItem"), ("sub_matter", "subMatter")))
 
 
 def decode(raw):
