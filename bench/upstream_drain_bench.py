@@ -61,7 +61,7 @@ def seed(db, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ratings", type=int, default=100000)
-    ap.add_argument("--adapter", choices=("zhejiang", "shandong"), default="zhejiang")
+    ap.add_argument("--adapter", choices=("zhejiang", "shandong", "fujian"), default="zhejiang")
     ap.add_argument("--latency-ms", type=float, default=0.0)
     args = ap.parse_args()
 
@@ -75,7 +75,12 @@ def main():
     cfg = {"adapter": args.adapter, "area_code": "330100", "dept_code": "D01",
            "channels": {"terminal": 5, "qr": 3}, "timeout_s": 30}
     if args.adapter == "zhejiang":
-        cfg.update(endpoint=url + "/zj", app_key="hall-key")
+        cfg.update(endpoint=url + "/zj/offlinereport.do", username="hall-user", password="hall-pass",
+                   dept_code="91330100MA27XL0E1D", area_name="杭州市", pro_depart="杭州市市场监督管理局")
+    elif args.adapter == "fujian":
+        cfg.update(endpoint=url + "/fj/webservice", token_url=url + "/fj/get-token", app_key="fj-app-key",
+                   app_code="fj-app-code", dept_code="11350300003610123Y", dept_name="莆田市行政服务中心",
+                   data_source="135")
     else:
         cfg.update(endpoint=url + "/sd", app_mark="pingjia-hall", app_word="secret-word")
     relay = Relay(db_path, make_adapter(cfg), batch_rows=2000)

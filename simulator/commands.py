@@ -97,7 +97,7 @@ def _run_mpy(args):
 # -- province -----------------------------------------------------------------
 
 def _register_province(sub):
-    p = sub.add_parser("province", help="run the simulated provincial platform (both dialects: /zj, /sd)")
+    p = sub.add_parser("province", help="run the simulated provincial platform (dialects: /zj, /sd, /fj)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8790)
     p.add_argument("--area-code", default="330100")
@@ -109,9 +109,10 @@ def _run_province(args):
     from simulator.province.server import ProvincePlatform
     platform = ProvincePlatform(area_code=args.area_code, host=args.host, port=args.port,
                                 ledger_path=args.ledger).start()
-    print("simulated provincial platform on %s (Zhejiang dialect %s/zj, Shandong %s/sd, "
-          "faults and ledger at %s/_control/)" % (platform.url, platform.url, platform.url, platform.url),
-          flush=True)
+    u = platform.url
+    print("simulated provincial platform on %s (Zhejiang %s/zj/offlinereport.do, Shandong %s/sd, "
+          "Fujian %s/fj/get-token and %s/fj/webservice, faults and ledger at %s/_control/)"
+          % (u, u, u, u, u, u), flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -150,12 +150,15 @@ port = {api}
 
 [upstream]
 adapter = "zhejiang"
-url = "{province}/zj"
+url = "{province}/zj/offlinereport.do"
 area_code = "330100"
-dept_code = "001008001"
+dept_code = "91330100MA27XL0E1D"
 
 [upstream.options]
-app_key = "hall-key"
+username = "hall-user"
+password = "hall-pass"
+area_name = "杭州市"
+pro_depart = "杭州市市场监督管理局"
 """
         with open(self.config_path, "w", encoding="utf-8") as f:
             f.write(text.format(data=self.data, hall=HALL_CODE, bhost=self.broker.host, bport=self.broker.port,

@@ -1,12 +1,12 @@
 """Forwarding to the provincial 好差评 platform: adapters behind one interface.
 
 `make_adapter(cfg)` picks the adapter the hub configuration names
-(`[upstream] adapter = "zhejiang" | "shandong"`).
+(`[upstream] adapter = "zhejiang" | "shandong" | "fujian"`).
 """
 
 from hub.upstream.base import Adapter, ConfigError, Outcome
 
-ADAPTERS = ("zhejiang", "shandong")
+ADAPTERS = ("zhejiang", "shandong", "fujian")
 
 
 def adapter_class(name):
@@ -17,6 +17,9 @@ def adapter_class(name):
     if name == "shandong":
         from hub.upstream.shandong import ShandongAdapter
         return ShandongAdapter
+    if name == "fujian":
+        from hub.upstream.fujian import FujianAdapter
+        return FujianAdapter
     return None
 
 

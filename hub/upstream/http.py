@@ -37,7 +37,11 @@ class Http:
     def get_json(self, path, params):
         return self._call("GET", path, params=params)
 
-    def _call(self, method, path, **kw):
+    def send(self, method, path, **kw):
+        """One request -> Reply whose body is the httpx response (any status
+        but 5xx / 408 / 425 / 429), or a transient Reply. For dialects whose
+        answers are not JSON (form, XML, bytes without a charset): they read
+        `reply.body.content` themselves."""
         url = self.base_url + path
         try:
             r = self.client.request(method, url, **kw)
@@ -47,6 +51,14 @@ class Http:
             return Reply(transient="cannot reach %s: %s" % (url, e.__class__.__name__ + (": %s" % e if str(e) else "")))
         if r.status_code >= 500 or r.status_code in RETRY_STATUS:
             return Reply(r.status_code, transient="%s answered HTTP %d" % (url, r.status_code))
+        return Reply(r.status_code, r)
+
+    def _call(self, method, path, **kw):
+        url = self.base_url + path
+        reply = self.send(method, path, **kw)
+        if reply.transient:
+            return reply
+        r = reply.body
         try:
             body = r.json()
         except ValueError:

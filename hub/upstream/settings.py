@@ -1,15 +1,19 @@
 """From the hub's [upstream] config section to an adapter's settings.
 
     [upstream]
-    adapter = "zhejiang"                 # or "shandong"; "none" = do not forward
-    url = "https://hcp.example.gov.cn/api"
+    adapter = "zhejiang"                 # or "shandong", "fujian"; "none" = do not forward
+    url = "https://hcp.example.gov.cn/zwztapi/offlinereport.do"
     area_code = "330100"
-    dept_code = "001008001"
-    [upstream.options]                   # whatever the adapter needs
-    app_key = "..."                      # zhejiang
-    app_mark = "..." ; app_word = "..."  # shandong, with sm2_public_key (docs/UPSTREAM.md)
+    dept_code = "<18-character unified social credit code>"
+    [upstream.options]                   # whatever the adapter needs (docs/UPSTREAM.md)
+    username = "..." ; password = "..." ; area_name = "..."   # zhejiang (HTTP Basic)
+    app_mark = "..." ; app_word = "..."  # shandong, with sm2_public_key
+    token_url = "..." ; app_key = "..." ; app_code = "..."    # fujian (gateway token, SM4 key)
+    dept_name = "..." ; data_source = "3 digits"               # fujian
     batch_size = 50 ; timeout_s = 10 ; level_scale = "satisfaction" | "gbt"
     channels = { terminal = 5, qr = 3 }  # default: from [rating] channel_table
+                                         # ("zhejiang": 6 SMS, 7 system default;
+                                         # "national" for shandong and fujian)
 
 Keys in options override the section's own; nothing province-specific is
 in code.

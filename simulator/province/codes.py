@@ -21,3 +21,16 @@ LABEL_CODES = frozenset(
 
 def label_satisfaction(code):
     return code // 100
+
+
+# The unified social credit code (GB 32100-2015): 18 characters of this
+# alphabet, the last one a check character over the first 17.
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def credit_code_ok(code):
+    if not isinstance(code, str) or len(code) != 18 or not set(code) <= set(CREDIT_ALPHABET):
+        return False
+    s = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(code, CREDIT_WEIGHTS))
+    return CREDIT_ALPHABET[-s % 31] == code[17]

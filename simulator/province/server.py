@@ -1,9 +1,10 @@
-"""A simulated provincial 好差评 platform: an HTTP server speaking both dialects.
+"""A simulated provincial 好差评 platform: an HTTP server speaking every dialect.
 
     platform = ProvincePlatform(area_code="330100", channels=range(1, 8))
     platform.start()                     # picks a free loopback port
-    platform.url + "/zj"                 # Zhejiang dialect endpoint
+    platform.url + "/zj/offlinereport.do"   # Zhejiang (form-encoded, HTTP Basic)
     platform.url + "/sd"                 # Shandong dialect endpoint
+    platform.url + "/fj/get-token", "/fj/webservice/..."   # Fujian (token, SOAP)
     platform.faults.set(errors_5xx=10)   # or POST /_control/faults {...}
     platform.set_down(True)              # connections refused until False
     platform.ledger.all_ratings()        # or GET /_control/ledger
@@ -13,6 +14,12 @@ what it accepted in a ledger keyed the way real platforms key ratings
 (projectNo, assessNumber), and answers a repeat with the id it already
 gave. stdlib http.server is used on purpose: dropping a connection after
 committing (a lost answer) needs control a framework hides.
+
+A dialect is an object with `prefix` and `handle(method, path, body, query,
+headers) -> (answer, wrote)`. A JSON dialect gets the parsed JSON body and
+answers a dict (sent as UTF-8 JSON). A dialect with `raw = True` gets the
+body's bytes and answers a simulator.province.wire.Answer: its own status,
+content type and bytes (a form, XML, JSON in another charset).
 """
 
 import json
@@ -21,11 +28,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qsl
 
-from simulator.province.dialects import Zhejiang
-from simulator.province.shandong import Shandong
 from simulator.province.faults import Faults
+from simulator.province.fujian import Fujian
 from simulator.province.ledger import Ledger
 from simulator.province.rules import Rejected, Rules
+from simulator.province.shandong import Shandong
+from simulator.province.wire import Answer
+from simulator.province.zhejiang import Zhejiang
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -33,8 +42,23 @@ MAX_BODY = 4 * 1024 * 1024
 class ProvincePlatform:
     def __init__(self, area_code="330100", channels=range(1, 8), level_scale="satisfaction",
                  app_key="hall-key", app_words=None, sm4_key=None, max_batch=50,
-                 ledger_path=":memory:", host="127.0.0.1", port=0):
+                 ledger_path=":memory:", host="127.0.0.1", port=0, clock=time.time,
+                 zj_users=None, zj_charset="utf-8", zj_data_source="133",
+                 fj_apps=None, fj_token_ttl_s=7200, fj_data_source="135", real_name=False):
         self.rules = Rules(area_code, channels, level_scale)
+        # The platform's own clock: a test of a simulated week moves it.
+        self.clock = clock
+        # Zhejiang: HTTP Basic users, the charset of its answers, its dataSource.
+        self.zj_users = dict(zj_users or {"hall-user": "hall-pass"})
+        self.zj_charset = zj_charset
+        self.zj_data_source = zj_data_source
+        # Fujian: the gateway's app_key -> appCode, token lifetime, dataSource.
+        self.fj_apps = dict(fj_apps or {"fj-app-key": "fj-app-code"})
+        self.fj_token_ttl_s = fj_token_ttl_s
+        self.fj_tokens_issued = 0
+        self.fj_data_source = fj_data_source
+        # Real-name records: userName and the ID/credit code must be present.
+        self.real_name = real_name
         self.ledger = Ledger(ledger_path)
         self.faults = Faults()
         self.app_key = app_key
@@ -42,7 +66,7 @@ class ProvincePlatform:
         self.sm4_key = sm4_key
         self.max_batch = max_batch
         self.host, self.port = host, port
-        self.dialects = [Zhejiang(self), Shandong(self)]
+        self.dialects = [Zhejiang(self), Shandong(self), Fujian(self)]
         self._server = None
         self._thread = None
         self._lock = threading.Lock()
@@ -96,10 +120,19 @@ class ProvincePlatform:
         return {"code": "0" if created else "1003", "msg": "成功" if created else "重复评价",
                 "projectNo": r["project_no"], "assessNumber": r["number"], "id": rid}
 
-    def dispatch(self, method, target, body, headers):
-        """-> (HTTP status, answer dict or None, wrote?)."""
+    def dispatch(self, method, target, raw, headers):
+        """-> (HTTP status, answer dict / Answer, wrote?)."""
         parts = urlsplit(target)
         path, query = parts.path, dict(parse_qsl(parts.query))
+        for dialect in self.dialects:
+            if path.startswith(dialect.prefix + "/") and getattr(dialect, "raw", False):
+                answer, wrote = dialect.handle(method, path[len(dialect.prefix):], raw, query, headers)
+                if answer is not None:
+                    return answer.status, answer, wrote
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return 400, {"error": "body is not JSON"}, False
         if path == "/_control/faults":
             if method == "POST":
                 try:
@@ -110,7 +143,7 @@ class ProvincePlatform:
         if path == "/_control/ledger":
             return 200, {"counts": self.ledger.counts(), "ratings": self.ledger.all_ratings()}, False
         for dialect in self.dialects:
-            if path.startswith(dialect.prefix + "/"):
+            if path.startswith(dialect.prefix + "/") and not getattr(dialect, "raw", False):
                 answer, wrote = dialect.handle(method, path[len(dialect.prefix):], body, query, headers)
                 if answer is not None:
                     return 200, answer, wrote
@@ -144,12 +177,8 @@ def _handler(platform):
                 time.sleep(f.delay_s)
             if not self.path.startswith("/_control/") and f.take_5xx():
                 return self._send(503, {"error": "simulated outage"})
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                return self._send(400, {"error": "body is not JSON"})
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, answer, wrote = platform.dispatch(method, self.path, body, headers)
+            status, answer, wrote = platform.dispatch(method, self.path, raw, headers)
             if wrote and f.take_lost():
                 # Committed, but the answer never reaches the hub.
                 self.close_connection = True
@@ -157,9 +186,12 @@ def _handler(platform):
             self._send(status, answer)
 
         def _send(self, status, answer):
-            data = json.dumps(answer, ensure_ascii=False).encode()
+            if isinstance(answer, Answer):
+                data, ctype = answer.data, answer.content_type
+            else:
+                data, ctype = json.dumps(answer, ensure_ascii=False).encode(), "application/json; charset=utf-8"
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -76,9 +76,9 @@ def test_upstream_export_neutralises_formulas_and_keeps_serials_as_text(tmp_path
     (box_id,) = db.execute("SELECT id FROM outbox WHERE kind = 'rating'").fetchone()
     from hub.upstream import outbox
     outbox.settle(db, [(box_id, "accepted", T0, None, "UP-1")], T0 + 1000)
-    adapter = make_adapter({"adapter": "zhejiang", "area_code": "330100", "dept_code": "D01",
-                            "channels": {"terminal": 5}, "endpoint": "http://127.0.0.1:9/zj",
-                            "app_key": "k"})
+    adapter = make_adapter({"adapter": "zhejiang", "area_code": "330100", "dept_code": "91330100MA27XL0E1D",
+                            "channels": {"terminal": 5}, "endpoint": "http://127.0.0.1:9/zj/offlinereport.do",
+                            "username": "u", "password": "p", "area_name": "杭州市", "pro_depart": "市场监管局"})
     path = tmp_path / "upload.csv"
     assert export_month(db, adapter, T0 - 1000, T0 + 1000, str(path)) == 1
     with open(path, encoding="utf-8-sig", newline="") as f:

@@ -6,6 +6,8 @@ is what a running hub writes.
 """
 
 import itertools
+import json
+import time
 
 from hub.services import invitations, journal, terminals, windows
 from hub.store import open_db
@@ -13,6 +15,9 @@ from hub.upstream import make_adapter
 
 SM4 = "00112233445566778899aabbccddeeff"
 SD_ORG = "11370800MB2855926Y"     # a handling department's unified social credit code (Jining)
+# 18-character unified social credit codes whose check characters fit.
+ZJ_DEPT = "91330100MA27XL0E1D"
+FJ_DEPT = "11350300003610123Y"
 _serial = itertools.count(1)
 
 
@@ -20,7 +25,12 @@ def adapter_config(platform, adapter):
     cfg = {"adapter": adapter, "area_code": "330100", "dept_code": "D01",
            "channels": {"terminal": 5, "qr": 3}, "timeout_s": 5}
     if adapter == "zhejiang":
-        cfg.update(endpoint=platform.url + "/zj", app_key="hall-key")
+        cfg.update(endpoint=platform.url + "/zj/offlinereport.do", username="hall-user", password="hall-pass",
+                   dept_code=ZJ_DEPT, area_name="杭州市", pro_depart="杭州市市场监督管理局", data_source="133")
+    elif adapter == "fujian":
+        cfg.update(endpoint=platform.url + "/fj/webservice", token_url=platform.url + "/fj/get-token",
+                   app_key="fj-app-key", app_code="fj-app-code", dept_code=FJ_DEPT,
+                   dept_name="莆田市行政服务中心", data_source="135")
     elif adapter == "shandong":
         # The simulated platform's test key pair (its module constant, so a
         # relay in another process gets the same config); Jining's area and a
@@ -36,6 +46,26 @@ def adapter_config(platform, adapter):
 
 def make(platform, adapter):
     return make_adapter(adapter_config(platform, adapter))
+
+
+def held_fields(platform, serial):
+    """The fields of the rating the simulated platform holds for a case serial, or None."""
+    row = platform.ledger.db.execute("SELECT fields FROM ratings WHERE project_no = ?", (serial,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def push_words(platform, adapter, project_no, words, name):
+    """A rating with open-ended `words` and a case whose names are `name`,
+    straight through the adapter -> the fields the platform holds."""
+    now = time.time()
+    case = {"project_no": project_no, "task_code": "T001", "task_name": name, "service_time": now - 600,
+            "staff_name": name, "user_prop": 1}
+    r = {"uuid": "u", "project_no": project_no, "assess_number": 1, "level": 5, "labels": [], "text": words,
+         "channel": "terminal", "rated_at": now - 60, "service_time": now - 600, "user_prop": 1}
+    assert adapter.register_case(case).status == "ok"
+    [out] = adapter.push_ratings([r])
+    assert out.status == "ok", out
+    return held_fields(platform, project_no)
 
 
 class Hall:

@@ -9,8 +9,9 @@ from simulator.province.server import ProvincePlatform
 from tests.support.upstream import Hall, SM4
 from tests.system.test_uvicorn import RunningHub
 
-UPSTREAM = ('[upstream]\nadapter = "zhejiang"\nurl = "%s/zj"\narea_code = "330100"\n'
-            'dept_code = "D01"\n[upstream.options]\napp_key = "hall-key"\n')
+UPSTREAM = ('[upstream]\nadapter = "zhejiang"\nurl = "%s/zj/offlinereport.do"\narea_code = "330100"\n'
+            'dept_code = "91330100MA27XL0E1D"\n[upstream.options]\nusername = "hall-user"\n'
+            'password = "hall-pass"\narea_name = "杭州市"\npro_depart = "杭州市市场监督管理局"\n')
 
 
 def accepted(db_path):

@@ -19,19 +19,26 @@ from protocol.fields import TOKEN_CHARS
 from simulator.province.server import ProvincePlatform
 from tests.support.api import Api, make_config, pingjia
 from simulator.province.shandong import PUBLIC_KEY
-from tests.support.upstream import SD_ORG, SM4, Hall, make
+from tests.support.upstream import FJ_DEPT, SD_ORG, SM4, ZJ_DEPT, Hall, make
 from tests.upstream.test_relay import drain
 
 pytestmark = pytest.mark.anyio
-ADAPTERS = ["zhejiang", "shandong"]
+ADAPTERS = ["zhejiang", "shandong", "fujian"]
+COMBINED = ("zhejiang", "fujian")   # the case travels with its rating: no case call
 GOOD = {"window": "12", "case_serial": "330100202611230001", "matter_code": "T0001",
         "matter_name": "个体工商户设立登记", "staff_id": "S001", "staff_name": "王芳"}
 
 
 def upstream_toml(platform, adapter):
     if adapter == "zhejiang":
-        return ('[upstream]\nadapter = "zhejiang"\nurl = "%s/zj"\narea_code = "330100"\ndept_code = "D01"\n'
-                '[upstream.options]\napp_key = "hall-key"\n' % platform.url)
+        return ('[upstream]\nadapter = "zhejiang"\nurl = "%s/zj/offlinereport.do"\narea_code = "330100"\n'
+                'dept_code = "%s"\n[upstream.options]\nusername = "hall-user"\npassword = "hall-pass"\n'
+                'area_name = "杭州市"\npro_depart = "杭州市市场监督管理局"\n' % (platform.url, ZJ_DEPT))
+    if adapter == "fujian":
+        return ('[upstream]\nadapter = "fujian"\nurl = "%s/fj/webservice"\narea_code = "330100"\n'
+                'dept_code = "%s"\n[upstream.options]\ntoken_url = "%s/fj/get-token"\napp_key = "fj-app-key"\n'
+                'app_code = "fj-app-code"\ndept_name = "莆田市行政服务中心"\ndata_source = "135"\n'
+                % (platform.url, FJ_DEPT, platform.url))
     return ('[upstream]\nadapter = "shandong"\nurl = "%s/sd"\narea_code = "370800"\ndept_code = "%s"\n'
             '[upstream.options]\napp_mark = "pingjia-hall"\napp_word = "secret-word"\nsm2_public_key = "%s"\n'
             'applicant_placeholders = true\n' % (platform.url, SD_ORG, PUBLIC_KEY))
@@ -70,7 +77,10 @@ async def test_a_value_the_platform_accepts_is_201_and_accepted_upstream(hub, pl
     r = await api.client.post("/api/v1/invitations", json=dict(GOOD, case_serial=serial))
     assert r.status_code in (201, 202), r.text
     relay = Relay(api.cfg.db_path, make(platform, adapter), base_s=0.01, cap_s=0.05)
-    assert drain(relay, Hall(api.cfg.db_path)) == {"accepted": 1}
+    hall = Hall(api.cfg.db_path, window="12", device="T-12")
+    if adapter in COMBINED:     # the case reaches the platform with its rating
+        hall.rate(api.db_call(lambda db: dict(next(iter(db.query("SELECT eid, case_serial FROM invitations"))))))
+    assert drain(relay, hall) == {"accepted": 2 if adapter in COMBINED else 1}
     assert platform.ledger.case(serial) is not None
 
 
@@ -120,13 +130,20 @@ def test_whatever_the_hub_accepts_the_platform_accepts(tmp_path_factory, platfor
                     "service_time": 1_780_000_000}
             assert up.register_case(case).status == Outcome.PERMANENT
             return
-        out = up.register_case(outbox.case_payload(db, inv["eid"]))
+        case = outbox.case_payload(db, inv["eid"])
+        out = up.register_case(case)
         if adapter == "shandong" and "00000000" in code[:31]:
             # A self-built matter (自建事项): the hub keeps the case and its
             # ratings, and says it does not forward them.
             assert out.status == Outcome.PERMANENT and "自建事项" in out.reason, out
             return
         assert out.status == Outcome.OK, out
+        if adapter in COMBINED:     # the platform judges the case with its rating
+            rating = {"uuid": "u", "project_no": case["project_no"], "assess_number": 1, "level": 5,
+                      "labels": [517], "text": "", "channel": "terminal", "rated_at": case["service_time"],
+                      "service_time": case["service_time"], "user_prop": 1}
+            [out] = up.push_ratings([rating])
+            assert out.status == Outcome.OK, out
     finally:
         up.close()
         db.conn.close()

@@ -27,7 +27,7 @@ def test_bad_rating_with_only_other_is_accepted_with_its_reason(hall, platform, 
     assert drain(relay_for(hall, platform, adapter), hall) == {"accepted": 2}
     assert outbox.dead_letters(hall.db) == []
     held = held_fields(platform, inv["case_serial"])
-    assert held["satisfaction"] == 2 and held["evalDetail"] == "" and held["writingEvaluation"] == "其他"
+    assert str(held["satisfaction"]) == "2" and held["evalDetail"] == "" and held["writingEvaluation"] == "其他"
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])

@@ -21,7 +21,9 @@ def second_visit(hall, inv):
                               staff_id="S001", staff_name="王芳", visit=2)
 
 
-@pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
+# Shandong only: Zhejiang and Fujian have no query call (reconcile reports
+# their ratings unanswered: test_zhejiang_relay.py, test_fujian_relay.py).
+@pytest.mark.parametrize("adapter", ["shandong"])
 def test_a_second_visit_the_platform_did_not_take_is_missing_upstream(hall, platform, adapter):
     other = hall.case()
     hall.rate(other)
@@ -46,7 +48,7 @@ def test_a_first_visit_before_the_period_still_holds_the_platforms_key(hall, pla
     first = hall.case()
     hall.rate(first, now_ms=now - 7_200_000)
     two = hall.rate(second_visit(hall, first), level=2, labels=(214,))
-    assert drain(relay_for(hall, platform, "zhejiang"), hall) == {"accepted": 4}
-    report = reconcile(hall.db, make(platform, "zhejiang"), now - 3_600_000, now + 60_000)
+    assert drain(relay_for(hall, platform, "shandong"), hall) == {"accepted": 4}
+    report = reconcile(hall.db, make(platform, "shandong"), now - 3_600_000, now + 60_000)
     assert report["counts"]["matched"] == 0
     assert [(i["rating_id"], i["kind"]) for i in report["items"]] == [(two["rating_id"], "missing_upstream")]

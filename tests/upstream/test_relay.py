@@ -68,13 +68,14 @@ def test_every_rating_arrives_once_after_its_case(hall, platform, adapter):
     assert all(ids.values())
 
 
-def test_zhejiang_batches_cases_and_ratings(hall, platform):
-    hall.rated_cases(120)
+def test_zhejiang_calls_once_per_rating_and_never_for_a_case_alone(hall, platform):
+    hall.rated_cases(60)
+    hall.case()                                  # finished, never rated: nothing to report
     relay = relay_for(hall, platform, "zhejiang")
-    assert drain(relay, hall) == {"accepted": 240}
-    # Cases, then ratings, in batches of 50: 3 + 3 calls, not 240.
-    assert relay.stats["calls"] == 6
-    assert platform.ledger.counts() == {"cases": 120, "ratings": 120, "rating_pushes": 120}
+    assert drain(relay, hall) == {"accepted": 121}
+    # offlinereport carries the case with its rating: one POST per rating.
+    assert platform.faults.snapshot()["served"]["requests"] == 60
+    assert platform.ledger.counts() == {"cases": 60, "ratings": 60, "rating_pushes": 60}
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])
