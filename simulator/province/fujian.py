@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 from simulator.province import combined
-from simulator.province.envelope import sm4_ecb_decrypt
+from simulator.province.sm4_judge import sm4_ecb_decrypt
 from simulator.province.wire import Answer
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -132,8 +132,6 @@ def test_bad_configuration_names_the_key(platform):
         a.rating_fields(case_and_rating()[1])
 
 
-
-
 @settings(max_examples=40, deadline=None)
 @given(data=st.binary(max_size=300), key=st.binary(min_size=16, max_size=16))
 def test_openssl_and_gmssl_agree_on_sm3_and_sm4(data, key):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hub.upstream.fujian_crypto import seal
 from hub.upstream.fujian_soap import record_xml
 from hub.upstream.gm import GmSSL, OpenSSL
-from simulator.province.envelope import sm4_ecb_decrypt
+from simulator.province.sm4_judge import sm4_ecb_decrypt
 from simulator.province.fujian import md5_hex
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import make, push_words
