@@ -37,7 +37,12 @@ def real_hub(tmp_path, make_terminal):
     key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
     ingest = Ingest(path, hall="政务服务大厅")
     ingest.start()
-    term = make_terminal(key)
+    try:
+        term = make_terminal(key)
+    except BaseException:       # a terminal that failed to boot must not leave the hub running
+        ingest.stop()
+        db.conn.close()
+        raise
     os.symlink(term.port, str(tmp_path / "ttyUSB0"))
     mgr = SerialManager(ingest, discover=[str(tmp_path / "ttyUSB*")], rescan_s=0.2,
                         backoff_min=0.05, backoff_max=0.2).start()

@@ -8,9 +8,13 @@ invitation left to time out; one cancelled by the hub; a rating owed when
 the terminal loses power (the hub stored it, its ack never came back),
 replayed after the reboot and stored once. Config push and OTA are not in
 it: the firmware has neither yet (issue 14, items 2 and 3).
-Used by tests/firmware/test_unix_port_session.py and bench/unix_port_heap.py
+mqtt_session / mqtt_hub: the same over Wi-Fi, the firmware's own MQTT client
+through a real mosquitto. Used by tests/firmware/test_unix_port_session.py,
+test_unix_port_mqtt.py and bench/unix_port_heap.py
 (which runs it at ever smaller heap caps): any failure raises.
 """
+
+import contextlib
 
 from hub.services import invitations
 from tests.support.fw import invite, invite_and_press, query, shows
@@ -89,4 +93,77 @@ def whole_session(hall):
     counts = _counts(hall)
     assert counts == {"S1": 1, "S2": 1, "S5": 1}, counts
     assert query(hall.db_path, "SELECT COUNT(*) FROM timeouts") == 1
+    assert term.crashed is None, term.crashed
+
+
+@contextlib.contextmanager
+def mqtt_hub(tmp_path, broker, make_terminal, hall_name="hall-1"):
+    """The real hub on MQTT (ingest + MqttLink, SQLite) through BROKER (a running
+    simulator.broker.MosquittoBroker) with T1 of window A01 provisioned;
+    make_terminal(key, mqtt) -> a terminal, MQTT being (hall, host, port, user,
+    password) with T1's own broker login. Yields the Ingest with .db, .term and
+    .broker set."""
+    from hub.ingest import Ingest
+    from hub.services import terminals
+    from hub.store import open_db
+    from hub.transports.mqtt_link import MqttLink
+
+    path = str(tmp_path / "hub.db")
+    db = open_db(path)
+    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
+    ingest = Ingest(path, hall=hall_name)
+    ingest.start()
+    link = MqttLink(ingest, hall_name, broker.host, broker.port, **broker.hub_login(hall_name),
+                    client_id="hub-unix", retry_s=0.5)
+    link.start()
+    try:
+        assert link.wait_connected(10), "the hub did not reach the broker"
+        term = make_terminal(key, (hall_name, broker.host, broker.port, "T1",
+                                   broker.terminal_login(hall_name, "T1")["password"]))
+        ingest.db, ingest.term, ingest.broker = db, term, broker
+        try:
+            yield ingest
+        finally:
+            term.close()
+    finally:
+        link.stop()
+        ingest.stop()
+        db.conn.close()
+
+
+def mqtt_session(hall):
+    """Good and bad (labelled) ratings over MQTT; the broker goes away, a rating is
+    journaled, the power is cut; broker and terminal come back, the rating is
+    replayed and stored once."""
+    term = hall.term
+    wait(shows(term, IDLE_ONLINE), what="the terminal online over MQTT")
+    invite_and_press(hall, "M1", 1)
+    wait(lambda: query(hall.db_path, "SELECT COUNT(*) FROM ratings") == 1, what="M1 stored")
+    wait(lambda: term.journal_depth() == 0, what="M1 acked")
+
+    term.advance(4000)
+    invite_and_press(hall, "M2", 4)
+    wait(shows(term, "请选择非常不满意的原因"), what="the reason labels")
+    term.advance(300)
+    term.press(2)
+    term.advance(300)
+    term.press(3)
+    wait(lambda: query(hall.db_path, "SELECT COUNT(*) FROM ratings WHERE level = 1 "
+                                     "AND labels = '[108]'") == 1, what="M2 stored with its label")
+
+    term.advance(4000)
+    invite(hall, "M3")
+    wait(lambda: "M3" in term.texts(), what="M3 shown")
+    hall.broker.stop()                                      # the broker goes away
+    wait(shows(term, "离线"), what="the terminal offline")
+    term.advance(2000)
+    term.press(0)
+    wait(shows(term, "谢谢您的评价"), what="thanks for M3")
+    assert term.journal_depth() == 1
+    term.kill()                                             # power cut, the rating owed
+    hall.broker.start()
+    term.start()                                            # same flash: replays its journal
+    wait(lambda: term.journal_depth() == 0, what="M3 replayed and acked", timeout=30)
+    counts = _counts(hall)
+    assert counts == {"M1": 1, "M2": 1, "M3": 1}, counts
     assert term.crashed is None, term.crashed
