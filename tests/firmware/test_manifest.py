@@ -1,0 +1,59 @@
+"""firmware/manifest.py, run as MicroPython's manifest runner runs it (its functions
+recorded here): protocol/ whole, firmware/ with only the chosen board, nothing else."""
+
+import os
+
+import pytest
+
+from simulator.mpy import REPO_ROOT
+
+MANIFEST = os.path.join(REPO_ROOT, "firmware", "manifest.py")
+
+
+class Options:
+    def __init__(self, **given):
+        self.__dict__.update(given)
+
+    def defaults(self, **kw):
+        for k, v in kw.items():
+            self.__dict__.setdefault(k, v)
+
+
+def _run(**given):
+    calls = []
+    env = {"options": Options(**given),
+           "include": lambda path, **kw: calls.append(("include", path)),
+           "package": lambda path, files=None, base_path=".", opt=None:
+               calls.append(("package", path, files, base_path)),
+           "__file__": MANIFEST}
+    here = os.getcwd()
+    os.chdir(os.path.dirname(MANIFEST))     # the runner's way: paths relative to the manifest
+    try:
+        with open(MANIFEST) as f:
+            exec(compile(f.read(), MANIFEST, "exec"), env)
+    finally:
+        os.chdir(here)
+    return calls
+
+
+def test_freezes_protocol_and_the_reference_board_only():
+    calls = _run()
+    assert ("include", "$(PORT_DIR)/boards/manifest.py") in calls
+    assert ("package", "protocol", None, "..") in calls
+    (files,) = [c[2] for c in calls if c[:2] == ("package", "firmware")]
+    assert "boards/esp32s3_ref.py" in files and "boards/__init__.py" in files
+    assert not [f for f in files if f.startswith("boards/") and f not in
+                ("boards/__init__.py", "boards/esp32s3_ref.py")]
+    assert "manifest.py" not in files
+    for part in ("main.py", "app/main.py", "app/flow.py", "ui/font.py", "journal/__init__.py",
+                 "net/mqtt_client.py"):
+        assert part in files
+    for f in files:
+        assert os.path.isfile(os.path.join(REPO_ROOT, "firmware", f)), f
+
+
+def test_another_board_is_chosen_by_option_and_a_wrong_one_is_refused():
+    (files,) = [c[2] for c in _run(board="unix") if c[:2] == ("package", "firmware")]
+    assert "boards/unix.py" in files and "boards/esp32s3_ref.py" not in files
+    with pytest.raises(ValueError, match="no board module firmware/boards/nosuch.py"):
+        _run(board="nosuch")
