@@ -57,3 +57,13 @@ def test_another_board_is_chosen_by_option_and_a_wrong_one_is_refused():
     assert "boards/unix.py" in files and "boards/esp32s3_ref.py" not in files
     with pytest.raises(ValueError, match="no board module firmware/boards/nosuch.py"):
         _run(board="nosuch")
+
+
+def test_frozen_code_finds_its_font_under_lib(tmp_path, monkeypatch):
+    """Frozen, font.py's __file__ is its path inside the image: no font beside it."""
+    from firmware.ui import font
+    assert font.default_path().endswith("/firmware/fonts/unifont16.bin")
+    assert os.path.isfile(font.default_path())          # the tree's own, beside the package
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(font, "__file__", "firmware/ui/font.py")
+    assert font.default_path() == "/lib/firmware/fonts/unifont16.bin"
