@@ -37,10 +37,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tests.support.fw import real_hub, shows  # noqa: E402
+from tests.support.fw import real_hub, real_hub_mqtt, shows  # noqa: E402
 from tests.support.poll import wait  # noqa: E402
 from tests.support.unix_port import REPO_ROOT, UnixTerminal, compile_tree, micropython_env, tool  # noqa: E402
-from tests.support.unix_session import IDLE_ONLINE, mqtt_hub, mqtt_session, whole_session  # noqa: E402
+from tests.support.unix_session import IDLE_ONLINE, mqtt_session, whole_session  # noqa: E402
 
 IMPORTS_SCRIPT = os.path.join(REPO_ROOT, "tests", "firmware", "mp_unix_imports.py")
 PARTS_SCRIPT = os.path.join(REPO_ROOT, "tests", "firmware", "mp_unix_parts.py")
@@ -83,7 +83,7 @@ def probe_mqtt(tree, kib):
     with tempfile.TemporaryDirectory() as tmp:
         broker = MosquittoBroker(pathlib.Path(tmp) / "mosquitto").start()
         try:
-            with mqtt_hub(pathlib.Path(tmp), broker, lambda key, mq: UnixTerminal(
+            with real_hub_mqtt(pathlib.Path(tmp), broker, lambda key, mq: UnixTerminal(
                     "T1", key, os.path.join(tmp, "flash"), heap="%dK" % kib, tree=tree,
                     serial=False, mqtt=mq)) as hall:
                 mqtt_session(hall)

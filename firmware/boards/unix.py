@@ -47,6 +47,7 @@ import time
 T0 = time.ticks_ms()    # the interpreter reached this board: boot_ms counts from here
 
 from firmware.app.main import Terminal  # noqa: E402  (after T0: imports are part of boot)
+from firmware.boards.parts import EscPosPrinter, Ticks, mqtt_settings, read_json  # noqa: E402
 from firmware.boards.sim import SimButtons, SimDisplay  # noqa: E402
 
 HUB_BAUD = 115200
@@ -99,27 +100,6 @@ class TtyStream:
             pass                # bytes on a line nobody listens to are lost, as on a wire
 
 
-class TtyPrinter(TtyStream):
-    """ESC/POS on a tty. state() reads the answer to the previous DLE EOT 4
-    and asks again, so it never waits (as on the reference board)."""
-
-    def __init__(self, path):
-        TtyStream.__init__(self, path, PRN_BAUD)
-        self._state = "offline"
-        self.write(b"\x10\x04\x04")     # ask at once: the first heartbeat has the answer
-        self._asked = True
-
-    def state(self):
-        r = self.read()
-        if r:
-            self._state = "paper_out" if r[-1] & 0x60 else "ok"
-        elif self._asked:
-            self._state = "offline"
-        self.write(b"\x10\x04\x04")
-        self._asked = True
-        return self._state
-
-
 class NoPrinter:
     def write(self, data):
         pass
@@ -151,14 +131,6 @@ class Watchdog:
         return time.ticks_diff(time.ticks_ms(), self.last) > self.timeout_ms
 
 
-def _read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 class UnixBoard:
     name = "unix"
 
@@ -168,26 +140,21 @@ class UnixBoard:
             os.mkdir(self.fs_root)
         except OSError:
             pass                # exists: a reboot over the same flash
-        ident = _read_json(self.fs_root + "/identity.json")
+        ident = read_json(self.fs_root + "/identity.json")
         if not ident:
             raise OSError("no %s/identity.json: write {\"dev\": ..., \"key\": <64 hex>} "
                           "(pingjia provision prints the key)" % self.fs_root)
         self._id = ident["dev"]
         self._key = bytes.fromhex(ident["key"])
-        self._last_raw = time.ticks_ms()
-        self._ticks = 0
+        self._ticks = Ticks()
         self._offset = 0
         self.display = UnixDisplay()
         self.buttons = SimButtons(self.ticks_ms)
-        self.mqtt = None
-        w = _read_json(self.fs_root + "/wifi.json")
-        if w and w.get("broker"):
-            self.mqtt = (w["hall"], w["broker"], w.get("port", 1883), w.get("mqtt_user"),
-                         w.get("mqtt_pw"))
+        self.mqtt = mqtt_settings(read_json(self.fs_root + "/wifi.json"))
         if uart is None and self.mqtt is None:
             raise OSError("give --uart PTY, or a wifi.json with a broker, to reach the hub")
         self.link = TtyStream(uart, HUB_BAUD) if uart else None
-        self.printer = TtyPrinter(printer) if printer else NoPrinter()
+        self.printer = EscPosPrinter(TtyStream(printer, PRN_BAUD)) if printer else NoPrinter()
         caps = ["uart"] if uart else []
         if self.mqtt:
             caps.append("mqtt")
@@ -200,10 +167,7 @@ class UnixBoard:
         return self._id, self._key
 
     def ticks_ms(self):
-        raw = time.ticks_ms()   # wraps: extend it into a counter that never does
-        self._ticks += time.ticks_diff(raw, self._last_raw)
-        self._last_raw = raw
-        return self._ticks + self._offset
+        return self._ticks() + self._offset
 
     def random_bytes(self, n):
         return os.urandom(n)
@@ -303,8 +267,7 @@ async def run(board, imports):
 
 def main(argv):
     opts = _options(argv)
-    w = _read_json(opts["flash"] + "/wifi.json")
-    if w and w.get("broker"):
+    if mqtt_settings(read_json(opts["flash"] + "/wifi.json")):
         import firmware.net.mqtt_client  # noqa: F401  (the client's code counts as imports)
     gc.collect()
     imports = gc.mem_alloc()

@@ -56,6 +56,41 @@ def real_hub(tmp_path, make_terminal):
         db.conn.close()
 
 
+@contextlib.contextmanager
+def real_hub_mqtt(tmp_path, broker, make_terminal, hall_name="hall-1"):
+    """The real hub on MQTT (ingest + MqttLink, SQLite) through BROKER (a running
+    simulator.broker.MosquittoBroker) with T1 of window A01 provisioned;
+    make_terminal(key, mqtt) -> a terminal, MQTT being (hall, host, port, user,
+    password) with T1's own broker login. Yields the Ingest with .db, .term and
+    .broker set."""
+    from hub.ingest import Ingest
+    from hub.services import terminals
+    from hub.store import open_db
+    from hub.transports.mqtt_link import MqttLink
+
+    path = str(tmp_path / "hub.db")
+    db = open_db(path)
+    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
+    ingest = Ingest(path, hall=hall_name)
+    ingest.start()
+    link = MqttLink(ingest, hall_name, broker.host, broker.port, **broker.hub_login(hall_name),
+                    client_id="hub-test", retry_s=0.5)
+    link.start()
+    try:
+        assert link.wait_connected(10), "the hub did not reach the broker"
+        term = make_terminal(key, (hall_name, broker.host, broker.port, "T1",
+                                   broker.terminal_login(hall_name, "T1")["password"]))
+        ingest.db, ingest.term, ingest.broker = db, term, broker
+        try:
+            yield ingest
+        finally:
+            term.close()
+    finally:
+        link.stop()
+        ingest.stop()
+        db.conn.close()
+
+
 def invite(hall, cs, matter="社会保障卡补办", staff="王五"):
     from hub.services import invitations
     inv = invitations.create(hall.db, "A01", cs, "M1", matter, staff_id="S1", staff_name=staff)

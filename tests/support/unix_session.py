@@ -8,13 +8,12 @@ invitation left to time out; one cancelled by the hub; a rating owed when
 the terminal loses power (the hub stored it, its ack never came back),
 replayed after the reboot and stored once. Config push and OTA are not in
 it: the firmware has neither yet (issue 14, items 2 and 3).
-mqtt_session / mqtt_hub: the same over Wi-Fi, the firmware's own MQTT client
-through a real mosquitto. Used by tests/firmware/test_unix_port_session.py,
-test_unix_port_mqtt.py and bench/unix_port_heap.py
+mqtt_session: the same over Wi-Fi, the firmware's own MQTT client through a
+real mosquitto (with tests/support/fw.real_hub_mqtt). Used by
+tests/firmware/test_unix_port_session.py, test_unix_port_mqtt.py and
+bench/unix_port_heap.py
 (which runs it at ever smaller heap caps): any failure raises.
 """
-
-import contextlib
 
 from hub.services import invitations
 from tests.support.fw import invite, invite_and_press, query, shows
@@ -94,41 +93,6 @@ def whole_session(hall):
     assert counts == {"S1": 1, "S2": 1, "S5": 1}, counts
     assert query(hall.db_path, "SELECT COUNT(*) FROM timeouts") == 1
     assert term.crashed is None, term.crashed
-
-
-@contextlib.contextmanager
-def mqtt_hub(tmp_path, broker, make_terminal, hall_name="hall-1"):
-    """The real hub on MQTT (ingest + MqttLink, SQLite) through BROKER (a running
-    simulator.broker.MosquittoBroker) with T1 of window A01 provisioned;
-    make_terminal(key, mqtt) -> a terminal, MQTT being (hall, host, port, user,
-    password) with T1's own broker login. Yields the Ingest with .db, .term and
-    .broker set."""
-    from hub.ingest import Ingest
-    from hub.services import terminals
-    from hub.store import open_db
-    from hub.transports.mqtt_link import MqttLink
-
-    path = str(tmp_path / "hub.db")
-    db = open_db(path)
-    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
-    ingest = Ingest(path, hall=hall_name)
-    ingest.start()
-    link = MqttLink(ingest, hall_name, broker.host, broker.port, **broker.hub_login(hall_name),
-                    client_id="hub-unix", retry_s=0.5)
-    link.start()
-    try:
-        assert link.wait_connected(10), "the hub did not reach the broker"
-        term = make_terminal(key, (hall_name, broker.host, broker.port, "T1",
-                                   broker.terminal_login(hall_name, "T1")["password"]))
-        ingest.db, ingest.term, ingest.broker = db, term, broker
-        try:
-            yield ingest
-        finally:
-            term.close()
-    finally:
-        link.stop()
-        ingest.stop()
-        db.conn.close()
 
 
 def mqtt_session(hall):
