@@ -9,9 +9,10 @@ this file's folder, so the repository root is "..". Frozen code runs from
 flash: its bytecode and constants take no heap (compiled from source the same
 code holds ~135 KB of a 32-bit heap, docs/PERFORMANCE.md).
 
-Board selection: only firmware/boards/__init__.py and the chosen board's
-module are frozen (default: the reference board, esp32s3_ref); the other
-boards (sim, wasm, unix) need modules a device lacks. Another board's image:
+Board selection: of firmware/boards/ only __init__.py, the chosen board's
+module (default: the reference board, esp32s3_ref) and the modules of
+firmware/boards/ it imports (boards/parts.py) are frozen; the other boards
+(sim, wasm, unix) need modules a device lacks. Another board's image:
 a manifest of its own with
     include("/path/to/repo/firmware/manifest.py", board="myboard")
 This manifest itself is not frozen.
@@ -25,13 +26,38 @@ ROOT = ".."
 HERE = "firmware"
 
 
+def board_files(top, board):
+    """boards/__init__.py, the board's module and the modules of firmware/boards/ it
+    imports (its shared parts), as paths inside the firmware package."""
+    want = ["boards/__init__.py"]
+    todo = [board]
+    while todo:
+        name = todo.pop()
+        rel = "boards/%s.py" % name
+        if rel in want:
+            continue
+        path = os.path.join(top, rel)
+        if not os.path.isfile(path):
+            raise ValueError("no board module firmware/%s: pass board=<a module of "
+                             "firmware/boards/>" % rel)
+        want.append(rel)
+        with open(path) as f:
+            text = f.read()
+        at = text.find("firmware.boards.")
+        while at >= 0:
+            at += len("firmware.boards.")
+            end = at
+            while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                end += 1
+            todo.append(text[at:end])
+            at = text.find("firmware.boards.", end)
+    return want
+
+
 def firmware_files(board):
     """The firmware package's .py files (paths inside it) for an image of BOARD."""
-    boards = ("boards/__init__.py", "boards/%s.py" % board)
     top = os.path.join(ROOT, HERE)
-    if not os.path.isfile(os.path.join(top, boards[1])):
-        raise ValueError("no board module firmware/%s: pass board=<a module of "
-                         "firmware/boards/>" % boards[1])
+    boards = board_files(top, board)
     out = []
     for dirpath, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
