@@ -117,7 +117,7 @@ class UnixDisplay(SimDisplay):
 
 
 class Watchdog:
-    """Fed by the app; UnixBoard.check_watchdog() ends the process when it starves.
+    """Fed by the app; the control task ends the process when it starves (WDT_EXIT).
     Real milliseconds: the control channel's clock jumps must not starve it."""
 
     def __init__(self, timeout_ms):
