@@ -39,7 +39,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tests.support.fw import real_hub, real_hub_mqtt, shows  # noqa: E402
 from tests.support.poll import wait  # noqa: E402
-from tests.support.unix_port import REPO_ROOT, UnixTerminal, compile_tree, micropython_env, tool  # noqa: E402
+from tests.support.unix_port import (  # noqa: E402
+    REPO_ROOT, UnixTerminal, compile_tree, micropython_env, tool)
 from tests.support.unix_session import IDLE_ONLINE, mqtt_session, whole_session  # noqa: E402
 
 IMPORTS_SCRIPT = os.path.join(REPO_ROOT, "tests", "firmware", "mp_unix_imports.py")

@@ -17,14 +17,13 @@ starts. A full frame is 30 SPI writes of 5 KB (about 1 ms each at 40 MHz);
 nothing else here waits.
 """
 
-import gc
 import os
 import time
 
 import machine
 import network
 
-from firmware.boards.parts import EscPosPrinter, Ticks, mqtt_settings, read_json
+from firmware.boards.parts import EscPosPrinter, PortBoard, Ticks, mqtt_settings, read_json
 from firmware.ui import panel
 
 # -- pin map (GPIO numbers) ---------------------------------------------------
@@ -159,7 +158,7 @@ class UartStream:
         self._u.write(data)
 
 
-class Board:
+class Board(PortBoard):
     name = "esp32s3_ref"
     caps = ("uart", "mqtt", "printer")
 
@@ -185,15 +184,6 @@ class Board:
         if not d:
             raise OSError("no %s: provision the terminal ({\"dev\", \"key\"})" % IDENTITY_FILE)
         return d["dev"], bytes.fromhex(d["key"])
-
-    def random_bytes(self, n):
-        return os.urandom(n)
-
-    def free_heap(self):
-        return gc.mem_free()
-
-    def collect(self):
-        gc.collect()
 
     def watchdog(self, timeout_ms):
         return machine.WDT(timeout=timeout_ms)

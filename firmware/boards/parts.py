@@ -1,14 +1,31 @@
-"""Pieces more than one board is made of: the printer's paper status, a clock
-that never wraps, and the settings files a terminal is provisioned with.
+"""Pieces more than one board is made of: the methods alike on every real
+MicroPython port, the printer's paper status, a clock that never wraps, and
+the settings files a terminal is provisioned with.
 
 No hardware module here: the reference board (esp32s3_ref.py) and the Unix
 port's board (unix.py) hand these their own streams.
 """
 
+import gc
 import json
+import os
 import time
 
 ASK_STATUS = b"\x10\x04\x04"    # ESC/POS DLE EOT 4: the paper sensor's status
+
+
+class PortBoard:
+    """The board interface's methods every board on a real MicroPython port
+    implements alike (sim.py, for CPython too, has its own)."""
+
+    def random_bytes(self, n):
+        return os.urandom(n)
+
+    def free_heap(self):
+        return gc.mem_free()
+
+    def collect(self):
+        gc.collect()
 
 
 class EscPosPrinter:

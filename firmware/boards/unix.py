@@ -47,7 +47,8 @@ import time
 T0 = time.ticks_ms()    # the interpreter reached this board: boot_ms counts from here
 
 from firmware.app.main import Terminal  # noqa: E402  (after T0: imports are part of boot)
-from firmware.boards.parts import EscPosPrinter, Ticks, mqtt_settings, read_json  # noqa: E402
+from firmware.boards.parts import (  # noqa: E402
+    EscPosPrinter, PortBoard, Ticks, mqtt_settings, read_json)
 from firmware.boards.sim import SimButtons, SimDisplay  # noqa: E402
 
 HUB_BAUD = 115200
@@ -131,7 +132,7 @@ class Watchdog:
         return time.ticks_diff(time.ticks_ms(), self.last) > self.timeout_ms
 
 
-class UnixBoard:
+class UnixBoard(PortBoard):
     name = "unix"
 
     def __init__(self, flash, uart=None, printer=None):
@@ -168,15 +169,6 @@ class UnixBoard:
 
     def ticks_ms(self):
         return self._ticks() + self._offset
-
-    def random_bytes(self, n):
-        return os.urandom(n)
-
-    def free_heap(self):
-        return gc.mem_free()
-
-    def collect(self):
-        gc.collect()
 
     def watchdog(self, timeout_ms):
         self.wdt = Watchdog(timeout_ms)
