@@ -3,7 +3,9 @@
 The application (firmware/app/) never imports `machine`, `network` or a
 driver: it is handed one board object and uses only what is listed here. So
 the same app files run on the reference terminal (esp32s3_ref.py), on
-CPython and on the MicroPython WebAssembly port (sim.py, driven by a host).
+CPython and on the MicroPython WebAssembly port (sim.py, driven by a host),
+and on the MicroPython Unix port (unix.py: ptys, files, sockets, a hard heap
+cap). Pieces more than one board uses are in parts.py.
 
 Import path. Modules import each other as `firmware.app.flow`,
 `firmware.boards.sim`, `protocol.codec`: on CPython the repo root is on

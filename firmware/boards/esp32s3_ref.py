@@ -17,14 +17,13 @@ starts. A full frame is 30 SPI writes of 5 KB (about 1 ms each at 40 MHz);
 nothing else here waits.
 """
 
-import gc
-import json
 import os
 import time
 
 import machine
 import network
 
+from firmware.boards.parts import EscPosPrinter, PortBoard, Ticks, mqtt_settings, read_json
 from firmware.ui import panel
 
 # -- pin map (GPIO numbers) ---------------------------------------------------
@@ -159,27 +158,7 @@ class UartStream:
         self._u.write(data)
 
 
-class Printer(UartStream):
-    """ESC/POS on UART2. state() asks the paper sensor (DLE EOT 4) and reads
-    the answer to the previous question, so it never waits."""
-
-    def __init__(self):
-        UartStream.__init__(self, PRN_UART, PRN_TX, PRN_RX, PRN_BAUD)
-        self._state = "offline"
-        self._asked = False
-
-    def state(self):
-        r = UartStream.read(self)
-        if r:
-            self._state = "paper_out" if r[-1] & 0x60 else "ok"
-        elif self._asked:
-            self._state = "offline"
-        self.write(b"\x10\x04\x04")
-        self._asked = True
-        return self._state
-
-
-class Board:
+class Board(PortBoard):
     name = "esp32s3_ref"
     caps = ("uart", "mqtt", "printer")
 
@@ -189,40 +168,22 @@ class Board:
             os.mkdir(FS_ROOT)
         except OSError:
             pass
-        self._last_raw = time.ticks_ms()
-        self._ticks = 0
+        self.ticks_ms = Ticks()
         self.display = Display()
         self.buttons = Buttons(self.ticks_ms)
         self.link = UartStream(HUB_UART, HUB_TX, HUB_RX, HUB_BAUD)
-        self.printer = Printer()
+        # ESC/POS on UART2; its paper sensor answers DLE EOT 4
+        self.printer = EscPosPrinter(UartStream(PRN_UART, PRN_TX, PRN_RX, PRN_BAUD))
         self._wlan = None
-        self.mqtt = None
-        w = self._wifi_config()
-        if w and w.get("broker"):
-            self.mqtt = (w["hall"], w["broker"], w.get("port", 1883), w.get("mqtt_user"),
-                         w.get("mqtt_pw"))
+        self.mqtt = mqtt_settings(read_json(WIFI_FILE))
+        if self.mqtt:
             self.wifi_connect()     # returns at once; the MQTT client retries until it is up
 
     def identity(self):
-        with open(IDENTITY_FILE) as f:
-            d = json.load(f)
+        d = read_json(IDENTITY_FILE)
+        if not d:
+            raise OSError("no %s: provision the terminal ({\"dev\", \"key\"})" % IDENTITY_FILE)
         return d["dev"], bytes.fromhex(d["key"])
-
-    def ticks_ms(self):
-        # Extend the wrapping hardware counter (2**30 ms) into one that never wraps.
-        raw = time.ticks_ms()
-        self._ticks += time.ticks_diff(raw, self._last_raw)
-        self._last_raw = raw
-        return self._ticks
-
-    def random_bytes(self, n):
-        return os.urandom(n)
-
-    def free_heap(self):
-        return gc.mem_free()
-
-    def collect(self):
-        gc.collect()
 
     def watchdog(self, timeout_ms):
         return machine.WDT(timeout=timeout_ms)
@@ -231,17 +192,10 @@ class Board:
         machine.reset()
 
     # -- extras of this board --
-    def _wifi_config(self):
-        try:
-            with open(WIFI_FILE) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
-
     def wifi_connect(self):
         """Start joining the Wi-Fi named in /wifi.json; -> False if none configured.
         Returns at once; wifi_connected() says when it is up."""
-        w = self._wifi_config()
+        w = read_json(WIFI_FILE)
         if w is None:
             return False
         self._wlan = network.WLAN(network.STA_IF)

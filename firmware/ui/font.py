@@ -27,10 +27,23 @@ REPLACEMENT = 0xFFFD
 _HEADER = 64
 
 
+# Where a device image keeps the font: frozen code (firmware/manifest.py) has
+# no folder on the filesystem, its __file__ is its path inside the image
+# ("firmware/ui/font.py"), and a /firmware folder would shadow the frozen
+# package (the current directory comes first on sys.path); /lib does not.
+DEVICE_PATH = "/lib/firmware/fonts/unifont16.bin"
+
+
 def default_path():
-    """firmware/fonts/unifont16.bin next to this package, wherever it is mounted."""
+    """firmware/fonts/unifont16.bin next to this package, wherever it is mounted;
+    DEVICE_PATH when there is none there (frozen code)."""
     here = __file__.replace("\\", "/")
-    return here.rsplit("/", 2)[0] + "/fonts/unifont16.bin"
+    near = here.rsplit("/", 2)[0] + "/fonts/unifont16.bin"
+    try:
+        open(near, "rb").close()
+    except OSError:
+        return DEVICE_PATH
+    return near
 
 
 def _u16(b, i):

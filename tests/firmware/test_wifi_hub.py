@@ -4,12 +4,8 @@ MqttLink, SQLite). Rating, power cut with the rating owed, broker restart."""
 
 import pytest
 
-from tests.support.fw import invite, invite_and_press, query
+from tests.support.fw import invite, invite_and_press, query, real_hub_mqtt
 from tests.support.poll import wait
-from hub.ingest import Ingest
-from hub.services import terminals
-from hub.store import open_db
-from hub.transports.mqtt_link import MqttLink
 from simulator.terminal import SimTerminal
 
 HALL = "hall-1"
@@ -17,25 +13,11 @@ HALL = "hall-1"
 
 @pytest.fixture
 def hall(tmp_path, mosquitto):
-    path = str(tmp_path / "hub.db")
-    db = open_db(path)
-    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
-    ingest = Ingest(path, hall=HALL)
-    ingest.start()
-    link = MqttLink(ingest, HALL, mosquitto.host, mosquitto.port, **mosquitto.hub_login(HALL),
-                    client_id="hub-fw", retry_s=0.5)
-    link.start()
-    assert link.wait_connected(10)
-    term = SimTerminal("T1", key, str(tmp_path / "flash"), serial=False,
-                       mqtt=(HALL, mosquitto.host, mosquitto.port, "T1",
-                             mosquitto.terminal_login(HALL, "T1")["password"]))
-    ingest.db, ingest.term, ingest.broker = db, term, mosquitto
-    yield ingest
-    term.close()
-    link.stop()
-    ingest.stop()
-    db.conn.close()
-    assert term.crashed is None
+    def make(key, mqtt):
+        return SimTerminal("T1", key, str(tmp_path / "flash"), serial=False, mqtt=mqtt)
+    with real_hub_mqtt(tmp_path, mosquitto, make, HALL) as h:
+        yield h
+    assert h.term.crashed is None
 
 
 def test_rating_over_mqtt_survives_power_cut_and_broker_restart(hall):

@@ -37,7 +37,12 @@ def real_hub(tmp_path, make_terminal):
     key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
     ingest = Ingest(path, hall="政务服务大厅")
     ingest.start()
-    term = make_terminal(key)
+    try:
+        term = make_terminal(key)
+    except BaseException:       # a terminal that failed to boot must not leave the hub running
+        ingest.stop()
+        db.conn.close()
+        raise
     os.symlink(term.port, str(tmp_path / "ttyUSB0"))
     mgr = SerialManager(ingest, discover=[str(tmp_path / "ttyUSB*")], rescan_s=0.2,
                         backoff_min=0.05, backoff_max=0.2).start()
@@ -47,6 +52,41 @@ def real_hub(tmp_path, make_terminal):
     finally:
         term.close()
         mgr.stop()
+        ingest.stop()
+        db.conn.close()
+
+
+@contextlib.contextmanager
+def real_hub_mqtt(tmp_path, broker, make_terminal, hall_name="hall-1"):
+    """The real hub on MQTT (ingest + MqttLink, SQLite) through BROKER (a running
+    simulator.broker.MosquittoBroker) with T1 of window A01 provisioned;
+    make_terminal(key, mqtt) -> a terminal, MQTT being (hall, host, port, user,
+    password) with T1's own broker login. Yields the Ingest with .db, .term and
+    .broker set."""
+    from hub.ingest import Ingest
+    from hub.services import terminals
+    from hub.store import open_db
+    from hub.transports.mqtt_link import MqttLink
+
+    path = str(tmp_path / "hub.db")
+    db = open_db(path)
+    key = bytes.fromhex(terminals.provision(db, "T1", "A01"))
+    ingest = Ingest(path, hall=hall_name)
+    ingest.start()
+    link = MqttLink(ingest, hall_name, broker.host, broker.port, **broker.hub_login(hall_name),
+                    client_id="hub-test", retry_s=0.5)
+    link.start()
+    try:
+        assert link.wait_connected(10), "the hub did not reach the broker"
+        term = make_terminal(key, (hall_name, broker.host, broker.port, "T1",
+                                   broker.terminal_login(hall_name, "T1")["password"]))
+        ingest.db, ingest.term, ingest.broker = db, term, broker
+        try:
+            yield ingest
+        finally:
+            term.close()
+    finally:
+        link.stop()
         ingest.stop()
         db.conn.close()
 
