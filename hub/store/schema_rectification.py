@@ -1,0 +1,98 @@
+"""Migration step 12: rectification of bad reviews (差评整改), and what the
+statistics need.
+
+rectifications: one work item per accepted bad review (levels in
+protocol.domain.BAD_LEVELS), opened by a trigger in the transaction that
+stores the rating, so no code path that stores one (the terminal journal, a
+later QR or follow-up path, a test) can forget it, kill -9 included. The
+trigger cannot read the hall's config, so the deadlines (contact_due,
+close_due: epoch ms, the end of the Nth working day, exclusive) are filled
+by hub.services.rectification.schedule before anything reads them.
+due_exact 0: the holiday calendar did not cover the days counted
+(hub/workdays.py); schedule() counts again once it does (due_calendar_to:
+the calendar's last year when counted). The rating itself is never changed:
+its level, labels and other reason are refused an UPDATE, and the rating a
+DELETE, once it has an item.
+
+rectification_steps: who moved an item from which state to which, when,
+with the reason and the note (also written to the audit log).
+
+ratings.assess_number: 1 a first rating, 2 a follow-up (追加评价), for the
+channel mix; every rating stored so far is a first one.
+invitations.dept_code: the department (部门编码) of a case when the window
+business system names one; else the statistics use [upstream] dept_code.
+"""
+
+SQL = """
+CREATE TABLE rectifications (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    rating_id       TEXT NOT NULL UNIQUE REFERENCES ratings(rating_id),
+    window          TEXT,
+    staff_id        TEXT,
+    level           INTEGER NOT NULL,
+    opened_at       INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending_check' CHECK (state IN
+                    ('pending_check', 'contacted', 'rectifying', 'closed', 'invalid')),
+    contact_days    INTEGER,
+    close_days      INTEGER,
+    contact_due     INTEGER,
+    close_due       INTEGER,
+    due_exact       INTEGER,
+    due_calendar_to INTEGER,
+    contacted_at    INTEGER,
+    closed_at       INTEGER,
+    invalid_reason  TEXT CHECK (invalid_reason IN ('mistaken', 'malicious')),
+    evidence        TEXT,
+    updated_at      INTEGER NOT NULL,
+    updated_by      TEXT NOT NULL DEFAULT 'hub'
+);
+CREATE INDEX rectifications_opened ON rectifications(opened_at);
+CREATE INDEX rectifications_state ON rectifications(state, close_due);
+CREATE INDEX rectifications_unscheduled ON rectifications(id) WHERE contact_due IS NULL;
+CREATE TABLE rectification_steps (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id     INTEGER NOT NULL REFERENCES rectifications(id),
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    from_state  TEXT,
+    to_state    TEXT NOT NULL,
+    reason      TEXT,
+    note        TEXT
+);
+CREATE INDEX rectification_steps_item ON rectification_steps(item_id, id);
+CREATE TRIGGER rectification_open AFTER INSERT ON ratings
+WHEN NEW.status = 'accepted' AND NEW.level IN (2, 1) BEGIN
+INSERT OR IGNORE INTO rectifications (rating_id, window, staff_id, level, opened_at, updated_at)
+VALUES (NEW.rating_id, NEW.window, NEW.staff_id, NEW.level, NEW.received_at, NEW.received_at);
+END;
+CREATE TRIGGER rectification_open_accepted AFTER UPDATE OF status ON ratings
+WHEN NEW.status = 'accepted' AND OLD.status IS NOT 'accepted' AND NEW.level IN (2, 1) BEGIN
+INSERT OR IGNORE INTO rectifications (rating_id, window, staff_id, level, opened_at, updated_at)
+VALUES (NEW.rating_id, NEW.window, NEW.staff_id, NEW.level, NEW.received_at, NEW.received_at);
+END;
+CREATE TRIGGER rectification_rating_kept BEFORE UPDATE OF level, labels, other ON ratings
+WHEN EXISTS (SELECT 1 FROM rectifications WHERE rating_id = OLD.rating_id) BEGIN
+SELECT RAISE(ABORT, 'a bad review under rectification is never changed (差评结果不可更改)');
+END;
+CREATE TRIGGER rectification_rating_not_deleted BEFORE DELETE ON ratings
+WHEN EXISTS (SELECT 1 FROM rectifications WHERE rating_id = OLD.rating_id) BEGIN
+SELECT RAISE(ABORT, 'a bad review under rectification is never deleted (差评结果不可更改)');
+END;
+ALTER TABLE ratings ADD COLUMN assess_number INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE invitations ADD COLUMN dept_code TEXT;
+CREATE INDEX ratings_stats ON ratings(received_at, status, level, channel, assess_number,
+    window, staff_id);
+CREATE INDEX invitations_created ON invitations(created_at, state);
+"""
+
+
+def apply(conn):
+    # A trigger's body holds ';' too: a statement ends where SQLite says one is complete.
+    import sqlite3
+    pending = ""
+    for part in SQL.split(";\n"):
+        pending += part + ";\n"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                conn.execute(pending)
+            pending = ""
