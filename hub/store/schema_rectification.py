@@ -82,7 +82,8 @@ ALTER TABLE ratings ADD COLUMN assess_number INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE invitations ADD COLUMN dept_code TEXT;
 CREATE INDEX ratings_stats ON ratings(received_at, status, level, channel, assess_number,
     window, staff_id);
-CREATE INDEX invitations_created ON invitations(created_at, state);
+CREATE INDEX invitations_created ON invitations(created_at, state, window, staff_id,
+    case_serial, visit);
 """
 
 
