@@ -113,13 +113,13 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
         return groups[key]
 
     dept = [dept_code] if by == "dept" else []
-    win_sql, win = (" AND %s.window = ?", [window]) if window is not None else ("", [])
+    win_sql, win = (" AND {t}.window = ?", [window]) if window is not None else ("", [])
     # 1. ratings, by key, level, channel, kind (the index ratings_stats covers all but matter/dept)
     join = " JOIN invitations i ON i.eid = r.eid" if by in ("matter", "dept") else ""
     for key, level, channel, assess, n in db.execute(
             "SELECT %s, r.level, r.channel, r.assess_number, COUNT(*) FROM ratings r%s "
             "WHERE r.received_at >= ? AND r.received_at < ? AND r.status = 'accepted'%s "
-            "GROUP BY 1, 2, 3, 4" % (_key(by, "r", offset_ms), join, win_sql % "r"),
+            "GROUP BY 1, 2, 3, 4" % (_key(by, "r", offset_ms), join, win_sql.format(t="r")),
             dept + [since, until] + win):
         s = g(key)
         s["ratings"] += n
@@ -138,7 +138,7 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
             "SUM(i.state = 'rated')%s FROM invitations i WHERE i.created_at >= ? AND "
             "i.created_at < ? AND i.state IN (%s)%s GROUP BY 1"
             % (_key(by, "i", offset_ms), names, ", ".join("'%s'" % s for s in CLOSED_STATES),
-               win_sql % "i"), dept + [since, until] + win):
+               win_sql.format(t="i")), dept + [since, until] + win):
         s = g(key)
         s["finished_cases"] += finished
         s["rated_cases"] += rated or 0
@@ -154,7 +154,7 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
             "'pending_check' AND x.contact_due <= ?))) FROM rectifications x%s WHERE "
             "x.opened_at >= ? AND x.opened_at < ?%s GROUP BY 1"
             % (_key(by, "x", offset_ms), final, final, ", ".join("'%s'" % s for s in OPEN),
-               join, win_sql % "x"), dept + [t, t, since, until] + win):
+               join, win_sql.format(t="x")), dept + [t, t, since, until] + win):
         rc = g(key)["rectification"]
         rc["opened"] += opened
         rc["closed"] += closed or 0
