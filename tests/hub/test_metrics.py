@@ -8,30 +8,17 @@ import time
 
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from hub.api.routers.metrics import check_access
 from hub.errors import HubError
 from hub.metrics import upstream_call
 from tests.support.api import Api, make_config
+from tests.support.prom import samples, value
 from tests.support.rated import rate
 
 pytestmark = pytest.mark.anyio
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ALERTS = os.path.join(ROOT, "docs", "prometheus-alerts.yml")
-
-
-def samples(text):
-    out = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out.setdefault(s.name, []).append(s)
-    return out
-
-
-def value(found, name, **labels):
-    return sum(s.value for s in found.get(name, ())
-               if all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 async def test_a_scrape_reads_ratings_terminals_outbox_and_rectification(api):

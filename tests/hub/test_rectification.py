@@ -2,30 +2,20 @@
 SQLite file: every bad review opens an item, deadlines in working days over
 Spring Festival 2026, the state table, who and when, overdue, the rating kept."""
 
-import datetime
 import sqlite3
 
 import pytest
 
 from hub.errors import HubError
-from hub.halltime import zone_of
 from hub.services import audit, rectification as rect
-from hub.store import open_db
-from tests.support.rated import rate
+from tests.support.rated import TZ, ms, rate
 
-TZ = zone_of(480)
 RULES = rect.Rules(2, 10, TZ)
 
 
-def ms(y, m, d, hh=10):
-    return int(datetime.datetime(y, m, d, hh, tzinfo=TZ).timestamp() * 1000)
-
-
 @pytest.fixture
-def db(tmp_path):
-    d = open_db(tmp_path / "data" / "hub.db")
-    yield d
-    d.conn.close()
+def db(store_db):
+    return store_db
 
 
 def test_every_bad_review_opens_one_item_and_good_ones_none(db):

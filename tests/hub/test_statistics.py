@@ -3,31 +3,21 @@ SQLite file; the API's GET /api/v1/statistics and the rectification routes
 in-process."""
 
 import csv
-import datetime
 import io
 
 import openpyxl
 import pytest
 
 from hub.errors import HubError
-from hub.halltime import zone_of
 from hub.services import invitations, rectification as rect, statistics, statistics_export
-from hub.store import open_db
-from tests.support.rated import rate
+from tests.support.rated import TZ, ms, rate
 
-TZ = zone_of(480)
 OFF = 480 * 60000
 
 
-def ms(y, m, d, hh=10):
-    return int(datetime.datetime(y, m, d, hh, tzinfo=TZ).timestamp() * 1000)
-
-
 @pytest.fixture
-def db(tmp_path):
-    d = open_db(tmp_path / "data" / "hub.db")
-    yield d
-    d.conn.close()
+def db(store_db):
+    return store_db
 
 
 def fill(db):

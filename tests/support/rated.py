@@ -1,9 +1,20 @@
 """Ratings stored the way a terminal's are (invitation, then the journal's
 record_rating), for the statistics, rectification and metrics tests."""
 
+import datetime
+
+from hub.halltime import zone_of
 from hub.services import invitations, journal, terminals, windows
 
 _seq = {}
+
+
+TZ = zone_of(480)       # China Standard Time, the hall's zone in these tests
+
+
+def ms(y, m, d, hh=10):
+    """Epoch ms of that hour, hall time."""
+    return int(datetime.datetime(y, m, d, hh, tzinfo=TZ).timestamp() * 1000)
 
 
 def rate(db, window, level, now, cs=None, device=None, staff=("S01", "张三"),

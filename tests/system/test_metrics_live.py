@@ -2,24 +2,15 @@
 after the terminal rated: parsed with prometheus_client's text parser."""
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.prom import samples, value
 from tests.system.test_uvicorn import MqttTerminal, RunningHub, broker  # noqa: F401 (fixture)
 
 
 def scrape(hub):
     r = httpx.get(hub.base + "/metrics", timeout=10)
     assert r.status_code == 200, r.text
-    out = {}
-    for fam in text_string_to_metric_families(r.text):
-        for s in fam.samples:
-            out.setdefault(s.name, []).append(s)
-    return out
-
-
-def value(found, name, **labels):
-    return sum(s.value for s in found.get(name, ())
-               if all(s.labels.get(k) == v for k, v in labels.items()))
+    return samples(r.text)
 
 
 def test_metrics_after_terminals_rated(tmp_path, broker):  # noqa: F811
