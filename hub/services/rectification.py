@@ -25,6 +25,7 @@ and a note holding a phone or ID number is refused.
 """
 
 import datetime
+import functools
 import logging
 import re
 from typing import NamedTuple
@@ -80,11 +81,16 @@ def _end_of(day, tz):
     return int(nxt.timestamp() * 1000)
 
 
+@functools.lru_cache(maxsize=4096)
+def _after(day, n):
+    # Items of one day share their deadlines: scheduling a backlog counts each day once.
+    return workdays.days_after(day, n, fallback=True)
+
+
 def dues(opened_at, r):
     """-> (contact_due, close_due, exact, note) for an item opened at OPENED_AT (ms)."""
     day = datetime.datetime.fromtimestamp(opened_at / 1000, r.tz).date()
-    contact = workdays.days_after(day, r.contact_days, fallback=True)
-    close = workdays.days_after(day, r.close_days, fallback=True)
+    contact, close = _after(day, r.contact_days), _after(day, r.close_days)
     exact = contact.exact and close.exact
     return (_end_of(contact.date, r.tz), _end_of(close.date, r.tz), exact,
             None if exact else close.note or contact.note)
