@@ -34,13 +34,15 @@ def _pct(v):
 
 @command("stats")
 def _run(args):
-    from hub.services import rectification, statistics, statistics_export
+    from hub.services import rectification, statistics, statistics_cache, statistics_export
     with store(args) as (cfg, db):
         tz = halltime.zone(cfg)
         a, b = statistics.period(
             halltime.parse_cli(args.since, "--from", tz) if args.since else None,
             halltime.parse_cli(args.until, "--to", tz) if args.until else None, tz)
         rectification.schedule(db, rectification.rules(cfg))
+        if args.window is None:
+            statistics_cache.fill(db, args.by, a, b, cfg.hall.tz_offset_minutes * 60000)
         result = statistics.for_config(db, cfg, args.by, a, b, args.window)
     if args.csv:
         _write(args.csv, statistics_export.csv_bytes(result))

@@ -14,7 +14,8 @@ For each group (and the total):
   A case (case serial + visit) is finished when one of its invitations
   closed: rated, timed_out, superseded or expired; one still queued or
   shown is not decided yet, a cancelled one was a mistake and counts for
-  nothing. A case invited twice (expired, then invited again) counts once.
+  nothing. A case invited twice (expired, then invited again) counts once
+  (once a day, when the two invitations were made on different days).
   rated_cases: finished cases whose invitation is rated. active_rate =
   rated_cases ÷ finished_cases (主动评价率);
 - channels: buttons (the hall terminal, channel 5), qr (channel 3),
@@ -28,7 +29,9 @@ else the hall's [upstream] dept_code (the department every case is
 forwarded under), else "" (none configured).
 
 Read only, except that rectification deadlines must be scheduled first
-(hub.services.rectification.schedule): callers that may write do it.
+(hub.services.rectification.schedule): callers that may write do it, and
+fill the per-day cache (hub/services/statistics_cache.py) that makes a month
+or a year fast.
 """
 
 import datetime
@@ -94,11 +97,67 @@ def _group():
             "rectification": {"opened": 0, "closed": 0, "on_time": 0, "overdue": 0}}
 
 
+def _day_start_sql(column, offset_ms):
+    """SQL: epoch ms of the hall-time midnight that starts COLUMN's day."""
+    return "(((%s + %d) / 86400000) * 86400000 - %d)" % (column, offset_ms, offset_ms)
+
+
+def _base_key(by, table, offset_ms):
+    """The key a per-day cache row holds: the department as stored (the
+    configured one is put in when read), the day for day/week/month."""
+    if by == "dept":
+        return "COALESCE(i.dept_code, '')"
+    return _key("day" if by in ("week", "month") else by, table, offset_ms)
+
+
+def ratings_part(db, by, since, until, offset_ms, window=None, per_day=False):
+    """-> rows (day_start or None, key, level, channel, assess_number, n) of the
+    accepted ratings received in [since, until). The index ratings_stats covers
+    it for every grouping but matter and dept (which read the invitation)."""
+    join = " JOIN invitations i ON i.eid = r.eid" if by in ("matter", "dept") else ""
+    day = _day_start_sql("r.received_at", offset_ms) if per_day else "NULL"
+    win_sql, win = (" AND r.window = ?", [window]) if window is not None else ("", [])
+    return db.execute(
+        "SELECT %s, %s, r.level, r.channel, r.assess_number, COUNT(*) FROM ratings r "
+        "INDEXED BY ratings_stats%s WHERE r.received_at >= ? AND r.received_at < ? AND "
+        "r.status = 'accepted'%s GROUP BY 1, 2, 3, 4, 5"
+        % (day, _base_key(by, "r", offset_ms), join, win_sql), [since, until] + win).fetchall()
+
+
+def cases_part(db, by, since, until, offset_ms, window=None, per_day=False):
+    """-> rows (day_start or None, key, finished, rated, name) over the invitations
+    created in [since, until) (the module docstring defines finished and rated)."""
+    names = {"staff": "MAX(i.staff_name)", "matter": "MAX(i.matter_name)"}.get(by, "NULL")
+    day = _day_start_sql("i.created_at", offset_ms)
+    win_sql, win = (" AND i.window = ?", [window]) if window is not None else ("", [])
+    # Each case once a day: the same on a day read live and on a day from the cache.
+    return db.execute(
+        "SELECT %s, %s, COUNT(DISTINCT %s || char(31) || i.case_serial || char(31) || i.visit), "
+        "SUM(i.state = 'rated'), %s FROM invitations i INDEXED BY invitations_created "
+        "WHERE i.created_at >= ? AND i.created_at < ? AND i.state IN (%s)%s GROUP BY 1, 2"
+        % (day if per_day else "NULL", _base_key(by, "i", offset_ms), day, names,
+           ", ".join("'%s'" % s for s in CLOSED_STATES), win_sql),
+        [since, until] + win).fetchall()
+
+
+def _regroup(by, key, dept_code):
+    """A base key (a day for day/week/month, a stored department) -> BY's key."""
+    if by == "dept":
+        return key or dept_code
+    if by in ("week", "month") and key:
+        d = datetime.date.fromisoformat(key)
+        return (d - datetime.timedelta(days=d.weekday())).isoformat() if by == "week" \
+            else key[:7]
+    return key
+
+
 def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, dept_code="",
             window=None, now=None):
     """-> {"by", "since", "until", "scores", "rows": [group], "total": group}
     with groups as the module docstring says; rows sorted by key. WINDOW: only
-    that window's ratings, cases and items."""
+    that window's ratings, cases and items. Days the per-day cache holds
+    (hub/services/statistics_cache.py) are read from it, the rest live."""
+    from hub.services import statistics_cache
     if by not in BYS:
         raise HubError("bad_request", "by must be one of %s, got %r" % (", ".join(BYS), by),
                        422, field="by")
@@ -112,16 +171,18 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
             groups[key] = _group()
         return groups[key]
 
-    dept = [dept_code] if by == "dept" else []
-    win_sql, win = (" AND {t}.window = ?", [window]) if window is not None else ("", [])
-    # 1. ratings, by key, level, channel, kind (the index ratings_stats covers all but matter/dept)
-    join = " JOIN invitations i ON i.eid = r.eid" if by in ("matter", "dept") else ""
-    for key, level, channel, assess, n in db.execute(
-            "SELECT %s, r.level, r.channel, r.assess_number, COUNT(*) FROM ratings r%s "
-            "WHERE r.received_at >= ? AND r.received_at < ? AND r.status = 'accepted'%s "
-            "GROUP BY 1, 2, 3, 4" % (_key(by, "r", offset_ms), join, win_sql.format(t="r")),
-            dept + [since, until] + win):
-        s = g(key)
+    cached, live = (([], [(since, until)]) if window is not None else
+                    statistics_cache.split(db, by, since, until, offset_ms, now))
+    rating_rows, case_rows = [], []
+    for a, b in live:
+        rating_rows += ratings_part(db, by, a, b, offset_ms, window)
+        case_rows += cases_part(db, by, a, b, offset_ms, window)
+    for c in cached:
+        more_r, more_c = statistics_cache.read(db, by, offset_ms, *c)
+        rating_rows += more_r
+        case_rows += more_c
+    for _day, key, level, channel, assess, n in rating_rows:
+        s = g(_regroup(by, key, dept_code))
         s["ratings"] += n
         s["level_sum"] += level * n
         if level in s["levels"]:
@@ -131,35 +192,12 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
         kind = ("follow_up" if assess == FOLLOW_UP else "buttons" if channel == CHANNEL_BUTTONS
                 else "qr" if channel == CHANNEL_QR else "other")
         s["channels"][kind] += n
-    # 2. finished and rated cases, over the invitations created in the period
-    names = {"staff": ", MAX(i.staff_name)", "matter": ", MAX(i.matter_name)"}.get(by, ", NULL")
-    for key, finished, rated, name in db.execute(
-            "SELECT %s, COUNT(DISTINCT i.case_serial || char(31) || i.visit), "
-            "SUM(i.state = 'rated')%s FROM invitations i WHERE i.created_at >= ? AND "
-            "i.created_at < ? AND i.state IN (%s)%s GROUP BY 1"
-            % (_key(by, "i", offset_ms), names, ", ".join("'%s'" % s for s in CLOSED_STATES),
-               win_sql.format(t="i")), dept + [since, until] + win):
-        s = g(key)
+    for _day, key, finished, rated, name in case_rows:
+        s = g(_regroup(by, key, dept_code))
         s["finished_cases"] += finished
         s["rated_cases"] += rated or 0
-        s["name"] = name
-    # 3. rectification items opened in the period
-    t = now_ms(now)
-    join = (" JOIN ratings r ON r.rating_id = x.rating_id JOIN invitations i ON i.eid = r.eid"
-            if by in ("matter", "dept") else "")
-    final = ", ".join("'%s'" % s for s in FINAL)
-    for key, opened, closed, on_time, overdue in db.execute(
-            "SELECT %s, COUNT(*), SUM(x.state IN (%s)), SUM(x.state IN (%s) AND x.closed_at < "
-            "x.close_due), SUM(x.state IN (%s) AND (x.close_due <= ? OR (x.state = "
-            "'pending_check' AND x.contact_due <= ?))) FROM rectifications x%s WHERE "
-            "x.opened_at >= ? AND x.opened_at < ?%s GROUP BY 1"
-            % (_key(by, "x", offset_ms), final, final, ", ".join("'%s'" % s for s in OPEN),
-               join, win_sql.format(t="x")), dept + [t, t, since, until] + win):
-        rc = g(key)["rectification"]
-        rc["opened"] += opened
-        rc["closed"] += closed or 0
-        rc["on_time"] += on_time or 0
-        rc["overdue"] += overdue or 0
+        s["name"] = name or s["name"]
+    _rectification(db, by, since, until, offset_ms, dept_code, window, now_ms(now), g)
     if by == "window":
         for w, name in db.execute("SELECT window, name FROM windows"):
             if w in groups and name:
@@ -170,6 +208,27 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
     return {"by": by, "since": since, "until": until, "scores": [points[lv] for lv in domain.LEVELS],
             "rows": [_finish(dict(s, key=k), points) for k, s in sorted(groups.items())],
             "total": _finish(dict(total, key=None), points)}
+
+
+def _rectification(db, by, since, until, offset_ms, dept_code, window, t, g):
+    """Items opened in the period, always read live (their states change)."""
+    dept = [dept_code] if by == "dept" else []
+    win_sql, win = (" AND x.window = ?", [window]) if window is not None else ("", [])
+    join = (" JOIN ratings r ON r.rating_id = x.rating_id JOIN invitations i ON i.eid = r.eid"
+            if by in ("matter", "dept") else "")
+    final = ", ".join("'%s'" % s for s in FINAL)
+    for key, opened, closed, on_time, overdue in db.execute(
+            "SELECT %s, COUNT(*), SUM(x.state IN (%s)), SUM(x.state IN (%s) AND x.closed_at < "
+            "x.close_due), SUM(x.state IN (%s) AND (x.close_due <= ? OR (x.state = "
+            "'pending_check' AND x.contact_due <= ?))) FROM rectifications x%s WHERE "
+            "x.opened_at >= ? AND x.opened_at < ?%s GROUP BY 1"
+            % (_key(by, "x", offset_ms), final, final, ", ".join("'%s'" % s for s in OPEN),
+               join, win_sql), dept + [t, t, since, until] + win):
+        rc = g(key)["rectification"]
+        rc["opened"] += opened
+        rc["closed"] += closed or 0
+        rc["on_time"] += on_time or 0
+        rc["overdue"] += overdue or 0
 
 
 def _add(into, s):

@@ -19,9 +19,16 @@ with the reason and the note (also written to the audit log).
 
 ratings.assess_number: 1 a first rating, 2 a follow-up (追加评价), for the
 channel mix; every rating stored so far is a first one.
+stats_day_ratings, stats_day_cases, stats_days_done, stats_gen: the
+statistics' per-day cache (hub/services/statistics_cache.py); the stats_stale
+triggers drop cached days when a rating or invitation older than a day
+changes, and bump stats_gen.
 invitations.dept_code: the department (部门编码) of a case when the window
 business system names one; else the statistics use [upstream] dept_code.
 """
+
+# SQLite's own clock in epoch ms (as hub/store/schema_events.py reads it).
+_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 
 SQL = """
 CREATE TABLE rectifications (
@@ -82,9 +89,47 @@ ALTER TABLE ratings ADD COLUMN assess_number INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE invitations ADD COLUMN dept_code TEXT;
 CREATE INDEX ratings_stats ON ratings(received_at, status, level, channel, assess_number,
     window, staff_id);
+CREATE TABLE stats_day_ratings (
+    by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
+    level INTEGER NOT NULL, channel INTEGER NOT NULL, assess_number INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (by, offset_ms, day_start, key, level, channel, assess_number)
+) WITHOUT ROWID;
+CREATE TABLE stats_day_cases (
+    by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
+    finished INTEGER NOT NULL, rated INTEGER NOT NULL, name TEXT,
+    PRIMARY KEY (by, offset_ms, day_start, key)
+) WITHOUT ROWID;
+CREATE TABLE stats_days_done (
+    by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL,
+    PRIMARY KEY (by, offset_ms, day_start)
+) WITHOUT ROWID;
+CREATE TABLE stats_gen (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
+INSERT INTO stats_gen (one, n) VALUES (1, 0);
+CREATE TRIGGER stats_stale_invitation AFTER UPDATE OF state ON invitations
+WHEN NEW.created_at < %(now)s - 86400000 BEGIN
+UPDATE stats_gen SET n = n + 1;
+DELETE FROM stats_days_done WHERE day_start > NEW.created_at - 86400000 AND day_start <= NEW.created_at;
+END;
+CREATE TRIGGER stats_stale_new_invitation AFTER INSERT ON invitations
+WHEN NEW.created_at < %(now)s - 86400000 BEGIN
+UPDATE stats_gen SET n = n + 1;
+DELETE FROM stats_days_done WHERE day_start > NEW.created_at - 86400000 AND day_start <= NEW.created_at;
+END;
+CREATE TRIGGER stats_stale_rating AFTER INSERT ON ratings
+WHEN NEW.received_at < %(now)s - 86400000 BEGIN
+UPDATE stats_gen SET n = n + 1;
+DELETE FROM stats_days_done WHERE day_start > NEW.received_at - 86400000 AND day_start <= NEW.received_at;
+END;
+CREATE TRIGGER stats_stale_rating_status AFTER UPDATE OF status ON ratings
+WHEN NEW.received_at < %(now)s - 86400000 BEGIN
+UPDATE stats_gen SET n = n + 1;
+DELETE FROM stats_days_done WHERE day_start > NEW.received_at - 86400000 AND day_start <= NEW.received_at;
+END;
+CREATE INDEX stats_days_done_day ON stats_days_done(day_start);
 CREATE INDEX invitations_created ON invitations(created_at, state, window, staff_id,
     case_serial, visit);
-"""
+""" % {"now": _NOW_MS}
 
 
 def apply(conn):

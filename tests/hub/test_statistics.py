@@ -117,3 +117,25 @@ def test_a_hyperlink_in_a_matter_name_is_inert_in_csv_and_xlsx(db, tmp_path):
     assert hostile and all(c.data_type == "s" and c.value.startswith("'") for c in hostile)
     assert not any(c.data_type == "f" for c in values)
     assert ws.cell(row=1, column=1).value == "事项" and values[-ws.max_column].value == "合计"
+
+
+def test_the_day_cache_gives_the_live_figures_and_forgets_a_changed_day(db):
+    from hub.services import statistics_cache as cache
+    t = fill(db)
+    now = ms(2026, 3, 20)
+    a, b = ms(2026, 3, 1, 0), ms(2026, 4, 1, 0)
+    for by in statistics.BYS:
+        live = statistics.compute(db, by, a, b, offset_ms=OFF, dept_code="D1", now=now)
+        # 1 to 18 March have settled (ended a day ago); day serves week and month
+        assert cache.fill(db, by, a, b, OFF, now=now) == (0 if by in ("week", "month") else 18)
+        assert cache.split(db, by, a, b, OFF, now)[0] == [(a, ms(2026, 3, 19, 0))]
+        assert statistics.compute(db, by, a, b, offset_ms=OFF, dept_code="D1", now=now) == live, by
+    # a late rating of the case that timed out on 2 March: that day is read live again
+    inv = db.execute("SELECT eid FROM invitations WHERE case_serial = 'TIMEOUT-1'").fetchone()[0]
+    gen = cache.compute_days(db, "window", a, b, OFF)[0]
+    db.execute("UPDATE invitations SET state = 'rated' WHERE eid = ?", (inv,))
+    cached, live = cache.split(db, "window", a, b, OFF, now)
+    assert (ms(2026, 3, 2, 0), ms(2026, 3, 3, 0)) in live
+    assert not cache.store(db, "window", OFF, a, ms(2026, 3, 2, 0), gen, [], [])
+    out = statistics.compute(db, "window", a, b, offset_ms=OFF, now=now)
+    assert out["rows"][0]["rated_cases"] == 5 and t
