@@ -244,7 +244,7 @@ def require(db, item_id, now=None, rules_=None):
     if item is None:
         raise HubError("not_found", "rectification item %r does not exist; `pingjia rectify "
                        "list` or GET /api/v1/rectifications lists them" % (item_id,), 404,
-                       field="id")
+                       field="item_id")
     return item
 
 

@@ -5,9 +5,11 @@ every rating.
 A day of the hall (midnight to midnight in its zone) is cached once it ended
 SETTLED_MS ago. Ratings are stored with the hub's receive time, so a day past
 never gets a new one; an invitation of a past day can still change (a late
-rating), and any change to a rating or invitation older than SETTLED_MS
-(triggers of hub/store/schema_rectification.py) drops the cached days around
-it and bumps stats_gen, so a fill computed before that change is not stored.
+rating), and a change to an invitation older than SETTLED_MS, or to a
+rating's status (triggers of hub/store/schema_rectification.py), drops the
+cached days around it and bumps stats_gen, so a fill computed before that
+change is not stored. Ratings inserted with an old time by hand (an import)
+need `DELETE FROM stats_days_done` after them.
 Rows are the parts' own rows (hub.services.statistics ratings_part,
 cases_part) per day, per grouping (day serves week and month) and zone
 offset. The rectification part is always read live: its states change.

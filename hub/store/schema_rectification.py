@@ -21,8 +21,10 @@ ratings.assess_number: 1 a first rating, 2 a follow-up (追加评价), for the
 channel mix; every rating stored so far is a first one.
 stats_day_ratings, stats_day_cases, stats_days_done, stats_gen: the
 statistics' per-day cache (hub/services/statistics_cache.py); the stats_stale
-triggers drop cached days when a rating or invitation older than a day
-changes, and bump stats_gen.
+triggers drop cached days when an invitation older than a day is made or
+changes, or a rating's status does, and bump stats_gen. A rating is stored
+with the hub's receive time, so a day past never gets a new one: no trigger
+on the ratings INSERT (the writer's hot path) for that.
 invitations.dept_code: the department (部门编码) of a case when the window
 business system names one; else the statistics use [upstream] dept_code.
 """
@@ -87,8 +89,6 @@ SELECT RAISE(ABORT, 'a bad review under rectification is never deleted (差评�
 END;
 ALTER TABLE ratings ADD COLUMN assess_number INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE invitations ADD COLUMN dept_code TEXT;
-CREATE INDEX ratings_stats ON ratings(received_at, status, level, channel, assess_number,
-    window, staff_id);
 CREATE TABLE stats_day_ratings (
     by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
     level INTEGER NOT NULL, channel INTEGER NOT NULL, assess_number INTEGER NOT NULL,
@@ -115,11 +115,6 @@ CREATE TRIGGER stats_stale_new_invitation AFTER INSERT ON invitations
 WHEN NEW.created_at < %(now)s - 86400000 BEGIN
 UPDATE stats_gen SET n = n + 1;
 DELETE FROM stats_days_done WHERE day_start > NEW.created_at - 86400000 AND day_start <= NEW.created_at;
-END;
-CREATE TRIGGER stats_stale_rating AFTER INSERT ON ratings
-WHEN NEW.received_at < %(now)s - 86400000 BEGIN
-UPDATE stats_gen SET n = n + 1;
-DELETE FROM stats_days_done WHERE day_start > NEW.received_at - 86400000 AND day_start <= NEW.received_at;
 END;
 CREATE TRIGGER stats_stale_rating_status AFTER UPDATE OF status ON ratings
 WHEN NEW.received_at < %(now)s - 86400000 BEGIN

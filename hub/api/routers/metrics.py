@@ -52,8 +52,8 @@ def check_access(cfg, host, authorization):
                        "same token" % (host or "another machine"), 403)
 
 
-@router.get("/metrics", response_class=Response, summary="Metrics in the Prometheus text format",
-            responses={200: {"content": {CONTENT_TYPE: {}}}})
+# Not in the OpenAPI: a Prometheus endpoint, not part of the API (docs/HUB.md "Metrics").
+@router.get("/metrics", response_class=Response, include_in_schema=False)
 async def metrics(request: Request):
     """Ratings stored, acks and nacks, writer commit latency, terminals online,
     journal depths, per-terminal errors, upstream backlog, oldest pending age,
