@@ -141,6 +141,24 @@ def cases_part(db, by, since, until, offset_ms, window=None, per_day=False):
         [since, until] + win).fetchall()
 
 
+CHANNEL_KINDS = ("buttons", "qr", "follow_up", "other")
+
+
+def rating_vectors(rows):
+    """ratings_part rows -> {(day, key): [n of levels 5..1, then of CHANNEL_KINDS]}:
+    what a group needs, whatever the level and channel of each rating together."""
+    out = {}
+    width = len(domain.LEVELS)
+    for day, key, level, channel, assess, n in rows:
+        vec = out.setdefault((day, key), [0] * (width + len(CHANNEL_KINDS)))
+        if level in domain.LEVELS:
+            vec[domain.LEVELS.index(level)] += n
+        kind = ("follow_up" if assess == FOLLOW_UP else "buttons" if channel == CHANNEL_BUTTONS
+                else "qr" if channel == CHANNEL_QR else "other")
+        vec[width + CHANNEL_KINDS.index(kind)] += n
+    return out
+
+
 def _regroup(by, key, dept_code):
     """A base key (a day for day/week/month, a stored department) -> BY's key."""
     if by == "dept":
@@ -174,25 +192,24 @@ def compute(db, by, since, until, preset="shenzhen", offset_ms=8 * 3600 * 1000, 
 
     cached, live = (([], [(since, until)]) if window is not None else
                     statistics_cache.split(db, by, since, until, offset_ms, now))
-    rating_rows, case_rows = [], []
+    vectors, case_rows = [], []
     for a, b in live:
-        rating_rows += ratings_part(db, by, a, b, offset_ms, window)
+        vectors += rating_vectors(ratings_part(db, by, a, b, offset_ms, window)).items()
         case_rows += cases_part(db, by, a, b, offset_ms, window)
     for c in cached:
-        more_r, more_c = statistics_cache.read(db, by, offset_ms, *c)
-        rating_rows += more_r
+        more_v, more_c = statistics_cache.read(db, by, offset_ms, *c)
+        vectors += more_v
         case_rows += more_c
-    for _day, key, level, channel, assess, n in rating_rows:
+    for (_day, key), vec in vectors:
         s = g(_regroup(by, key, dept_code))
-        s["ratings"] += n
-        s["level_sum"] += level * n
-        if level in s["levels"]:
+        for level, n in zip(domain.LEVELS, vec):
+            s["ratings"] += n
+            s["level_sum"] += level * n
             s["levels"][level] += n
-        if domain.is_bad(level):
-            s["bad"] += n
-        kind = ("follow_up" if assess == FOLLOW_UP else "buttons" if channel == CHANNEL_BUTTONS
-                else "qr" if channel == CHANNEL_QR else "other")
-        s["channels"][kind] += n
+            if domain.is_bad(level):
+                s["bad"] += n
+        for kind, n in zip(CHANNEL_KINDS, vec[len(domain.LEVELS):]):
+            s["channels"][kind] += n
     for _day, key, finished, rated, name in case_rows:
         s = g(_regroup(by, key, dept_code))
         s["finished_cases"] += finished

@@ -10,9 +10,10 @@ rating's status (triggers of hub/store/schema_rectification.py), drops the
 cached days around it and bumps stats_gen, so a fill computed before that
 change is not stored. Ratings inserted with an old time by hand (an import)
 need `DELETE FROM stats_days_done` after them.
-Rows are the parts' own rows (hub.services.statistics ratings_part,
-cases_part) per day, per grouping (day serves week and month) and zone
-offset. The rectification part is always read live: its states change.
+Rows: per day and key, the ratings' counts per level and per channel kind
+(statistics.rating_vectors) and the cases' (cases_part), per grouping (day
+serves week and month) and zone offset. The rectification part is always
+read live: its states change.
 
     for a, b in todo(db, by, since, until, offset_ms):        # read
         gen, r, c = compute_days(db, by, a, b, offset_ms)     # read (the slow part)
@@ -76,18 +77,22 @@ def split(db, by, since, until, offset_ms, now=None):
     return cached, live
 
 
+_VEC = "n5, n4, n3, n2, n1, buttons, qr, follow_up, other"
+
+
 def read(db, by, offset_ms, a, b):
-    """-> (rating rows, case rows) of the cached days in [a, b), in the parts' shapes."""
+    """-> (rating vectors [((None, key), vector)], case rows) of the cached days in
+    [a, b), in the shapes of statistics.rating_vectors and cases_part."""
     key = (cache_by(by), offset_ms, a, b)
-    ratings = db.execute(
-        "SELECT NULL, key, level, channel, assess_number, SUM(n) FROM stats_day_ratings "
-        "WHERE by = ? AND offset_ms = ? AND day_start >= ? AND day_start < ? "
-        "GROUP BY key, level, channel, assess_number", key).fetchall()
+    sums = ", ".join("SUM(%s)" % c for c in _VEC.split(", "))
+    vectors = [((None, r[0]), list(r[1:])) for r in db.execute(
+        "SELECT key, %s FROM stats_day_ratings WHERE by = ? AND offset_ms = ? AND "
+        "day_start >= ? AND day_start < ? GROUP BY key" % sums, key)]
     cases = db.execute(
         "SELECT NULL, key, SUM(finished), SUM(rated), MAX(name) FROM stats_day_cases "
         "WHERE by = ? AND offset_ms = ? AND day_start >= ? AND day_start < ? GROUP BY key",
         key).fetchall()
-    return ratings, cases
+    return vectors, cases
 
 
 def todo(db, by, since, until, offset_ms, now=None):
@@ -107,15 +112,16 @@ def todo(db, by, since, until, offset_ms, now=None):
 
 
 def compute_days(db, by, a, b, offset_ms):
-    """-> (generation, rating rows, case rows) per day of [a, b), read live."""
+    """-> (generation, {(day, key): rating vector}, case rows) per day of [a, b), read live."""
     from hub.services import statistics
     gen = db.execute("SELECT n FROM stats_gen").fetchone()[0]
     by = cache_by(by)
-    return (gen, statistics.ratings_part(db, by, a, b, offset_ms, per_day=True),
+    return (gen, statistics.rating_vectors(statistics.ratings_part(db, by, a, b, offset_ms,
+                                                                     per_day=True)),
             statistics.cases_part(db, by, a, b, offset_ms, per_day=True))
 
 
-def store(db, by, offset_ms, a, b, gen, rating_rows, case_rows):
+def store(db, by, offset_ms, a, b, gen, vectors, case_rows):
     """Keep the days [a, b) computed at generation GEN -> False when something
     changed since (nothing is kept then: those days are read live)."""
     by = cache_by(by)
@@ -126,9 +132,9 @@ def store(db, by, offset_ms, a, b, gen, rating_rows, case_rows):
             db.execute("DELETE FROM %s WHERE by = ? AND offset_ms = ? AND day_start >= ? AND "
                        "day_start < ?" % table, (by, offset_ms, a, b))
         db.conn.executemany(
-            "INSERT INTO stats_day_ratings (by, offset_ms, day_start, key, level, channel, "
-            "assess_number, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(by, offset_ms, d, k or "", lv, ch, an, n) for d, k, lv, ch, an, n in rating_rows])
+            "INSERT INTO stats_day_ratings (by, offset_ms, day_start, key, %s) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" % _VEC,
+            [(by, offset_ms, d, k or "", *vec) for (d, k), vec in vectors.items()])
         db.conn.executemany(
             "INSERT INTO stats_day_cases (by, offset_ms, day_start, key, finished, rated, name) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

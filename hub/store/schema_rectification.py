@@ -91,9 +91,10 @@ ALTER TABLE ratings ADD COLUMN assess_number INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE invitations ADD COLUMN dept_code TEXT;
 CREATE TABLE stats_day_ratings (
     by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
-    level INTEGER NOT NULL, channel INTEGER NOT NULL, assess_number INTEGER NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (by, offset_ms, day_start, key, level, channel, assess_number)
+    n5 INTEGER NOT NULL, n4 INTEGER NOT NULL, n3 INTEGER NOT NULL, n2 INTEGER NOT NULL,
+    n1 INTEGER NOT NULL, buttons INTEGER NOT NULL, qr INTEGER NOT NULL,
+    follow_up INTEGER NOT NULL, other INTEGER NOT NULL,
+    PRIMARY KEY (by, offset_ms, day_start, key)
 ) WITHOUT ROWID;
 CREATE TABLE stats_day_cases (
     by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
