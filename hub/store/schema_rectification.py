@@ -95,16 +95,16 @@ CREATE TABLE stats_day_ratings (
     n1 INTEGER NOT NULL, buttons INTEGER NOT NULL, qr INTEGER NOT NULL,
     follow_up INTEGER NOT NULL, other INTEGER NOT NULL,
     PRIMARY KEY (by, offset_ms, day_start, key)
-) WITHOUT ROWID;
+);
 CREATE TABLE stats_day_cases (
     by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL, key TEXT NOT NULL,
     finished INTEGER NOT NULL, rated INTEGER NOT NULL, name TEXT,
     PRIMARY KEY (by, offset_ms, day_start, key)
-) WITHOUT ROWID;
+);
 CREATE TABLE stats_days_done (
     by TEXT NOT NULL, offset_ms INTEGER NOT NULL, day_start INTEGER NOT NULL,
     PRIMARY KEY (by, offset_ms, day_start)
-) WITHOUT ROWID;
+);
 CREATE TABLE stats_gen (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
 INSERT INTO stats_gen (one, n) VALUES (1, 0);
 CREATE TRIGGER stats_stale_invitation AFTER UPDATE OF state ON invitations
