@@ -58,6 +58,7 @@ CREATE TABLE rectifications (
 CREATE INDEX rectifications_opened ON rectifications(opened_at);
 CREATE INDEX rectifications_state ON rectifications(state, close_due);
 CREATE INDEX rectifications_unscheduled ON rectifications(id) WHERE contact_due IS NULL;
+CREATE INDEX rectifications_estimated ON rectifications(id) WHERE due_exact = 0;
 CREATE TABLE rectification_steps (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     item_id     INTEGER NOT NULL REFERENCES rectifications(id),

@@ -40,6 +40,11 @@ async def test_a_scrape_reads_ratings_terminals_outbox_and_rectification(api):
     assert value(found, "pingjia_rectifications", state="pending_check") == 2
     assert value(found, "pingjia_upstream_call_seconds_count", dialect="zhejiang") >= 1
     assert "pingjia_upstream_dead_letters" in found and "pingjia_rectifications_overdue" in found
+    promtool = shutil.which("promtool")
+    if promtool:       # its linter on the exposition (Debian's prometheus package brings it)
+        done = subprocess.run([promtool, "check", "metrics"], input=r.text, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
     # counted on incrementally: a second scrape after one more rating
     api.db_call(lambda db: rate(db, "12", 4, now, device="T-12"))
     found = samples((await api.client.get("/metrics")).text)
