@@ -331,10 +331,3 @@ def transition(db, item_id, to, actor, note=None, reason=None, now=None, rules_=
         audit.log(db, actor, "rectification." + to, str(item_id),
                   {"from": frm, "to": to, "reason": reason, "rating_id": item["rating_id"]}, t)
     return require(db, item_id, t)
-
-
-# -- for the statistics ------------------------------------------------------------
-
-def rate(opened, closed, on_time):
-    """-> (closed / opened, on_time / closed), None where nothing to divide."""
-    return (closed / opened if opened else None, on_time / closed if closed else None)
