@@ -139,6 +139,33 @@ def _table(v):
 
 _PORT = _int(1, 65535)
 
+# Score presets of the statistics: points for levels 5, 4, 3, 2, 1 (the hall
+# rules' own tables; DESIGN: presets are configuration, not code).
+SCORE_PRESETS = {"shenzhen": [10, 8, 6, 3, 0], "loudi": [100, 80, 60, 40, 0]}
+
+
+def _score_preset(v):
+    if isinstance(v, str):
+        if v not in SCORE_PRESETS:
+            raise ValueError("must be %s, or a list of 5 points for levels 5 to 1, e.g. "
+                             "[10, 8, 6, 3, 0]; got %r" % (" or ".join(
+                                 '"%s"' % k for k in SCORE_PRESETS), v))
+        return v
+    if (not isinstance(v, list) or len(v) != 5
+            or not all(type(x) in (int, float) and 0 <= x <= 10000 for x in v)):
+        raise ValueError("must be \"shenzhen\", \"loudi\" or a list of 5 numbers from 0 to "
+                         "10000, the points of levels 5 (非常满意) to 1 (非常不满意), "
+                         "e.g. [10, 8, 6, 3, 0]")
+    return list(v)
+
+
+def _token_or_empty(v):
+    _str(v)
+    if v and (len(v) < 16 or any(c.isspace() for c in v)):
+        raise ValueError("must be empty (only this machine may scrape) or at least 16 "
+                         "characters without spaces, e.g. from `openssl rand -hex 24`")
+    return v
+
 # section -> key -> (default, checker). A default of None means "computed"
 # (see _computed_defaults). Tables marked free accept any keys (plugins).
 SCHEMA = {
@@ -194,6 +221,17 @@ SCHEMA = {
         "timeout_s": (10, _int(1, 120)),
         "retry_cap_s": (600, _int(1, 86400)),
         "give_up_h": (24, _int(1, 30 * 24)),
+    },
+    "rectification": {
+        "contact_days": (2, _int(1, 30)),
+        "close_days": (10, _int(1, 120)),
+    },
+    "statistics": {
+        "score_preset": ("shenzhen", _score_preset),
+    },
+    "metrics": {
+        "enabled": (True, _bool),
+        "token": ("", _token_or_empty),
     },
 }
 
@@ -291,6 +329,11 @@ def from_mapping(raw, source="<config>", env=None, data_dir=None, cwd=None):
                 raise ConfigError(source, "%s.%s" % (name, key), str(e)) from None
         sections[name] = SimpleNamespace(**values)
     cfg = Config(source=source, **sections)
+    r = cfg.rectification
+    if r.close_days < r.contact_days:
+        raise ConfigError(source, "rectification.close_days", "must be at least contact_days "
+                          "(%d): an item is contacted before it is closed, got %d"
+                          % (r.contact_days, r.close_days))
     _resolve_paths(cfg, source, env, data_dir, cwd)
     return cfg
 

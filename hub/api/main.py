@@ -49,6 +49,13 @@ TAGS = [
     {"name": "events", "description": "Every invitation change pushed as it happens: "
                                       "server-sent events here, webhooks per client "
                                       "(`pingjia webhooks set`)."},
+    {"name": "rectification", "description": "Rectification of bad reviews (差评整改): one "
+                                             "work item per bad review, deadlines in working "
+                                             "days, who did what when."},
+    {"name": "statistics", "description": "Counts, average level, score, bad-review and "
+                                          "active-rating rates, channel mix, rectification "
+                                          "rate per window, staff, matter, department or "
+                                          "period; CSV and XLSX."},
     {"name": "health", "description": "Is the hub running, and are its parts connected?"},
 ]
 
@@ -57,6 +64,7 @@ def create_app(ctx):
     """A FastAPI app serving the hub described by `ctx` (a HubContext)."""
     from hub.api import docs_page
     from hub.api.routers import duty, events, health, invitations, ratings, terminals, upstream
+    from hub.api.routers import metrics, rectification, statistics
 
     # FastAPI's own /docs loads Swagger UI from a CDN: off; docs_page serves it
     # from the hub. ReDoc stays off.
@@ -70,7 +78,9 @@ def create_app(ctx):
     # Token and body size are checked before a route reads its body (guard.py).
     app.add_middleware(Guard, needs_token=needs_token, tokens=ctx.tokens)
     app.include_router(health.router, prefix=API_PREFIX)
-    for module in (invitations, duty, ratings, terminals, upstream, events):
+    app.include_router(metrics.router)      # its own access rule: hub/api/routers/metrics.py
+    for module in (invitations, duty, ratings, terminals, upstream, events, rectification,
+                   statistics):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,
                            responses=errors.responses(401))
     return app

@@ -19,7 +19,7 @@ UNAVAILABLE = 4
 # Order of `pingjia --help`. Modules import only the standard library at the
 # top, so `pingjia --help` stays fast.
 MODULES = ("hub_run", "terminals", "invitations", "ratings", "backlog", "provision",
-           "export_csv", "token", "upstream", "webhooks")
+           "export_csv", "token", "upstream", "webhooks", "rectify", "stats")
 
 
 def register_all(sub):

@@ -36,6 +36,7 @@ import logging
 import os
 import threading
 
+from hub import metrics
 from hub.ingest import handlers
 from hub.ingest.downlink import Downlink
 from hub.ingest.limits import TokenBucket
@@ -298,6 +299,7 @@ class Connection:
         self.nack(e.mid, e.code, str(e), seq=seq, plain=plain)
 
     def nack(self, re, code, text, seq=None, perm=None, plain=False, count=True):
+        metrics.nacked(code)                     # GET /metrics: pingjia_nacks_total
         if count:
             self.count(code)
         msg = {"t": "nack", "code": code, "msg": nack_text(text),
@@ -319,6 +321,7 @@ class Connection:
         (PROTOCOL.md §3), so a journal replay costs a downlink per commit
         instead of one per record; a dup goes alone. An ack naming one
         record carries its mid as `re`; one naming several carries none."""
+        metrics.acked(dup)                       # GET /metrics: pingjia_acks_total
         if dup:
             msg = {"t": "ack", "seq": seq, "dup": True}
             if mid is not None:

@@ -7,6 +7,7 @@ current time) so tests and replays can pass their own clock.
 
 Modules: windows, terminals, duty, invitations, journal (ratings and
 timeouts from terminals), ratings (the read model of the API and the CLI),
-config, timesync, audit; tokens (the API clients' tokens, a file, not the
+config, timesync, audit, rectification (差评整改 items), statistics (with
+statistics_cache and statistics_export); tokens (the API clients' tokens, a file, not the
 database).
 """

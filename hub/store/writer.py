@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 
+from hub import metrics
 from hub.errors import HubError
 from hub.store import open_db
 from hub.store.checkpoint import PERIOD_S, Checkpointer
@@ -213,7 +214,9 @@ class Writer:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             results = [(None, e)] * len(batch)
-        self.stats["commit_ms_total"] += (time.perf_counter() - t0) * 1000
+        elapsed = time.perf_counter() - t0
+        self.stats["commit_ms_total"] += elapsed * 1000
+        metrics.observe_commit(elapsed)          # GET /metrics: pingjia_writer_commit_seconds
         self.stats["batches"] += 1
         self.stats["jobs"] += len(batch)
         self.stats["max_batch"] = max(self.stats["max_batch"], len(batch))

@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 
+from hub.metrics import upstream_call
 from hub.store import open_db
 from hub.upstream import outbox
 from hub.upstream.base import Outcome
@@ -152,7 +153,8 @@ class Relay:
     def _call(self, fn, n):
         self.stats["calls"] += 1
         try:
-            outs = fn()
+            with upstream_call(self.adapter.name):      # GET /metrics (hub/metrics.py)
+                outs = fn()
         except Exception as e:  # an adapter bug must not kill forwarding of everything else
             log.exception("upstream adapter %s raised", self.adapter.name)
             outs = [Outcome.transient("adapter error: %s: %s" % (type(e).__name__, e))] * n

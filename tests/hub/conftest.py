@@ -3,6 +3,7 @@
 import pytest
 
 from hub.services import terminals
+from hub.store import open_db
 from tests.support.api import Api, make_config
 
 
@@ -13,3 +14,11 @@ async def api(tmp_path):
     a.db_call(terminals.provision, "T-12", "12")
     yield a
     await a.aclose()
+
+
+@pytest.fixture
+def store_db(tmp_path):
+    """A migrated database file in tmp_path/data, closed after the test."""
+    d = open_db(tmp_path / "data" / "hub.db")
+    yield d
+    d.conn.close()
