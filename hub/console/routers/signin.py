@@ -55,7 +55,7 @@ async def login(request: Request):
     limiter = _limiter(request)
     wait = limiter.wait_s(name, address)
     if wait > 0:
-        return _form(request, 429, "登录失败次数过多，请 %s 后再试。" % wait_text(wait), name,
+        return _form(request, 429, "登录失败次数过多，请 %s后再试。" % wait_text(wait), name,
                      form.get("next"))
     account, stored = await ctx.run(users.stored_hash, name)
     # argon2 takes tens of ms and 64 MiB: not on the database thread.
