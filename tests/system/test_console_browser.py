@@ -126,7 +126,7 @@ def test_manager_watches_a_bad_review_arrive_and_cannot_act(hall, browser):
     page.goto(hall.api + "/console/feed", wait_until="load")
     page.click("#sound")                          # the click that lets the page make sound
     assert page.get_attribute("#sound", "aria-pressed") == "true"
-    page.wait_for_function("document.getElementById('feed-state').textContent === '已连接'")
+    page.wait_for_function("() => document.getElementById('feed-state').textContent === '已连接'")
     page.evaluate("""() => { window.__alertAt = null;
         new MutationObserver(() => { if (!window.__alertAt &&
             document.querySelector('#alerts .alert-item')) { window.__alertAt = Date.now(); } })

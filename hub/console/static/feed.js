@@ -69,6 +69,8 @@
   function alertFor(item) {
     var box = document.createElement("div");
     box.className = "alert-item";
+    box.dataset.event = item.id;
+    box.dataset.window = item.window;
     box.setAttribute("role", "alert");
     box.appendChild(span("title", "差评提醒"));
     box.appendChild(span("win", item.window + " 号窗口"));
