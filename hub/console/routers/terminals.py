@@ -2,8 +2,8 @@
 
 A terminal's page shows what the hub holds about it: firmware, board, last
 seen, free heap, journal depth, link quality and signal, printer, config
-version, uptime, error counters, its last problem (hub/services/problems.py)
-and its recent problems. Administrators get the device actions as buttons:
+version, uptime, error counters and its last problem (hub/services/problems.py
+keeps one per device id, the newest). Administrators get the device actions as buttons:
 each is an entry of ACTIONS (label, handler), posted to
 /console/terminals/{device}/{action} with the CSRF token, and written to the
 audit log with the administrator's name. A fleet action added later is one
@@ -17,7 +17,7 @@ from hub import halltime
 from hub.console import PREFIX, auth, web
 from hub.console.errors import ConsoleError
 from hub.errors import HubError
-from hub.services import audit, problems, terminals, timesync
+from hub.services import audit, terminals, timesync
 
 router = APIRouter()
 
@@ -29,27 +29,21 @@ async def terminal_list(request: Request, viewer: auth.Viewer = Depends(auth.cur
                     terminals=rows)
 
 
-def _recent_problems(db, device_id):
-    return [p for p in problems.recent(db, 500) if p["device_id"] == device_id][:10]
-
-
 def _terminal(db, device_id):
     try:
-        t = terminals.require(db, device_id)
+        return terminals.require(db, device_id)
     except HubError:
         return None
-    return t, _recent_problems(db, device_id)
 
 
 @router.get("/terminals/{device_id}")
 async def terminal_page(device_id: str, request: Request, done: str | None = None,
                         viewer: auth.Viewer = Depends(auth.current_user)):
-    found = await request.app.state.hub.run(_terminal, device_id)
-    if found is None:
+    t = await request.app.state.hub.run(_terminal, device_id)
+    if t is None:
         raise ConsoleError(404, "没有登记这台终端（%s）。" % device_id[:64])
-    t, recent = found
     return web.page(request, "terminal.html", viewer, title="终端 " + t["device_id"],
-                    active="terminals", t=t, problems=recent, actions=ACTIONS,
+                    active="terminals", t=t, actions=ACTIONS,
                     done=DONE.get(done))
 
 
