@@ -159,3 +159,27 @@ async def test_static_files_only_those_listed(signed_in):
     assert "innerHTML" not in r.text
     assert (await signed_in.client.get("/console/static/..%2Fweb.py")).status_code == 404
     assert (await signed_in.client.get("/console/static/web.py")).status_code == 404
+
+
+async def test_one_reader_serves_every_stream_and_an_old_cursor_catches_up(api, monkeypatch):
+    from hub.console import feed_hub
+    from hub.services import events
+    monkeypatch.setattr(feed_hub, "MAX_BUFFER", 2)
+    early = api.db_call(lambda db: (rate(db, "12", 5), events.last_id(db))[1])
+    hub = feed_hub.FeedHub(api.ctx)
+    async with hub.subscription():
+        start = hub.seen
+        for level in (4, 2, 1):
+            api.db_call(rate, "12", level)
+        got, cursor = [], start
+        while len(got) < 3:
+            cursor, items = await hub.after(cursor, 2.0)
+            got += items
+        assert [i["level"] for i in got] == [4, 2, 1]
+        assert len(hub.items) == 2 and hub.floor > start     # the oldest left the buffer
+        # A stream resuming from before the buffer reads the database, then the buffer.
+        cursor, items = await hub.after(start, 0.1)
+        assert [i["level"] for i in items] == [4, 2, 1]
+        cursor, items = await hub.after(early - 1, 0.1)
+        assert [i["level"] for i in items][0] == 5
+        assert (await hub.after(cursor, 0.1))[1] == []

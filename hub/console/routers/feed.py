@@ -5,10 +5,11 @@ The page lists today's newest ratings, then feed.js opens the stream
 drawn at, so nothing lands unseen between the two. A reconnecting
 EventSource sends Last-Event-ID and the stream resumes after it.
 
-The stream polls the event log every POLL_S (one indexed query), so a rating
-committed by the writer reaches the browser within about POLL_S plus the
-network. It checks the session every SESSION_CHECK_S: sign-out, a removed
-account or a session past its life ends the stream; an open feed counts as
+Every open stream is served by one reader of the event log (feed_hub.py,
+every 0.25 s), so a rating committed by the writer reaches the browsers
+within about that plus the network, however many are open. A stream
+checks the session every SESSION_CHECK_S: sign-out, a removed account or a
+session past its life ends the stream; an open feed counts as
 use of the session (a manager's desk monitor stays signed in while it
 shows alerts, up to [console] session_max_h).
 """
@@ -21,13 +22,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
 from hub import halltime
-from hub.console import auth, feed_data, overview_data, web
+from hub.console import auth, feed_data, feed_hub, overview_data, web
 from hub.console.errors import ConsoleError
 from hub.services import events
 
 router = APIRouter()
 
-POLL_S = 0.25
+WAIT_S = 1.0           # a stream looks at its connection and session this often
 KEEPALIVE_S = 15.0
 SESSION_CHECK_S = 30.0
 
@@ -66,27 +67,27 @@ async def feed_stream(request: Request, since: str | None = None,
     if start is None:
         start = await ctx.run(events.last_id)
 
+    feed = feed_hub.of(request.app)
+
     async def stream():
         after, quiet, checked = start, time.monotonic(), time.monotonic()
         yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            now = time.monotonic()
-            if now - checked >= SESSION_CHECK_S:
-                checked = now
-                if await auth.session_of(request) is None:
-                    yield "event: signed_out\ndata: {}\n\n"
-                    return
-            after, items = await ctx.run(feed_data.after, after)
-            for item in items:
-                item["at"] = halltime.show(item["at"], tz)[11:19]
-                yield _frame(item)
-            if items:
-                quiet = now
-                continue
-            if now - quiet >= KEEPALIVE_S:
-                yield ": keep-alive\n\n"
-                quiet = now
-            await asyncio.sleep(POLL_S)
+        async with feed.subscription():
+            while not await request.is_disconnected():
+                now = time.monotonic()
+                if now - checked >= SESSION_CHECK_S:
+                    checked = now
+                    if await auth.session_of(request) is None:
+                        yield "event: signed_out\ndata: {}\n\n"
+                        return
+                after, items = await feed.after(after, WAIT_S)
+                for item in items:
+                    yield _frame(dict(item, at=halltime.show(item["at"], tz)[11:19]))
+                if items:
+                    quiet = time.monotonic()
+                elif time.monotonic() - quiet >= KEEPALIVE_S:
+                    yield ": keep-alive\n\n"
+                    quiet = time.monotonic()
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
