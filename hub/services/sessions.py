@@ -4,7 +4,7 @@ The browser holds a random token (the cookie, 32 bytes); the table holds its
 SHA-256, the account, the session's CSRF token, and two times: created_at
 bounds its whole life (session_max_h), last_seen its idle time
 (idle_timeout_min). A session past either is gone: lookup() says so and
-the next purge() deletes it. Sign-out deletes the row at once, so the cookie
+the next sign-in's purge() deletes it. Sign-out deletes the row at once, so the cookie
 opens nothing afterwards even if it was copied.
 
 last_seen is written at most once every TOUCH_MS per session, so a page
@@ -25,11 +25,15 @@ def digest(token):
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create(db, name, address=None, now=None):
-    """A new session of account NAME -> (cookie token, csrf token)."""
+def create(db, name, address=None, idle_ms=None, max_ms=None, now=None):
+    """A new session of account NAME -> (cookie token, csrf token). With the
+    limits given, sessions past them are deleted first (so the table holds
+    about as many rows as people signed in)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     t = now_ms(now)
     with tx(db):
+        if idle_ms is not None:
+            purge(db, idle_ms, max_ms, t)
         db.execute("INSERT INTO console_sessions (token_sha256, name, csrf, address, created_at, "
                    "last_seen) VALUES (?, ?, ?, ?, ?, ?)", (digest(token), name, csrf, address, t, t))
         audit.log(db, "console:" + name, "console.sign_in", name, {"address": address}, t)

@@ -68,7 +68,7 @@ async def login(request: Request):
     limiter.succeeded(name)
     if fresh:
         await ctx.write(users.store_rehash, name, fresh)
-    token, _csrf = await ctx.write(sessions.create, name, address)
+    token, _csrf = await ctx.write(sessions.create, name, address, *auth.limits_ms(ctx.cfg))
     response = RedirectResponse(_next(form.get("next")), status_code=303)
     auth.set_session_cookie(request, response, token)
     return response
