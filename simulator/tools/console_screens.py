@@ -82,7 +82,6 @@ def main():
             page.fill("input[name=password]", DEMO_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url("**/console/")
-            page.screenshot(path=os.path.join(args.out, "overview.png"), full_page=True)
             page.goto(hall.api + "/console/feed")
             page.wait_for_function("() => document.getElementById('feed-state').textContent "
                                    "=== '已连接'")
@@ -91,6 +90,8 @@ def main():
             _rate(hall.terminals[1], 4, label=True)
             page.locator("#alerts .alert-item").first.wait_for(timeout=10000)
             page.screenshot(path=os.path.join(args.out, "feed.png"), full_page=True)
+            page.goto(hall.api + "/console/")
+            page.screenshot(path=os.path.join(args.out, "overview.png"), full_page=True)
             page.goto(hall.api + "/console/terminals")
             page.screenshot(path=os.path.join(args.out, "terminals.png"), full_page=True)
             page.goto(hall.api + "/console/terminals/T0001")
