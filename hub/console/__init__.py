@@ -18,14 +18,17 @@ install(app) is called by hub/api/main.py create_app when [console] enabled.
 from fastapi.responses import RedirectResponse
 
 PREFIX = "/console"
+# The router modules of hub.console.routers, in the order they are included.
+PAGES = ("signin", "overview", "feed", "terminals", "upstream")
 
 
 def install(app):
+    import importlib
     from hub.console import errors, static
-    from hub.console.routers import feed, overview, signin, terminals, upstream
     errors.install(app)
     static.install(app)
-    for module in (signin, overview, feed, terminals, upstream):
+    for name in PAGES:
+        module = importlib.import_module("hub.console.routers." + name)
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
 
     @app.get("/", include_in_schema=False)
