@@ -123,8 +123,10 @@ class Hub:
         self._server = uvicorn.Server(config)
         if self._stop.is_set():     # a signal came before there was a server to tell
             return
-        self.ctx.component("api").set("ok", "http://%s:%d/api/v1 (docs at /docs)"
-                                      % (self.cfg.api.host, self.cfg.api.port))
+        self.ctx.component("api").set("ok", "http://%s:%d/api/v1 (docs at /docs%s)"
+                                      % (self.cfg.api.host, self.cfg.api.port,
+                                         ", console at /console/" if self.cfg.console.enabled
+                                         else ""))
         # uvicorn installs its own SIGTERM/SIGINT handlers while it runs, then
         # puts ours back and raises the signal again: ours only sets _stop, so
         # control comes back here and stop() runs (the default SIGTERM action

@@ -233,6 +233,16 @@ SCHEMA = {
         "enabled": (True, _bool),
         "token": ("", _token_or_empty),
     },
+    "console": {
+        "enabled": (True, _bool),
+        "idle_timeout_min": (30, _int(1, 24 * 60)),
+        "session_max_h": (12, _int(1, 30 * 24)),
+        "secure_cookie": ("auto", _one_of("auto", "always")),
+        "origins": ([], _str_list),
+        "signin_failures_per_account": (5, _int(1, 1000)),
+        "signin_failures_per_address": (20, _int(1, 10000)),
+        "signin_window_s": (900, _int(10, 86400)),
+    },
 }
 
 

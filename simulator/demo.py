@@ -12,6 +12,8 @@ Starts, in this order:
     seconds (POST /api/v1/invitations), and citizens who read the screen and
     press a button — now and then a bad rating with a reason, now and then no
     press at all.
+It makes two console accounts (simulator/demo_parts.py DEMO_ACCOUNTS: admin and
+manager, password DEMO_PASSWORD) and prints the console's address with them.
 Each window has its own staff member for the demo's shift, signed in through
 the API (POST /api/v1/windows/{w}/sign-in): the terminals' idle screens show
 them, and invitations carry them. It prints every finished case and what each
@@ -38,7 +40,7 @@ import httpx
 from hub.commands.invitations import STATE_ZH
 from hub.services import invitation_states as states
 from protocol.domain import LEVEL_NAMES
-from simulator.demo_parts import REPO, Citizens, DemoHall
+from simulator.demo_parts import DEMO_PASSWORD, REPO, Citizens, DemoHall
 MATTERS = (
     ("330100001000", "个体工商户设立登记"),
     ("330100002000", "企业投资项目备案（基本建设类）"),
@@ -135,6 +137,8 @@ def cli_line(hall, command="terminals"):
 
 def _banner(hall, hub):
     print("pingjia demo is running (Ctrl-C or SIGTERM stops):")
+    print("  console        %s/console/   (sign in: admin / %s, hall IT; or manager / %s, read "
+          "only)" % (hall.api, DEMO_PASSWORD, DEMO_PASSWORD))
     print("  hub API        %s/docs   (token for the demo business system: %s)" % (hall.api, hall.token))
     print("  hall-IT CLI    %s" % cli_line(hall))
     print("  province       %s/_control/ledger" % hall.platform.url)

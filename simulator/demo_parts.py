@@ -18,6 +18,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HALL_CODE = "demo-hall"
 # Weights of what a citizen presses: mostly content, sometimes not (docs/DOMAIN.md, "Fraud").
 CHOICES = ((0, 50), (1, 25), (2, 12), (3, 6), (4, 4), (None, 3))   # button 0 = 非常满意; None = walks away
+# The demo's console accounts (README): a documented password, not a secret;
+# the demo's hub listens on loopback only.
+DEMO_ACCOUNTS = (("admin", "admin"), ("manager", "manager"))
+DEMO_PASSWORD = "pingjia-demo"
 
 
 def wait_http(url, proc, log_path, timeout=60):
@@ -103,6 +107,9 @@ class DemoHall:
             self.keys[device] = bytes.fromhex(terminals.provision(db, device, window, actor="demo"))
             self.windows.append(window)
             self.window_of[device] = window
+        from hub.services import users
+        for name, role in DEMO_ACCOUNTS:
+            users.add(db, name, role, DEMO_PASSWORD, actor="demo")
         db.close()
         self.token = TokenStore(os.path.join(self.data, "api-tokens.json")).create("demo-business-system")
 

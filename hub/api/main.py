@@ -83,4 +83,7 @@ def create_app(ctx):
                    statistics):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=auth,
                            responses=errors.responses(401))
+    if ctx.cfg.console.enabled:
+        from hub import console     # the hall console's pages, under /console/ (docs/CONSOLE.md)
+        console.install(app)
     return app

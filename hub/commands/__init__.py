@@ -1,5 +1,5 @@
 """Hall-IT subcommands of `pingjia` (hub, terminals, invitations, ratings, backlog,
-provision, export-csv, token, upstream, webhooks). Each module has `register(sub)` adding
+provision, export-csv, token, upstream, webhooks, user). Each module has `register(sub)` adding
 its parser; `register_all` below is what hub/cli.py calls.
 
 Exit codes (the same for every command, so scripts can rely on them):
@@ -19,7 +19,7 @@ UNAVAILABLE = 4
 # Order of `pingjia --help`. Modules import only the standard library at the
 # top, so `pingjia --help` stays fast.
 MODULES = ("hub_run", "terminals", "invitations", "ratings", "backlog", "provision",
-           "export_csv", "token", "upstream", "webhooks", "rectify", "stats")
+           "export_csv", "token", "upstream", "webhooks", "rectify", "stats", "user")
 
 
 def register_all(sub):

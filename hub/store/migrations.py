@@ -10,6 +10,7 @@ are never edited once released: a change is a new step appended to STEPS.
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
 from hub.store import reseal_contacts, schema_indexes, schema_links, schema_terminals
 from hub.store import schema_events, schema_problems, schema_rectification, schema_superseded
+from hub.store import schema_console
 
 
 def _script(sql):
@@ -40,6 +41,7 @@ STEPS = (
     (11, "the last problem of every device id", _script(schema_problems.SQL)),
     (12, "rectification of bad reviews; indexes and columns for statistics",
      schema_rectification.apply),
+    (13, "console accounts and sessions", _script(schema_console.SQL)),
 )
 LATEST = STEPS[-1][0]
 

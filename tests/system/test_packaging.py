@@ -150,6 +150,10 @@ def test_the_hub_starts_and_answers_without_the_developer_tools(product_only):
         log.seek(0)
         assert health is not None, "the hub did not answer (exit %s):\n%s" % (proc.poll(), log.read())
         assert "status" in health, health
+        # The console's pages and files, without the developer tools.
+        for path in ("/console/login", "/console/static/console.css"):
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+                assert r.status == 200, path
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -179,6 +183,9 @@ def test_the_product_wheel_holds_hub_and_protocol_only(tmp_path):
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"hub", "protocol"}, sorted(tops)
     assert "protocol/vectors.json" in names and "hub/data/mosquitto.conf" in names
+    # The console's templates and its own CSS/JS ship in the product (docs/CONSOLE.md).
+    assert {"hub/console/templates/base.html", "hub/console/static/feed.js",
+            "hub/console/static/console.css"} <= set(names)
     assert "pingjia = hub.cli:main" in scripts
     requires = re.findall(r"^Requires-Dist: ([A-Za-z0-9_.-]+)", metadata, re.M)
     assert "fastapi" in requires

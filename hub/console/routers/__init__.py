@@ -1,0 +1,1 @@
+"""One module per console page; hub/console/__init__.py includes them."""
