@@ -9,7 +9,7 @@ are never edited once released: a change is a new step appended to STEPS.
 
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
 from hub.store import reseal_contacts, schema_indexes, schema_links, schema_terminals
-from hub.store import schema_events, schema_problems, schema_superseded
+from hub.store import schema_events, schema_problems, schema_superseded, schema_upstream_case
 
 
 def _script(sql):
@@ -38,6 +38,8 @@ STEPS = (
     (9, "invitation state superseded (table rebuilt)", schema_superseded.apply),
     (10, "events, webhooks and their deliveries, idempotency keys", schema_events.apply),
     (11, "the last problem of every device id", _script(schema_problems.SQL)),
+    (12, "upstream identity of cases (applicant sealed), waiting outbox rows by id",
+     _script(schema_upstream_case.SQL)),
 )
 LATEST = STEPS[-1][0]
 
