@@ -1,0 +1,198 @@
+"""Several calls in flight: the order that matters is kept, and exactly once holds."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from hub import config
+from hub.upstream import ADAPTERS, make_adapter
+from hub.upstream.pacing import Breaker
+from hub.upstream.relay import Relay
+from simulator.mpy import REPO_ROOT
+from simulator.province.server import ProvincePlatform
+from tests.support.upstream import SM4, Hall, adapter_config
+
+
+@pytest.fixture
+def platform():
+    p = ProvincePlatform(area_code="330100", sm4_key=SM4).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def hall(tmp_path):
+    h = Hall(tmp_path / "hub.db")
+    h.db_path = str(tmp_path / "hub.db")
+    return h
+
+
+def adapter(platform, name, batch=4):
+    cfg = adapter_config(platform, name)
+    cfg["batch_size"] = batch          # small batches: several calls to overlap
+    return make_adapter(cfg)
+
+
+def relay_for(hall, platform, name, in_flight, **kw):
+    kw.setdefault("base_s", 0.01)
+    kw.setdefault("cap_s", 0.05)
+    kw.setdefault("breaker", Breaker(threshold=3, probe_s=0.02, probe_cap_s=0.1))
+    return Relay(hall.db_path, adapter(platform, name), in_flight=in_flight, **kw)
+
+
+def drain(relay, hall, seconds=20):
+    end = time.time() + seconds
+    while time.time() < end:
+        relay.run_once()
+        states = hall.outbox_states()
+        if not states.get("pending") and not states.get("sent"):
+            return states
+        time.sleep(0.005)
+    return hall.outbox_states()
+
+
+class Arrivals:
+    """What the simulated platform wrote, in the order it wrote it, and how
+    many requests it was answering at once (its ledger's write methods and
+    its request dispatch, observed)."""
+
+    def __init__(self, platform):
+        self.lock = threading.Lock()
+        self.log = []
+        self.now = self.peak = 0
+        ledger = platform.ledger
+        assert hasattr(ledger, "register_case") and hasattr(ledger, "add_rating")
+        case, rating, dispatch = ledger.register_case, ledger.add_rating, platform.dispatch
+
+        def register_case(project_no, step, *a, **kw):
+            with self.lock:
+                self.log.append(("case", project_no, step))
+            return case(project_no, step, *a, **kw)
+
+        def add_rating(project_no, number, *a, **kw):
+            with self.lock:
+                self.log.append(("rating", project_no, number))
+            return rating(project_no, number, *a, **kw)
+
+        def counted(*a, **kw):
+            with self.lock:
+                self.now += 1
+                self.peak = max(self.peak, self.now)
+            try:
+                time.sleep(0.02)       # the platform's own work: long enough to overlap
+                return dispatch(*a, **kw)
+            finally:
+                with self.lock:
+                    self.now -= 1
+        ledger.register_case, ledger.add_rating, platform.dispatch = register_case, add_rating, counted
+
+    def check_order(self):
+        """No rating before its case's steps; steps and ratings of a case in order."""
+        seen_steps, rated = {}, {}
+        for kind, project_no, n in self.log:
+            if kind == "case":
+                assert project_no not in rated, "case %s step %s after its rating" % (project_no, n)
+                steps = seen_steps.setdefault(project_no, [])
+                assert not steps or n >= steps[-1], "steps of %s out of order: %s then %s" % (project_no, steps, n)
+                steps.append(n)
+            else:
+                assert project_no in seen_steps, "rating of %s arrived before its case" % project_no
+                assert n >= rated.get(project_no, 0)
+                rated[project_no] = n
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_eight_in_flight_no_rating_before_its_case(hall, platform, name):
+    arrivals = Arrivals(platform)
+    cases = hall.rated_cases(40)
+    relay = relay_for(hall, platform, name, in_flight=8)
+    assert drain(relay, hall) == {"accepted": 80}
+    arrivals.check_order()
+    assert sorted(r["project_no"] for r in platform.ledger.all_ratings()) == sorted(s for s, _ in cases)
+    assert arrivals.peak >= 4, "calls were not overlapped (at most %d at once)" % arrivals.peak
+
+
+def test_thread_keeps_calls_in_flight_and_stops_cleanly(hall, platform):
+    arrivals = Arrivals(platform)
+    hall.rated_cases(60)
+    relay = relay_for(hall, platform, "shandong", in_flight=8, poll_s=0.02).start()
+    try:
+        end = time.time() + 20
+        while hall.outbox_states() != {"accepted": 120} and time.time() < end:
+            time.sleep(0.02)
+    finally:
+        relay.stop()
+    assert hall.outbox_states() == {"accepted": 120}
+    arrivals.check_order()
+    assert arrivals.peak >= 6
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_lost_answers_with_calls_in_flight_do_not_double(hall, platform, name):
+    relay = relay_for(hall, platform, name, in_flight=6)
+    invs = [hall.case() for _ in range(24)]
+    platform.faults.set(lose_after_commit=5)
+    drain(relay, hall)
+    platform.faults.set(lose_after_commit=5)
+    cases = [(inv["case_serial"], hall.rate(inv)["rating_id"]) for inv in invs]
+    assert drain(relay, hall) == {"accepted": 48}
+    held = platform.ledger.all_ratings()
+    assert sorted(r["project_no"] for r in held) == sorted(s for s, _ in cases)
+    assert platform.faults.snapshot()["served"]["lost"] == 10
+
+
+RELAY_PROCESS = """
+import sys, time
+from hub.upstream.relay import Relay
+from hub.upstream.pacing import Breaker
+from tests.support.upstream import adapter_config
+from hub.upstream import make_adapter
+class P: url = sys.argv[2]
+cfg = adapter_config(P, sys.argv[3]); cfg["batch_size"] = 2
+r = Relay(sys.argv[1], make_adapter(cfg), base_s=0.01, cap_s=0.05, in_flight=8, poll_s=0.01,
+          breaker=Breaker(threshold=3, probe_s=0.02, probe_cap_s=0.1)).start()
+print("ready", flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_kill_9_with_eight_in_flight_then_restart_exactly_once(hall, platform, name):
+    cases = hall.rated_cases(60)
+    platform.faults.set(delay_s=0.03)
+    proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, hall.db_path, platform.url, name],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        deadline = time.time() + 20
+        while platform.ledger.counts()["ratings"] < 15 and time.time() < deadline:
+            time.sleep(0.005)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert 0 < platform.ledger.counts()["ratings"] < 60
+    cut_off = hall.outbox_states().get("sent", 0)
+    assert cut_off > 0, "the kill should leave calls cut off mid-flight"
+    platform.faults.set(delay_s=0)
+    assert drain(relay_for(hall, platform, name, in_flight=8), hall) == {"accepted": 120}
+    held = platform.ledger.all_ratings()
+    assert sorted(r["project_no"] for r in held) == sorted(s for s, _ in cases)
+    assert len({r["project_no"] for r in held}) == 60
+
+
+@pytest.mark.parametrize("bad", [0, 65, "4", True, 2.5])
+def test_in_flight_out_of_range_is_refused_by_name(tmp_path, bad):
+    with pytest.raises(config.ConfigError) as e:
+        config.from_mapping({"upstream": {"in_flight": bad}}, source="hub.toml", env={}, cwd=str(tmp_path))
+    assert "upstream.in_flight" in str(e.value) and "1 to 64" in str(e.value)
+    with pytest.raises(ValueError, match="in_flight"):
+        Relay(str(tmp_path / "x.db"), None, in_flight=bad)
+
+
+def test_in_flight_default_is_four(tmp_path):
+    assert config.from_mapping({}, env={}, cwd=str(tmp_path)).upstream.in_flight == 4
