@@ -29,7 +29,7 @@ PERSONAL = (NAME, ID_NUMBER, MOBILE)
 APPLICANT = {"name": NAME, "kind": 1, "id_type": "111", "id_number": ID_NUMBER, "mobile": MOBILE}
 CODES = {"task_type": "01", "accept_time": 1_760_000_000, "promise_days": 5,
          "promise_time": 1_760_400_000, "area_code": "370102", "area_name": "历下区",
-         "org_code": "11370100MB2847061X", "org_name": "济南市历下区行政审批服务局",
+         "org_code": "11370100MB28470613", "org_name": "济南市历下区行政审批服务局",
          "handle_item": "11370100MB2847061X4370111001000", "manager": "窗口一"}
 BODY = {"window": "12", "case_serial": "SD20261204000001", "matter_code": "T0001",
         "matter_name": "个体工商户设立登记", "staff_id": "S001", "staff_name": "王芳",

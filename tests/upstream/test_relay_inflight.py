@@ -61,7 +61,7 @@ class Arrivals:
     many requests it was answering at once (its ledger's write methods and
     its request dispatch, observed)."""
 
-    def __init__(self, platform):
+    def __init__(self, platform, delay_s=0.02):
         self.lock = threading.Lock()
         self.log = []
         self.now = self.peak = 0
@@ -84,7 +84,8 @@ class Arrivals:
                 self.now += 1
                 self.peak = max(self.peak, self.now)
             try:
-                time.sleep(0.02)       # the platform's own work: long enough to overlap
+                if delay_s:
+                    time.sleep(delay_s)    # the platform's own work: long enough to overlap
                 return dispatch(*a, **kw)
             finally:
                 with self.lock:
