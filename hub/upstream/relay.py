@@ -317,7 +317,7 @@ class Relay:
         if out.status == Outcome.OK:
             self.stats["duplicates" if out.duplicate else "accepted"] += 1
             return (item["id"], "accepted", now_ms, None, out.upstream_id)
-        reason = _scrub(out.reason, payload.get("applicant") if item["kind"] == "case" else None)
+        reason = _scrub(out.reason, self._applicant_of(item, payload))
         if out.status == Outcome.PERMANENT:
             self.stats["rejected"] += 1
             why = refusal_text(item["kind"], item["serial"], reason)
@@ -326,6 +326,15 @@ class Relay:
         self.stats["transient"] += 1
         delay_ms = int(backoff_s(item["attempts"] + 1, self.base_s, self.cap_s) * 1000)
         return (item["id"], "sent", now_ms + delay_ms, reason, None)
+
+    def _applicant_of(self, item, payload):
+        """The applicant a refusal could quote: the case's (for a rating too:
+        a dialect whose one call carries case and rating sends it with the
+        rating). Read only for an answer that is kept as a reason."""
+        if item["kind"] == "case":
+            return payload.get("applicant")
+        case = outbox.case_payload(self.db, item["eid"], self._sealbox_key())
+        return case and case.get("applicant")
 
     def _unknown_case(self, item, serial, out, now_ms):
         """Upstream has no case `serial` for this rating -> the Outcome that settles it."""

@@ -321,3 +321,24 @@ def test_old_database_gains_the_table(tmp_path):
     assert "outbox_waiting" in db.execute("EXPLAIN QUERY PLAN SELECT id FROM outbox INDEXED BY outbox_waiting "
                                           "WHERE state IN ('pending','sent') ORDER BY id LIMIT 5").fetchall()[0][3]
     assert isinstance(db.conn, sqlite3.Connection)
+
+
+class Quoting(Recording):
+    """A platform that quotes what it refused, personal values included."""
+
+    def register_cases(self, cases):
+        return [Outcome.ok("C")] * len(cases)
+
+    def push_ratings(self, ratings):
+        return [Outcome.permanent("手机号 %s 与姓名 %s 不符" % (MOBILE, NAME))] * len(ratings)
+
+
+def test_a_refusal_quoting_the_applicant_is_kept_without_it(tmp_path):
+    hall = Hall(tmp_path / "hub.db")
+    inv = invitations.create(hall.db, "12", "A", "T0001", "事项", staff_id="S", staff_name="王",
+                             upstream_case={"applicant": APPLICANT})
+    hall.rate(inv)
+    Relay(str(tmp_path / "hub.db"), Quoting(), in_flight=2).run_once()
+    [dead] = outbox.dead_letters(hall.db)
+    assert "省平台拒收此评价" in dead["last_error"] and "pingjia upstream replay" in dead["last_error"]
+    assert "不符" in dead["last_error"] and not leaks(dead["last_error"])
