@@ -7,9 +7,6 @@ never appear in clear in the hub's logs or database files."""
 
 import logging
 import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -18,10 +15,9 @@ from hub.services import invitations
 from hub.upstream import ADAPTERS, make_adapter
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
-from simulator.mpy import REPO_ROOT
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, Hall, adapter_config
-from tests.upstream.test_relay_inflight import Arrivals
+from tests.upstream.test_relay_inflight import Arrivals, kill_mid_drain
 
 HOUR = 3600.0
 WEEK_H = 7 * 24
@@ -50,23 +46,6 @@ class Clock:
 
     def __call__(self):
         return self.t
-
-
-RELAY_PROCESS = """
-import logging, sys, time
-from hub.app import configure_logging
-from hub.upstream.relay import Relay
-from hub.upstream.pacing import Breaker
-from hub.upstream import make_adapter
-from tests.support.upstream import adapter_config
-configure_logging("debug")
-class P: url = sys.argv[2]
-cfg = adapter_config(P, sys.argv[3]); cfg["batch_size"] = 3
-r = Relay(sys.argv[1], make_adapter(cfg), base_s=0.01, cap_s=0.05, in_flight=8, poll_s=0.01,
-          breaker=Breaker(threshold=50, probe_s=0.02, probe_cap_s=0.1)).start()
-print("ready", flush=True)
-time.sleep(3600)
-"""
 
 
 def personal_in(blob, people):
@@ -106,16 +85,7 @@ def test_week_down_lost_answers_kill_9_exactly_once(tmp_path, name, caplog):
         platform.set_down(False)
         platform.faults.set(lose_after_commit=6, delay_s=0.02)
         with open(log_path, "wb") as log_file:
-            proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, db_path, platform.url, name],
-                                    cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log_file)
-            try:
-                assert proc.stdout.readline().strip() == b"ready"
-                deadline = time.time() + 20
-                while platform.ledger.counts()["ratings"] < len(serials) // 3 and time.time() < deadline:
-                    time.sleep(0.005)
-            finally:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+            kill_mid_drain(db_path, platform, name, len(serials) // 3, log=log_file)
         assert 0 < platform.ledger.counts()["ratings"] < len(serials)
         platform.faults.set(delay_s=0)
         clock.t = time.time()

@@ -16,6 +16,7 @@ from hub.upstream.relay import Relay
 from simulator.mpy import REPO_ROOT
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4, Hall, adapter_config
+from tests.upstream.test_relay import drain
 
 
 @pytest.fixture
@@ -43,17 +44,6 @@ def relay_for(hall, platform, name, in_flight, **kw):
     kw.setdefault("cap_s", 0.05)
     kw.setdefault("breaker", Breaker(threshold=3, probe_s=0.02, probe_cap_s=0.1))
     return Relay(hall.db_path, adapter(platform, name), in_flight=in_flight, **kw)
-
-
-def drain(relay, hall, seconds=20):
-    end = time.time() + seconds
-    while time.time() < end:
-        relay.run_once()
-        states = hall.outbox_states()
-        if not states.get("pending") and not states.get("sent"):
-            return states
-        time.sleep(0.005)
-    return hall.outbox_states()
 
 
 class Arrivals:
@@ -149,34 +139,42 @@ def test_lost_answers_with_calls_in_flight_do_not_double(hall, platform, name):
 
 RELAY_PROCESS = """
 import sys, time
+from hub.app import configure_logging
 from hub.upstream.relay import Relay
 from hub.upstream.pacing import Breaker
 from tests.support.upstream import adapter_config
 from hub.upstream import make_adapter
+configure_logging("debug")
 class P: url = sys.argv[2]
 cfg = adapter_config(P, sys.argv[3]); cfg["batch_size"] = 2
-r = Relay(sys.argv[1], make_adapter(cfg), base_s=0.01, cap_s=0.05, in_flight=8, poll_s=0.01,
-          breaker=Breaker(threshold=3, probe_s=0.02, probe_cap_s=0.1)).start()
+r = Relay(sys.argv[1], make_adapter(cfg), base_s=0.01, cap_s=0.05, in_flight=int(sys.argv[4]), poll_s=0.01,
+          breaker=Breaker(threshold=50, probe_s=0.02, probe_cap_s=0.1)).start()
 print("ready", flush=True)
 time.sleep(3600)
 """
+
+
+def kill_mid_drain(db_path, platform, name, until, in_flight=8, log=subprocess.DEVNULL):
+    """A relay process draining with IN_FLIGHT calls, killed -9 once the
+    platform holds UNTIL ratings (or after 20 s) -> ratings held then."""
+    proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, db_path, platform.url, name, str(in_flight)],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        deadline = time.time() + 20
+        while platform.ledger.counts()["ratings"] < until and time.time() < deadline:
+            time.sleep(0.005)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return platform.ledger.counts()["ratings"]
 
 
 @pytest.mark.parametrize("name", ADAPTERS)
 def test_kill_9_with_eight_in_flight_then_restart_exactly_once(hall, platform, name):
     cases = hall.rated_cases(60)
     platform.faults.set(delay_s=0.03)
-    proc = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, hall.db_path, platform.url, name],
-                            cwd=REPO_ROOT, stdout=subprocess.PIPE)
-    try:
-        assert proc.stdout.readline().strip() == b"ready"
-        deadline = time.time() + 20
-        while platform.ledger.counts()["ratings"] < 15 and time.time() < deadline:
-            time.sleep(0.005)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert 0 < platform.ledger.counts()["ratings"] < 60
+    assert 0 < kill_mid_drain(hall.db_path, platform, name, 15) < 60
     cut_off = hall.outbox_states().get("sent", 0)
     assert cut_off > 0, "the kill should leave calls cut off mid-flight"
     platform.faults.set(delay_s=0)
