@@ -43,7 +43,7 @@ import logging
 import threading
 import time
 
-from hub.store import data_dir, open_db, sealbox
+from hub.store import data_dir, open_db, sealbox, tx
 from hub.upstream import outbox
 from hub.upstream.base import Outcome, case_times, rating_times
 from hub.upstream.pacing import Breaker, backoff_s
@@ -118,20 +118,36 @@ class Relay:
                 self._stop.wait(min(wait, 30.0))
         try:
             while self._flight:         # settle what is under way: nothing is left `sent` needlessly
-                self._collect(timeout=None)
+                self._round(timeout=None, start=False)
         except Exception:
             log.exception("upstream relay: settling the calls under way at stop failed")
 
     def _cycle(self):
-        """Fetch when low, start calls, settle one or more -> whether there was work."""
-        if len(self._rows) < self.in_flight * self._step() * 2:
-            self._fetch(self._limit())
-        self._dispatch()
+        """Settle what returned, fetch when low, start calls -> whether there was work."""
+        self._round(timeout=self.poll_s if self._flight else 0, fetch=True)
         if self._flight:
-            self._collect(timeout=self.poll_s)
             return True
         self._forget()
         return False
+
+    def _round(self, timeout, fetch=False, start=True):
+        """Wait up to TIMEOUT for calls to return, then in ONE transaction settle
+        them, read more rows (FETCH, when few are left), mark the next calls'
+        rows sent; start those calls after the commit -> rows settled.
+
+        One durable commit per round, not two per call: with calls coming
+        back every few milliseconds, the rows of all that returned meanwhile
+        are settled and the next ones marked together (a slow disk makes the
+        rounds bigger, not the relay slower)."""
+        done = self._returned(timeout) if self._flight else []
+        with tx(self.db):
+            settled = self._settle(done)
+            if fetch and len(self._rows) < self.in_flight * self._step() * 2:
+                settled += self._fetch(self._limit())
+            units = self._plan() if start else []
+        for unit in units:
+            self._start(unit)
+        return settled
 
     # ---------------------------------------------------------------- one pass
     @property
@@ -153,12 +169,13 @@ class Relay:
     def run_once(self):
         """One pass over the due rows, calls overlapping up to in_flight -> rows settled."""
         probing = self.breaker.state == Breaker.OPEN
-        settled = self._fetch(1 if probing else self._limit())
-        while True:
-            self._dispatch()
-            if not self._flight:
-                break
-            settled += self._collect(timeout=None)
+        with tx(self.db):
+            settled = self._fetch(1 if probing else self._limit())
+            units = self._plan()
+        for unit in units:
+            self._start(unit)
+        while self._flight:
+            settled += self._round(timeout=None)
         self._forget()
         return settled
 
@@ -200,19 +217,23 @@ class Relay:
             outbox.settle(self.db, dead, now_ms)
         return len(dead)
 
-    def _dispatch(self):
-        """Hand units to the call threads while slots are free."""
-        while len(self._flight) < self.in_flight:
+    def _plan(self):
+        """Units for the free call slots, their rows marked sent (inside the
+        caller's transaction: committed before any of them starts) -> [_Unit]."""
+        units = []
+        while len(self._flight) + len(units) < self.in_flight:
             size = self._step()
             if self.breaker.state == Breaker.OPEN:
                 # One probe at a time, at the breaker's pace.
-                if self._flight or not self.breaker.allow(self.clock()):
-                    return
+                if self._flight or units or not self.breaker.allow(self.clock()):
+                    break
                 size = 1
             unit = self._next_unit(size)
             if unit is None:
-                return
-            self._submit(unit)
+                break
+            self._prepare(unit)
+            units.append(unit)
+        return units
 
     def _next_unit(self, size):
         """Cases first, then ratings whose case upstream holds; settles ratings that must wait."""
@@ -250,21 +271,25 @@ class Relay:
             outbox.settle(self.db, held, now_ms)
         return _Unit("rating", picked) if picked else None
 
-    def _submit(self, unit):
+    def _prepare(self, unit):
+        """The unit's payloads (the applicant opened here, times through the
+        rule), its rows marked sent and taken off the fetched rows."""
         now_s = self.clock()
         if unit.kind == "case":
             key = self._sealbox_key()
             for item in unit.items:
                 case = outbox.case_payload(self.db, item["eid"], key)
                 unit.payloads.append(case_times(case, now_s))
-            call = self.adapter.register_cases
         else:
             unit.payloads = [rating_times(item["payload"], now_s) for item in unit.items]
-            call = self.adapter.push_ratings
         outbox.mark_sent(self.db, [item["id"] for item in unit.items], int(now_s * 1000))
         for item in unit.items:
             del self._rows[item["id"]]
             self._busy.add(item["serial"])
+
+    def _start(self, unit):
+        """After the commit: the unit's call on a call thread."""
+        call = self.adapter.register_cases if unit.kind == "case" else self.adapter.push_ratings
         if self._pool is None:
             self._pool = futures.ThreadPoolExecutor(self.in_flight, thread_name_prefix="upstream-call")
         self.stats["calls"] += 1
@@ -287,13 +312,15 @@ class Relay:
                                       % (self.adapter.name, len(outs), len(payloads)))] * len(payloads)
         return outs
 
-    def _collect(self, timeout):
-        """Settle the calls that have returned (waiting up to TIMEOUT for one) -> rows settled."""
+    def _returned(self, timeout):
+        """The calls that have returned, waiting up to TIMEOUT for the first -> [(unit, outcomes)]."""
         done, _ = futures.wait(list(self._flight), timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        return [(self._flight.pop(fut), fut.result()) for fut in done]
+
+    def _settle(self, done):
+        """Settle returned calls (inside the caller's transaction) -> rows settled."""
         settled = 0
-        for fut in done:
-            unit = self._flight.pop(fut)
-            outs = fut.result()
+        for unit, outs in done:
             now = self.clock()
             if all(o.status == Outcome.TRANSIENT for o in outs):
                 self.breaker.failure(now, outs[0].reason)
