@@ -15,7 +15,11 @@ it, tests/support/upstream.py adapter_config, so a new dialect plugs in):
    requests the platform answered and the hub process's CPU time. Prints
    calls/s against the bound (N / latency), and CPU per forwarded rating
    (process CPU ÷ ratings accepted in the window; case registrations, SM2 /
-   SM3 / SM4 and JSON included).
+   SM3 / SM4 and JSON included). Next to it, the ceiling of the moment: the
+   same number of threads calling the adapter directly, with no relay and
+   no database, against the same platform — on a shared machine the load
+   of other work moves both, and the relay's share of the ceiling is what
+   the relay itself costs.
 2. Outage: OUTAGE rated cases (a busy hall's week) drained to the end with
    8 in flight; wall time against the five-minute goal. When the drain would
    take longer than --outage-limit-s, the rate over the first part is
@@ -29,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -138,6 +143,33 @@ def relay_for(db_path, platform, dialect, in_flight):
     return Relay(db_path, make_adapter(cfg), in_flight=in_flight, poll_s=0.05)
 
 
+def ceiling(platform, dialect, in_flight, seconds):
+    """What the machine and the platform allow right now, without the relay:
+    IN_FLIGHT threads registering fresh cases through the adapter, no
+    database -> HTTP requests per second the platform answered."""
+    adapter = relay_for(os.devnull, platform, dialect, 1).adapter
+    stop, t_s = time.perf_counter() + seconds, int(time.time()) - 3600
+
+    def work(k):
+        i = 0
+        while time.perf_counter() < stop:
+            batch = []
+            for _ in range(max(1, adapter.max_batch)):      # full batches, as the relay sends them
+                i += 1
+                batch.append({"project_no": "CEIL%d%02d%06d" % (in_flight, k, i), "task_code": "T0001",
+                              "task_name": "个体工商户设立登记", "user_prop": 1, "service_time": t_s,
+                              "window": "1", "staff_id": "S001", "staff_name": "王芳", "upstream": {},
+                              "applicant": None})
+            adapter.register_cases(batch)
+    r0, t0 = platform.requests(), time.perf_counter()
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(in_flight)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return (platform.requests() - r0) / (time.perf_counter() - t0)
+
+
 def window(db_path, platform, dialect, in_flight, latency_ms, window_s, warm_s=3.0):
     """-> {calls/s, bound, hub CPU ms per call, hub and platform CPU share} over a window of the drain."""
     relay = relay_for(db_path, platform, dialect, in_flight).start()
@@ -169,7 +201,9 @@ def outage(db_path, platform, dialect, in_flight, n, limit_s):
                 break
     finally:
         relay.stop()
-    cpu_ms = (time.process_time() - c0) / max(1, accepted_ratings(db)) * 1000
+    # Per rated case forwarded (its registration and its rating: two rows),
+    # so that a drain cut short while cases still go first is not misread.
+    cpu_ms = (time.process_time() - c0) / max(1, (2 * n - left) / 2) * 1000
     if left == 0:
         return took, False, cpu_ms
     return took * 2 * n / max(1, 2 * n - left), True, cpu_ms
@@ -197,12 +231,15 @@ def main():
     try:
         for dialect in dialects:
             print("\n%s, platform latency %.0f ms, backlog %d rated cases" % (dialect, args.latency_ms, args.cases))
-            print("  in flight   calls/s   bound   share   hub CPU/call   hub CPU   platform CPU")
+            print("  in flight   calls/s   bound   share   ceiling now   of ceiling   hub CPU/call"
+                  "   hub CPU   platform CPU   load")
             for n in [int(x) for x in args.in_flight.split(",")]:
+                ceil = ceiling(platform, dialect, n, min(10.0, args.window_s))
                 w = window(copy_of(backlog, tmp), platform, dialect, n, args.latency_ms, args.window_s)
-                print("  %9d  %8.1f  %6.0f  %5.0f %%  %9.3f ms  %6.0f %%  %10.0f %%"
-                      % (n, w["calls"], w["bound"], 100 * w["calls"] / w["bound"], w["cpu_call_ms"],
-                         100 * w["hub_cpu"], 100 * w["platform_cpu"]))
+                print("  %9d  %8.1f  %6.0f  %5.0f %%  %11.1f  %9.0f %%  %10.3f ms  %6.0f %%  %10.0f %%  %5.1f"
+                      % (n, w["calls"], w["bound"], 100 * w["calls"] / w["bound"], ceil,
+                         100 * w["calls"] / max(ceil, 1e-9), w["cpu_call_ms"], 100 * w["hub_cpu"],
+                         100 * w["platform_cpu"], os.getloadavg()[0]))
             if week:
                 took, extrapolated, cpu_ms = outage(copy_of(week, tmp), platform, dialect,
                                                     args.outage_in_flight, args.outage, args.outage_limit_s)

@@ -58,11 +58,6 @@ def store(db, eid, applicant, codes):
                (eid, sealed, json.dumps(codes, ensure_ascii=False, sort_keys=True)))
 
 
-def has_applicant(db, eid):
-    row = db.execute("SELECT applicant_enc IS NOT NULL FROM upstream_cases WHERE eid = ?", (eid,)).fetchone()
-    return bool(row and row[0])
-
-
 _DUE = """
 SELECT u.eid FROM upstream_cases u
 JOIN invitations i ON i.eid = u.eid

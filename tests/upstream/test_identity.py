@@ -98,6 +98,9 @@ async def test_identity_is_sealed_forwarded_and_never_shown(tmp_path, platform, 
         assert r.status_code in (201, 202), r.text
         inv = r.json()
         assert not leaks(r.text)
+        # What the terminal gets: the `inv` message carries none of it.
+        assert not leaks(json.dumps(invitations.message(invitations.get(hall.db, inv["id"]), 1),
+                                    ensure_ascii=False))
         hall.rate({"eid": inv["id"], "case_serial": BODY["case_serial"]})
         # What the relay hands the adapter: the applicant, opened for the call, and the codes.
         rec = Recording()
