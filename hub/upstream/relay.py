@@ -188,10 +188,14 @@ class Relay:
         return settled
 
     def _forget(self):
-        """Drop fetched rows not under way (re-read fresh next time)."""
+        """Drop fetched rows not under way (re-read fresh next time). After a
+        failed round, what is known to be under way is rebuilt from the calls
+        still in flight: a row whose settling failed is `sent` in the database
+        and goes again (answered "already held"), never stuck as busy."""
         self._rows.clear()
-        self._cases = {eid: i for eid, i in self._cases.items()
-                       if any(it["id"] == i for u in self._flight.values() for it in u.items)}
+        flying = [it for u in self._flight.values() for it in u.items]
+        self._busy = {it["serial"] for it in flying}
+        self._cases = {it["eid"]: it["id"] for it in flying if it["kind"] == "case"}
 
     def _now_ms(self):
         return int(self.clock() * 1000)

@@ -195,3 +195,27 @@ def test_in_flight_out_of_range_is_refused_by_name(tmp_path, bad):
 
 def test_in_flight_default_is_four(tmp_path):
     assert config.from_mapping({}, env={}, cwd=str(tmp_path)).upstream.in_flight == 4
+
+
+def test_a_failed_round_leaves_nothing_stuck(hall, platform, monkeypatch):
+    """The database refuses one settling (a disk error, say): the rows of those
+    calls stay `sent` and go again; none of their cases stays marked busy."""
+    cases = hall.rated_cases(12)
+    relay = relay_for(hall, platform, "zhejiang", in_flight=4, poll_s=0.01)
+    real, failed = relay._settle, []
+
+    def settle_once_failing(done):
+        if done and not failed:
+            failed.append(len(done))
+            raise OSError("disk I/O error")
+        return real(done)
+    monkeypatch.setattr(relay, "_settle", settle_once_failing)
+    relay.start()
+    try:
+        end = time.time() + 15
+        while hall.outbox_states() != {"accepted": 24} and time.time() < end:
+            time.sleep(0.02)
+    finally:
+        relay.stop()
+    assert failed and hall.outbox_states() == {"accepted": 24}
+    assert sorted(r["project_no"] for r in platform.ledger.all_ratings()) == sorted(s for s, _ in cases)
