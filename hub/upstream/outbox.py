@@ -51,10 +51,11 @@ log = logging.getLogger("pingjia.upstream")
 def due(db, now_ms, limit=500):
     # INDEXED BY: the partial index in id order (migration step 12) reads the
     # first due rows; outbox_due would sort every waiting row on each ask.
-    return list(db.query(
+    cur = db.conn.execute(
         "SELECT id, kind, ref, state, attempts FROM outbox INDEXED BY outbox_waiting "
         "WHERE state IN ('pending', 'sent') AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        (now_ms, limit)))
+        (now_ms, limit))
+    return [dict(zip(("id", "kind", "ref", "state", "attempts"), r)) for r in cur]
 
 
 def case_serial(db, eid):
@@ -74,6 +75,15 @@ def next_due_ms(db):
     return row[0]
 
 
+def _one(db, sql, params):
+    """The first row as a dict, or None. Plain sqlite3: the relay asks this per
+    row, many thousand times while it drains a backlog, and sqlite-utils'
+    query() costs more than the query."""
+    cur = db.conn.execute(sql, params)
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+
 def case_payload(db, eid, key=None):
     """The case of invitation EID as an adapter takes it (hub.upstream.base),
     or None when there is no such invitation.
@@ -81,13 +91,11 @@ def case_payload(db, eid, key=None):
     case["upstream"] holds the codes the business system sent; case["applicant"]
     stays None unless KEY (the data directory's sealbox key) is given: only
     the relay opens it, for the call. Exports and reports never pass a key."""
-    rows = list(db.query("SELECT i.case_serial, i.matter_code, i.matter_name, i.applicant_kind, i.window, "
-                         "i.staff_id, i.staff_name, i.created_at, u.codes, u.applicant_enc "
-                         "FROM invitations i LEFT JOIN upstream_cases u ON u.eid = i.eid "
-                         "WHERE i.eid = ?", (eid,)))
-    if not rows:
+    r = _one(db, "SELECT i.case_serial, i.matter_code, i.matter_name, i.applicant_kind, i.window, "
+             "i.staff_id, i.staff_name, i.created_at, u.codes, u.applicant_enc "
+             "FROM invitations i LEFT JOIN upstream_cases u ON u.eid = i.eid WHERE i.eid = ?", (eid,))
+    if r is None:
         return None
-    r = rows[0]
     applicant = None
     if key is not None and r["applicant_enc"] is not None:
         try:
@@ -105,14 +113,12 @@ def case_payload(db, eid, key=None):
 
 def rating_payload(db, rating_id):
     """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
-    rows = list(db.query(
-        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, "
-        "r.received_at, r.channel, r.status, r.fraud_hub, i.created_at AS service_ms, "
-        "i.applicant_kind FROM ratings r "
-        "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
-    if not rows:
+    r = _one(db, "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, "
+             "r.received_at, r.channel, r.status, r.fraud_hub, i.created_at AS service_ms, "
+             "i.applicant_kind FROM ratings r "
+             "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,))
+    if r is None:
         return None, None
-    r = rows[0]
     if r["service_ms"] is None or r["status"] != "accepted":
         return r["eid"], None
     # The press as the terminal saw it, unless its clock cannot be right: the
