@@ -68,6 +68,11 @@ class _Unit:
 
 
 class Relay:
+    """The relay over the outbox of DB_PATH through ADAPTER. IN_FLIGHT calls
+    at once (1 here unless given; the hub passes [upstream] in_flight, 4 by
+    default). run_once() is one pass for tests and tools; start() runs the
+    thread that keeps the slots filled."""
+
     def __init__(self, db_path, adapter, clock=time.time, breaker=None, base_s=2.0, cap_s=600.0,
                  poll_s=1.0, batch_rows=None, in_flight=1):
         if type(in_flight) is not int or not 1 <= in_flight <= IN_FLIGHT_MAX:
@@ -135,10 +140,10 @@ class Relay:
         them, read more rows (FETCH, when few are left), mark the next calls'
         rows sent; start those calls after the commit -> rows settled.
 
-        One durable commit per round, not two per call: with calls coming
-        back every few milliseconds, the rows of all that returned meanwhile
-        are settled and the next ones marked together (a slow disk makes the
-        rounds bigger, not the relay slower)."""
+        One commit per round, not two per call: with calls coming back every
+        few milliseconds, the rows of all that returned meanwhile are settled
+        and the next ones marked together (a slow disk makes the rounds
+        bigger, not the relay slower)."""
         done = self._returned(timeout) if self._flight else []
         with tx(self.db):
             settled = self._settle(done)
