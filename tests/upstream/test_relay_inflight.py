@@ -15,6 +15,7 @@ from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.mpy import REPO_ROOT
 from simulator.province.server import ProvincePlatform
+from tests.support.poll import wait
 from tests.support.upstream import SM4, Hall, adapter_config
 from tests.upstream.test_relay import drain
 
@@ -113,12 +114,9 @@ def test_thread_keeps_calls_in_flight_and_stops_cleanly(hall, platform):
     hall.rated_cases(60)
     relay = relay_for(hall, platform, "shandong", in_flight=8, poll_s=0.02).start()
     try:
-        end = time.time() + 20
-        while hall.outbox_states() != {"accepted": 120} and time.time() < end:
-            time.sleep(0.02)
+        wait(lambda: hall.outbox_states() == {"accepted": 120}, 20, "the backlog drained")
     finally:
         relay.stop()
-    assert hall.outbox_states() == {"accepted": 120}
     arrivals.check_order()
     assert arrivals.peak >= 6
 
@@ -212,10 +210,8 @@ def test_a_failed_round_leaves_nothing_stuck(hall, platform, monkeypatch):
     monkeypatch.setattr(relay, "_settle", settle_once_failing)
     relay.start()
     try:
-        end = time.time() + 15
-        while hall.outbox_states() != {"accepted": 24} and time.time() < end:
-            time.sleep(0.02)
+        wait(lambda: hall.outbox_states() == {"accepted": 24}, 15, "the backlog drained")
     finally:
         relay.stop()
-    assert failed and hall.outbox_states() == {"accepted": 24}
+    assert failed
     assert sorted(r["project_no"] for r in platform.ledger.all_ratings()) == sorted(s for s, _ in cases)
