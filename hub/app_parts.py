@@ -162,13 +162,18 @@ def start_serial(cfg, ctx, ingest):
 # -- upstream --------------------------------------------------------------------
 
 class UpstreamPart:
+    PURGE_S = 3600.0     # applicants' identities are kept for days: an hourly look is enough
+
     def __init__(self, cfg, ctx, adapter):
         from hub.upstream.relay import Relay
         self.part = ctx.component("upstream")
         self.where = "%s (%s)" % (cfg.upstream.adapter, cfg.upstream.url)
-        self.relay = Relay(cfg.db_path, adapter).start()
+        self.relay = Relay(cfg.db_path, adapter, in_flight=cfg.upstream.in_flight).start()
         self._check()
         self._watch = Periodic("hub-upstream-watch", 1.0, self._check, log=log).start()
+        self._purge = ApplicantPurge(cfg)
+        self._purger = Periodic("hub-applicant-purge", self.PURGE_S, self._purge.run, first=True,
+                                log=log).start()
 
     def _check(self):
         b = self.relay.breaker
@@ -181,7 +186,31 @@ class UpstreamPart:
 
     def stop(self):
         self._watch.stop()
+        self._purger.stop()
         self.relay.stop()
+
+
+class ApplicantPurge:
+    """Deletes the sealed applicants whose case the platform holds
+    (hub/services/upstream_case.py); logs how many, never who."""
+
+    def __init__(self, cfg, clock=time.time):
+        self.cfg = cfg
+        self.clock = clock
+        self._db = None
+
+    def run(self):
+        from hub.services import upstream_case
+        from hub.store import open_db
+        if self._db is None:
+            self._db = open_db(self.cfg.db_path)
+        p = self.cfg.privacy
+        n = upstream_case.purge_due(self._db, int(self.clock() * 1000), p.applicant_retention_days,
+                                    p.applicant_max_days)
+        if n:
+            log.info("privacy: deleted the applicant identity of %d case%s the platform holds",
+                     n, "" if n == 1 else "s")
+        return n
 
 
 def start_upstream(cfg, ctx):

@@ -207,7 +207,12 @@ SCHEMA = {
         "url": ("", _str),
         "area_code": ("", _str),
         "dept_code": ("", _str),
+        "in_flight": (4, _int(1, 64)),
         "options": ({}, _table),
+    },
+    "privacy": {
+        "applicant_retention_days": (60, _int(0, 3650)),
+        "applicant_max_days": (180, _int(1, 3650)),
     },
     "rating": {
         "invitation_timeout_s": (60, _int(5, 3600)),
@@ -339,13 +344,24 @@ def from_mapping(raw, source="<config>", env=None, data_dir=None, cwd=None):
                 raise ConfigError(source, "%s.%s" % (name, key), str(e)) from None
         sections[name] = SimpleNamespace(**values)
     cfg = Config(source=source, **sections)
+    _cross_checks(cfg, source)
+    _resolve_paths(cfg, source, env, data_dir, cwd)
+    return cfg
+
+
+def _cross_checks(cfg, source):
+    """Rules between keys, each named with what to write."""
+    p = cfg.privacy
+    if p.applicant_max_days < p.applicant_retention_days:
+        raise ConfigError(source, "privacy.applicant_max_days",
+                          "must be at least privacy.applicant_retention_days (%d), got %d: it is the "
+                          "longest any applicant identity is kept, whatever the platform's answers"
+                          % (p.applicant_retention_days, p.applicant_max_days))
     r = cfg.rectification
     if r.close_days < r.contact_days:
         raise ConfigError(source, "rectification.close_days", "must be at least contact_days "
                           "(%d): an item is contacted before it is closed, got %d"
                           % (r.contact_days, r.close_days))
-    _resolve_paths(cfg, source, env, data_dir, cwd)
-    return cfg
 
 
 def _resolve_paths(cfg, source, env, override, cwd):

@@ -206,7 +206,7 @@ def _run(args):
         return adapter
     configure_logging(cfg.hub.log_level)
     open_store(cfg, must_exist=False).close()
-    relay = Relay(cfg.db_path, adapter).start()
+    relay = Relay(cfg.db_path, adapter, in_flight=cfg.upstream.in_flight).start()
     try:
         while True:
             time.sleep(3600)

@@ -12,7 +12,10 @@ Rules (docs/DOMAIN.md):
   invitation stays queued, goes out when the terminal connects, or expires
   at its deadline (expire_due); create() says so in `notice`;
 - the applicant contact is sealed (hub.store.sealbox) and never logged or
-  returned; `has_contact` says whether there is one.
+  returned; `has_contact` says whether there is one;
+- the case's upstream identity (`upstream_case`: the applicant, sealed, and
+  the case's codes) is checked against the configured platform's rules and
+  stored by hub.services.upstream_case; it never reaches a terminal.
 Staff default to whoever is signed in at the window (duty).
 """
 
@@ -20,7 +23,7 @@ import secrets
 import sqlite3
 
 from hub.errors import HubError
-from hub.services import audit, duty, terminals, windows
+from hub.services import audit, duty, terminals, upstream_case as upstream_identity, windows
 from hub.services import invitation_states as states
 from hub.services.common import found, message_field, now_ms, row, wire_field
 from hub.store import data_dir, sealbox, tx
@@ -60,23 +63,35 @@ def _duplicate(case_serial, visit, taken):
 
 def create(db, window, case_serial, matter_code, matter_name, staff_id=None, staff_name=None,
            applicant_kind=1, visit=1, contact=None, channel=5, timeout_s=DEFAULT_TIMEOUT_S,
-           expire_s=DEFAULT_EXPIRE_S, client=None, upstream=None, now=None):
+           expire_s=DEFAULT_EXPIRE_S, client=None, upstream=None, upstream_case=None,
+           keep_applicant=True, now=None):
     """Queue an invitation for `window` -> its state dict (+ `notice` when not deliverable now).
 
     `upstream`: the configured platform's rules (hub.upstream.settings.case_check),
-    so that a case serial or matter code the platform refuses is refused here."""
+    so that a case serial or matter code the platform refuses is refused here.
+    `upstream_case`: the case's identity for the platform, as the API checked
+    it ({"applicant": {...}, codes...}); `keep_applicant` False drops the
+    applicant (forwarding is off: nothing would ever use it)."""
     windows.require(db, window)
     case_serial = message_field("case_serial", "inv", "cs", case_serial)
     matter_code = message_field("matter_code", "inv", "mc", matter_code)
     matter_name = message_field("matter_name", "inv", "mn", matter_name)
+    applicant, codes = upstream_identity.split(upstream_case)
+    if applicant and applicant.get("kind") is not None:
+        applicant_kind = _kind_of(applicant["kind"], applicant_kind)
+    shown_case = dict(codes, applicant=applicant) if applicant else dict(codes)
     refused = upstream and upstream({"case_serial": case_serial, "matter_code": matter_code,
-                                     "matter_name": matter_name})
+                                     "matter_name": matter_name, "upstream_case": shown_case})
     if refused:
-        raise HubError("bad_request", refused[1], 422, field=refused[0])
+        raise HubError("bad_request", _unquoted(refused[1], applicant), 422, field=refused[0])
+    if not keep_applicant:
+        applicant = None
     visit = message_field("visit", "inv", "vis", visit)
     timeout_s = message_field("timeout_s", "inv", "to", timeout_s)
     expire_s = wire_field("expire_s", INT, expire_s, 10, 7 * 86400)
     channel = wire_field("channel", INT, channel, 1, 9)
+    if applicant_kind is None:
+        applicant_kind = 1
     if applicant_kind not in (1, 2):
         raise HubError("bad_request", "applicant_kind must be 1 (person) or 2 (legal person), "
                        "got %r" % (applicant_kind,), field="applicant_kind")
@@ -111,6 +126,7 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                  t + expire_s * 1000))
         except sqlite3.IntegrityError:  # a concurrent create won the race
             raise _duplicate(case_serial, visit, _visit_taken(db, case_serial, visit))
+        upstream_identity.store(db, eid, applicant, codes)
         outbox.enqueue(db.conn, "case", eid, t)
         audit.log(db, "api:%s" % (client or "-"), "invitation.create", eid,
                   {"window": window, "case_serial": case_serial, "visit": visit}, t)
@@ -125,6 +141,27 @@ def create(db, window, case_serial, matter_code, matter_name, staff_id=None, sta
                          % (term["device_id"], window))
     out["terminal"] = term["device_id"] if term else None
     return out
+
+
+def _kind_of(kind, applicant_kind):
+    """The invitation's applicant_kind (1 person, 2 legal person) agreeing with
+    the applicant's userProp (1 自然人, 2..9 organisations). `applicant_kind`
+    None: not given, so the userProp decides."""
+    derived = 1 if kind == 1 else 2
+    if applicant_kind is not None and applicant_kind != derived:
+        raise HubError("bad_request", "applicant_kind %s contradicts upstream_case.applicant.kind %d "
+                       "(1 is a person, 2 to 9 an organisation); send one that agrees, or leave "
+                       "applicant_kind out" % ("person" if applicant_kind == 1 else "legal_person", kind),
+                       field="applicant_kind")
+    return derived
+
+
+def _unquoted(why, applicant):
+    """A platform rule's words, with no personal value in them (a 422 may be logged by the caller)."""
+    for value in (applicant or {}).values():
+        if isinstance(value, str) and len(value) >= 2:
+            why = why.replace(value, "…")
+    return why
 
 
 def get(db, eid):

@@ -10,7 +10,7 @@ are never edited once released: a change is a new step appended to STEPS.
 from hub.store import schema_config, schema_invitations, schema_outbox, schema_ratings
 from hub.store import reseal_contacts, schema_indexes, schema_links, schema_terminals
 from hub.store import schema_events, schema_problems, schema_rectification, schema_superseded
-from hub.store import schema_console
+from hub.store import schema_console, schema_upstream_case
 
 
 def _script(sql):
@@ -42,6 +42,8 @@ STEPS = (
     (12, "rectification of bad reviews; indexes and columns for statistics",
      schema_rectification.apply),
     (13, "console accounts and sessions", _script(schema_console.SQL)),
+    (14, "upstream identity of cases (applicant sealed), waiting outbox rows by id",
+     _script(schema_upstream_case.SQL)),
 )
 LATEST = STEPS[-1][0]
 

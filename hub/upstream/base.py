@@ -19,6 +19,26 @@ What the relay hands an adapter (plain dicts, hub-side names):
             CHANNEL_TERMINAL "terminal" or CHANNEL_QR "qr"), "rated_at" (epoch seconds),
             "service_time" (epoch seconds), "user_prop"}
 
+  The case also carries, both None/{} on cases that have none:
+    case["applicant"] None or the applicant's PERSONAL data, decrypted only
+            in the relay's memory for the call: {"name", "kind" (userProp
+            1..9), "id_type" (userPageType), "id_number" (certKey /
+            certKeyGOV), "mobile"}, any of the last three may be absent.
+            Never log it and never put it in an Outcome's reason.
+    case["upstream"] the case's non-personal codes the business system sent
+            (task_type, accept_time, promise_days, promise_time, area_code,
+            area_name, org_code, org_name, handle_item, sub_matter,
+            pro_depart_code, pro_depart, manager, project_type, app_status),
+            only those it sent.
+  Every time in a case or rating has been through upstream_time() with the
+  relay's clock before the adapter sees it (docs/UPSTREAM.md, "Times").
+
+The relay keeps several calls in flight ([upstream] in_flight), from a pool
+of threads sharing ONE adapter instance: an adapter must be safe to call
+from several threads at once (httpx.Client is; guard any cache with a lock).
+The relay never has two calls of the same projectNo in flight, and sends a
+case's ratings only after its registration was accepted.
+
 Every call returns an Outcome per item, never raises for an upstream
 answer: `ok` (upstream holds it; `upstream_id` kept when upstream returns
 one; `duplicate` when upstream already had it, which is success too),
@@ -81,6 +101,23 @@ class Outcome:
                                           ", duplicate" if self.duplicate else "")
 
 
+def upstream_time(t, not_before=None, now_s=None):
+    """The one rule for every event time sent upstream (epoch seconds): never
+    ahead of now (NOW_S; the clock when None), never before NOT_BEFORE.
+
+    The platforms refuse times ahead of their clock (the public Shandong
+    client backdates for that reason), and a rating before its case's
+    service time. A terminal whose clock was not yet synced, a business
+    system whose clock runs ahead, or skew between systems, can put a time
+    in the future; the hub's clock is the latest truthful value. When both
+    bounds cannot hold (NOT_BEFORE is itself ahead of now), NOT_BEFORE wins:
+    the order of events is what a platform checks against its own records.
+    """
+    now_s = int(time.time()) if now_s is None else int(now_s)
+    t = min(int(t), now_s)
+    return t if not_before is None else max(t, int(not_before))
+
+
 def assess_time(rating, now_s=None):
     """The rating time to send: never ahead of now (NOW_S, epoch seconds;
     the clock when None), never earlier than the service time (docs/UPSTREAM.md).
@@ -90,8 +127,31 @@ def assess_time(rating, now_s=None):
     rejects it or files it wrongly (a year 287396 is no time at all). The
     service time is the earliest truthful value, now the latest.
     """
-    now_s = int(time.time()) if now_s is None else now_s
-    return max(min(int(rating["rated_at"]), now_s), int(rating["service_time"]))
+    return upstream_time(rating["rated_at"], rating["service_time"], now_s)
+
+
+def case_times(case, now_s=None):
+    """The case with every event time it carries through upstream_time():
+    the service time (when it was finished) never ahead of now, the accept
+    time (case["upstream"]["accept_time"], from the business system) never
+    after the service time. promise_time is a deadline, not an event: it may
+    lie ahead, and is only kept from preceding the accept time. -> a new dict."""
+    out = dict(case)
+    out["service_time"] = upstream_time(case["service_time"], None, now_s)
+    codes = dict(case.get("upstream") or {})
+    if codes.get("accept_time") is not None:
+        codes["accept_time"] = upstream_time(codes["accept_time"], None, out["service_time"])
+        if codes.get("promise_time") is not None:
+            codes["promise_time"] = max(int(codes["promise_time"]), codes["accept_time"])
+    out["upstream"] = codes
+    return out
+
+
+def rating_times(rating, now_s=None):
+    """The rating with its time through the rule (assess_time) -> a new dict."""
+    out = dict(rating)
+    out["rated_at"] = assess_time(rating, now_s)
+    return out
 
 
 # The national interface's formats of the fields an invitation gives a case
@@ -167,12 +227,18 @@ class Adapter:
     name = "base"
     max_batch = 1
     case_rules = ()   # (hub field, the platform's field, (test, what it takes))
+    # True when register_case makes no request (the case travels with its
+    # rating): the relay then keeps such answers out of the circuit breaker.
+    cases_local = False
 
     @classmethod
     def case_refusal(cls, fields):
         """What this platform would refuse in an invitation's fields (hub names:
-        case_serial, matter_code, matter_name) -> None, or (field, why) to
-        answer before the case is taken and then refused upstream for good."""
+        case_serial, matter_code, matter_name, and "upstream_case": the dict
+        the API took, possibly empty) -> None, or (field, why) to answer
+        before the case is taken and then refused upstream for good. A
+        field of upstream_case is named as the API shows it, e.g.
+        "upstream_case.applicant.mobile"; never quote a personal value."""
         for field, wire, (test, takes) in cls.case_rules:
             value = fields.get(field)
             if not isinstance(value, str) or not test(value):

@@ -137,6 +137,7 @@ class CombinedAdapter(Adapter):
 
     case_rules = NATIONAL_CASE_RULES
     max_batch = 1                # one record per call in both public clients
+    cases_local = True
     upstream_rules = ()
     personal = ()
     clock = staticmethod(time.time)

@@ -19,8 +19,9 @@ writes to the outbox table.
 """
 
 import json
+import logging
 
-from hub.store import tx
+from hub.store import sealbox, tx
 from protocol.domain import CHANNEL_QR, CHANNEL_TERMINAL
 
 # The hub forwards first ratings only (follow-ups need the mobile page): with
@@ -44,10 +45,29 @@ def enqueue(conn, kind, ref, now_ms):
     conn.execute(_ENQUEUE, (kind, ref, now_ms, now_ms, now_ms))
 
 
+log = logging.getLogger("pingjia.upstream")
+
+
 def due(db, now_ms, limit=500):
-    return list(db.query(
-        "SELECT id, kind, ref, state, attempts FROM outbox WHERE state IN ('pending', 'sent') "
-        "AND next_attempt_at <= ? ORDER BY id LIMIT ?", (now_ms, limit)))
+    # INDEXED BY: the partial index in id order (migration step 12) reads the
+    # first due rows; outbox_due would sort every waiting row on each ask.
+    cur = db.conn.execute(
+        "SELECT id, kind, ref, state, attempts FROM outbox INDEXED BY outbox_waiting "
+        "WHERE state IN ('pending', 'sent') AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        (now_ms, limit))
+    return [dict(zip(("id", "kind", "ref", "state", "attempts"), r)) for r in cur]
+
+
+def case_serial(db, eid):
+    """The case serial (the platform's projectNo) of invitation EID, or None."""
+    row = db.execute("SELECT case_serial FROM invitations WHERE eid = ?", (eid,)).fetchone()
+    return row[0] if row else None
+
+
+def applicant_aad(eid):
+    """What a sealed applicant is bound to: its invitation, and its column
+    (a sealed contact of the same row does not open as an applicant)."""
+    return b"applicant:" + eid.encode()
 
 
 def next_due_ms(db):
@@ -55,27 +75,50 @@ def next_due_ms(db):
     return row[0]
 
 
-def case_payload(db, eid):
-    rows = list(db.query("SELECT case_serial, matter_code, matter_name, applicant_kind, window, staff_id, "
-                         "staff_name, created_at FROM invitations WHERE eid = ?", (eid,)))
-    if not rows:
+def _one(db, sql, params):
+    """The first row as a dict, or None. Plain sqlite3: the relay asks this per
+    row, many thousand times while it drains a backlog, and sqlite-utils'
+    query() costs more than the query."""
+    cur = db.conn.execute(sql, params)
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+
+def case_payload(db, eid, key=None):
+    """The case of invitation EID as an adapter takes it (hub.upstream.base),
+    or None when there is no such invitation.
+
+    case["upstream"] holds the codes the business system sent; case["applicant"]
+    stays None unless KEY (the data directory's sealbox key) is given: only
+    the relay opens it, for the call. Exports and reports never pass a key."""
+    r = _one(db, "SELECT i.case_serial, i.matter_code, i.matter_name, i.applicant_kind, i.window, "
+             "i.staff_id, i.staff_name, i.created_at, u.codes, u.applicant_enc "
+             "FROM invitations i LEFT JOIN upstream_cases u ON u.eid = i.eid WHERE i.eid = ?", (eid,))
+    if r is None:
         return None
-    r = rows[0]
+    applicant = None
+    if key is not None and r["applicant_enc"] is not None:
+        try:
+            applicant = json.loads(sealbox.open_sealed(key, r["applicant_enc"], applicant_aad(eid)))
+        except (sealbox.SealError, ValueError) as e:
+            # Never the value: only that it does not open. The dialect then
+            # refuses or sends the case without it, and says which field.
+            log.warning("the sealed applicant of invitation %s does not open (%s); the case goes "
+                        "without it", eid, e)
     return {"project_no": r["case_serial"], "task_code": r["matter_code"], "task_name": r["matter_name"],
             "user_prop": r["applicant_kind"], "window": r["window"], "staff_id": r["staff_id"],
-            "staff_name": r["staff_name"], "service_time": r["created_at"] // 1000}
+            "staff_name": r["staff_name"], "service_time": r["created_at"] // 1000,
+            "upstream": json.loads(r["codes"]) if r["codes"] else {}, "applicant": applicant}
 
 
 def rating_payload(db, rating_id):
     """-> (eid, rating dict) or (eid, None) when the rating cannot be forwarded."""
-    rows = list(db.query(
-        "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, "
-        "r.received_at, r.channel, r.status, r.fraud_hub, i.created_at AS service_ms, "
-        "i.applicant_kind FROM ratings r "
-        "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,)))
-    if not rows:
+    r = _one(db, "SELECT r.uuid, r.eid, r.case_serial, r.level, r.labels, r.other, r.device_time, "
+             "r.received_at, r.channel, r.status, r.fraud_hub, i.created_at AS service_ms, "
+             "i.applicant_kind FROM ratings r "
+             "LEFT JOIN invitations i ON i.eid = r.eid WHERE r.rating_id = ?", (rating_id,))
+    if r is None:
         return None, None
-    r = rows[0]
     if r["service_ms"] is None or r["status"] != "accepted":
         return r["eid"], None
     # The press as the terminal saw it, unless its clock cannot be right: the

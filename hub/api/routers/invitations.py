@@ -77,6 +77,21 @@ async def create_invitation(body: InvitationIn, request: Request,
     stored encrypted, never logged and never returned: `has_contact` says
     there is one.
 
+    `upstream_case` (optional) is what the provincial platform needs of the
+    case: `applicant` {name, kind (userProp 1-9), id_type, id_number,
+    mobile} and the case's codes (task_type, accept_time, promise_time,
+    area_code, org_code, ...). Which are required depends on the province;
+    a missing or refused one is a 422 naming it, e.g.
+    `upstream_case.applicant.mobile`. The applicant is sealed, sent only to
+    the platform, never returned, exported or shown on a terminal, and
+    deleted once the platform holds the case and its rating
+    (`[privacy] applicant_retention_days`). Example:
+
+        "upstream_case": {"applicant": {"name": "张三", "kind": 1, "id_type": "111",
+                          "id_number": "110101199003071234", "mobile": "13800000000"},
+                          "task_type": "01", "accept_time": 1765000000,
+                          "org_code": "11370800MB2847061X"}
+
     Errors:
     - 404 `unknown_window`: the hub has no such window; check the number.
     - 409 `duplicate_visit`: this case serial and visit already have an
@@ -114,9 +129,13 @@ async def create_invitation(body: InvitationIn, request: Request,
         inv = invitations.create(
             db, body.window, body.case_serial, body.matter_code, body.matter_name,
             staff_id=body.staff_id, staff_name=body.staff_name,
-            applicant_kind=applicant_kinds.CODES[body.applicant_kind], visit=body.visit,
+            applicant_kind=(applicant_kinds.CODES[body.applicant_kind]
+                            if "applicant_kind" in body.model_fields_set else None),
+            visit=body.visit,
             contact=body.contact, timeout_s=body.timeout_s or cfg.rating.invitation_timeout_s,
-            expire_s=cfg.rating.invitation_expiry_s, client=client, upstream=case_check(cfg))
+            expire_s=cfg.rating.invitation_expiry_s, client=client, upstream=case_check(cfg),
+            upstream_case=body.upstream_case.model_dump(exclude_none=True) if body.upstream_case else None,
+            keep_applicant=cfg.upstream.adapter != "none")
         out = InvitationOut(**convert.invitation(inv, halltime.zone(cfg))).model_dump(mode="json")
         status = 202 if out["warning"] else 201
         if key:

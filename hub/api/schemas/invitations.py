@@ -1,8 +1,8 @@
 """Schemas of evaluation invitations (评价邀请)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 
 from hub.api.schemas.common import (WINDOW_DESCRIPTION, Request, Response, StaffId, StaffName,
                                     Token, WindowNo)
@@ -28,6 +28,68 @@ EXAMPLE = {
 }
 
 
+# The case's upstream identity (docs/UPSTREAM.md, "The applicant's identity"):
+# forms every platform shares; the configured dialect adds what it requires.
+def _text(lo, hi, pattern=None):
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=lo, max_length=hi,
+                                            pattern=pattern)]
+
+
+_CODE = _text(1, 64, r"^[A-Za-z0-9_.-]+$")
+_SHORT_CODE = _text(1, 8, r"^[A-Za-z0-9]+$")
+# Epoch seconds from 2000-01-01 to 2100-01-01: a millisecond value is refused.
+_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800
+TASK_TYPES = ("01", "05", "07", "08", "09", "10", "20", "99")
+
+
+class ApplicantIn(Request):
+    """Personal data: sealed at rest, sent only to the platform, never shown."""
+    name: _text(1, 100) = Field(description="userName: the person's or organisation's name")
+    kind: int = Field(ge=1, le=9, description=(
+        "userProp: 1 自然人, 2 企业法人, 3 事业法人, 4 社会组织法人, 5 非法人企业, 6 行政机关, "
+        "9 其他组织"))
+    id_type: _SHORT_CODE | None = Field(None, description="userPageType: the ID document's code")
+    id_number: _text(1, 32, r"^[A-Za-z0-9]+$") | None = Field(None, description=(
+        "certKey (a person's ID number) or certKeyGOV (an organisation's credit code)"))
+    mobile: _text(5, 20, r"^\+?[0-9][0-9-]*$") | None = Field(None, description="mobile phone number")
+
+
+class UpstreamCaseIn(Request):
+    """What the provincial platform needs of the case; which fields it
+    requires depends on the province (the hub's configured dialect)."""
+    applicant: ApplicantIn | None = None
+    task_type: Literal[TASK_TYPES] | None = Field(None, description=(
+        "taskType: 01 行政许可, 05 行政确认, 07 行政奖励, 08 行政裁决, 09 行政给付, 10 其他行政权力, "
+        "20 公共服务, 99 其他"))
+    accept_time: int | None = Field(None, ge=_EPOCH_MIN, le=_EPOCH_MAX, description=(
+        "acceptDate: when the case was accepted, epoch seconds (sent never later than the "
+        "case's finish, nor ahead of the hub's clock)"))
+    promise_days: int | None = Field(None, ge=0, le=3650, description="promiseDay: days promised")
+    promise_time: int | None = Field(None, ge=_EPOCH_MIN, le=_EPOCH_MAX, description=(
+        "promiseTime: the promised finish, epoch seconds"))
+    area_code: _text(6, 12, r"^([0-9]{6}|[0-9]{12})$") | None = Field(None, description=(
+        "areaCode of this case (行政区划代码), 6 or 12 digits; default: the hub's"))
+    area_name: _text(1, 100) | None = Field(None, description="areaName")
+    org_code: _text(18, 18, r"^[0-9A-HJ-NPQRTUWXY]{18}$") | None = Field(None, description=(
+        "the handling department's 18-character unified social credit code"))
+    org_name: _text(1, 200) | None = Field(None, description="orgName: the handling department")
+    handle_item: _CODE | None = Field(None, description="taskHandleItem: the matter's handling-item code")
+    sub_matter: _text(1, 200) | None = Field(None, description="subMatter")
+    pro_depart_code: _CODE | None = Field(None, description="proDepartCode")
+    pro_depart: _text(1, 200) | None = Field(None, description="proDepart")
+    manager: _text(1, 64) | None = Field(None, description="proManager: who handled it upstream's way")
+    project_type: _SHORT_CODE | None = Field(None, description="projectType")
+    app_status: _SHORT_CODE | None = Field(None, description="appStatus")
+
+    @model_validator(mode="after")
+    def _promise_after_accept(self):
+        if self.accept_time is not None and self.promise_time is not None \
+                and self.promise_time < self.accept_time:
+            raise ValueError("promise_time is before accept_time; send the promised finish, "
+                             "which comes after the acceptance")
+        return self
+
+
 class InvitationIn(Request):
     window: WindowNo = Field(description=WINDOW_DESCRIPTION)
     case_serial: Token = Field(description="办件流水号, the case serial number")
@@ -48,6 +110,10 @@ class InvitationIn(Request):
         "never logged and never returned by the API"))
     timeout_s: int | None = Field(None, ge=_TIMEOUT_MIN, le=_TIMEOUT_MAX, description=(
         "seconds the terminal waits for a press; default from the hub's config"))
+    upstream_case: UpstreamCaseIn | None = Field(None, description=(
+        "the case's identity for the provincial platform: the applicant (sealed, sent only "
+        "upstream, never returned, deleted once the platform holds the case and its rating) "
+        "and the case's codes; which fields are required depends on the province"))
 
     model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
 
