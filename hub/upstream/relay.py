@@ -299,7 +299,21 @@ class Relay:
                 case = outbox.case_payload(self.db, item["eid"], key)
                 unit.payloads.append(case_times(case, now_s))
         else:
-            unit.payloads = [rating_times(item["payload"], now_s) for item in unit.items]
+            # A rating carries its case (and the case's applicant) along: a
+            # dialect whose record holds both needs no memory of an earlier
+            # call, and a rating record that names the applicant (Shandong's
+            # `name`) has it.
+            key = self._sealbox_key()
+            unit.payloads = []
+            for item in unit.items:
+                r = rating_times(item["payload"], now_s)
+                case = outbox.case_payload(self.db, item["eid"], key)
+                # (only its own case: a rating that names another serial than its
+                # invitation's must be judged by what upstream knows of that one)
+                if case is not None and case["project_no"] == r["project_no"]:
+                    case = case_times(case, now_s)
+                    r = dict(r, case=case, applicant=case.get("applicant"))
+                unit.payloads.append(r)
         outbox.mark_sent(self.db, [item["id"] for item in unit.items], int(now_s * 1000))
         for item in unit.items:
             del self._rows[item["id"]]

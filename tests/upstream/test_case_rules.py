@@ -27,6 +27,9 @@ ADAPTERS = ["zhejiang", "shandong", "fujian"]
 COMBINED = ("zhejiang", "fujian")   # the case travels with its rating: no case call
 GOOD = {"window": "12", "case_serial": "330100202611230001", "matter_code": "T0001",
         "matter_name": "个体工商户设立登记", "staff_id": "S001", "staff_name": "王芳"}
+# The applicant a real-name platform (Shandong) needs with the case.
+APPLICANT = {"applicant": {"name": "张三", "kind": 1, "id_type": "111", "id_number": "110101199003074514",
+                           "mobile": "13800138000"}}
 
 
 def upstream_toml(platform, adapter):
@@ -74,7 +77,8 @@ async def test_a_value_the_platform_refuses_is_422_naming_the_field(hub, field, 
 async def test_a_value_the_platform_accepts_is_201_and_accepted_upstream(hub, platform):
     api, adapter = hub
     serial = "330100-2026.11_%s" % adapter
-    r = await api.client.post("/api/v1/invitations", json=dict(GOOD, case_serial=serial))
+    r = await api.client.post("/api/v1/invitations", json=dict(GOOD, case_serial=serial,
+                                                               upstream_case=APPLICANT))
     assert r.status_code in (201, 202), r.text
     relay = Relay(api.cfg.db_path, make(platform, adapter), base_s=0.01, cap_s=0.05)
     hall = Hall(api.cfg.db_path, window="12", device="T-12")
@@ -120,7 +124,7 @@ def test_whatever_the_hub_accepts_the_platform_accepts(tmp_path_factory, platfor
     try:
         try:
             inv = invitations.create(db, "12", serial, code, name, staff_id="S1", staff_name="王芳",
-                                     upstream=check)
+                                     upstream=check, upstream_case=APPLICANT)
         except HubError as e:
             assert e.field in ("case_serial", "matter_code", "matter_name"), e
             if check({"case_serial": serial, "matter_code": code, "matter_name": name.strip()}) is None:

@@ -32,12 +32,21 @@ def identity(i):
             "id_number": "3701021990%08d" % i, "mobile": "139%08d" % (77000000 + i)}
 
 
-def upstream_case(i, t_s):
+def upstream_case(i, t_s, area_code="330100"):
     return {"applicant": identity(i), "task_type": "01", "accept_time": t_s - 600, "promise_days": 5,
-            "promise_time": t_s + 5 * 86400, "area_code": "330100", "area_name": "杭州市",
+            "promise_time": t_s + 5 * 86400, "area_code": area_code, "area_name": "杭州市",
             "org_code": ORG, "org_name": "杭州市行政审批服务局", "handle_item": "330100000000000" + "%04d" % i,
             "sub_matter": "个体工商户设立登记", "pro_depart_code": "D01", "pro_depart": "行政审批服务局",
             "manager": "王芳", "project_type": "1", "app_status": "3"}
+
+
+def case_codes(name, i, t_s, area_code):
+    codes = upstream_case(i, t_s, area_code)
+    if name == "shandong":
+        # Shandong derives taskHandleItem from a 33-character matter code
+        # (its first 31 are taskCode); this hall's short codes have none.
+        del codes["handle_item"]
+    return codes
 
 
 class Clock:
@@ -72,7 +81,7 @@ def test_week_down_lost_answers_kill_9_exactly_once(tmp_path, name, caplog):
             level = (5, 4, 3, 2, 1)[i % 5]
             t_ms = int(clock() * 1000)
             inv = invitations.create(hall.db, hall.window, "33010020261204%06d" % i, "T0001", "个体工商户设立登记",
-                                     staff_id="S001", staff_name="王芳", upstream_case=upstream_case(i, t_ms // 1000),
+                                     staff_id="S001", staff_name="王芳", upstream_case=case_codes(name, i, t_ms // 1000, cfg["area_code"]),
                                      now=t_ms)
             hall.rate(inv, level, LEVELS[level], now_ms=t_ms + 30_000)
             people.append(identity(i))

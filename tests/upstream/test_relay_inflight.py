@@ -10,7 +10,7 @@ import time
 import pytest
 
 from hub import config
-from hub.upstream import ADAPTERS, make_adapter
+from hub.upstream import adapter_class, ADAPTERS, make_adapter
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.mpy import REPO_ROOT
@@ -88,6 +88,11 @@ class Arrivals:
         seen_steps, rated = {}, {}
         for kind, project_no, n in self.log:
             if kind == "case":
+                # A step already held may come again (a repeat after a lost
+                # answer, or a record that carries its case with the rating);
+                # a step first seen after the rating may not.
+                if project_no in rated and n in seen_steps.get(project_no, ()):
+                    continue
                 assert project_no not in rated, "case %s step %s after its rating" % (project_no, n)
                 steps = seen_steps.setdefault(project_no, [])
                 assert not steps or n >= steps[-1], "steps of %s out of order: %s then %s" % (project_no, steps, n)
@@ -132,7 +137,9 @@ def test_lost_answers_with_calls_in_flight_do_not_double(hall, platform, name):
     assert drain(relay, hall) == {"accepted": 48}
     held = platform.ledger.all_ratings()
     assert sorted(r["project_no"] for r in held) == sorted(s for s, _ in cases)
-    assert platform.faults.snapshot()["served"]["lost"] == 10
+    # A dialect whose cases travel with their ratings makes no case calls to lose.
+    lost = 5 if adapter_class(name).cases_local else 10
+    assert platform.faults.snapshot()["served"]["lost"] == lost
 
 
 RELAY_PROCESS = """
