@@ -241,9 +241,12 @@ class Relay:
         units = []
         while len(self._flight) + len(units) < self.in_flight:
             size = self._step()
-            if self.breaker.state == Breaker.OPEN:
-                # One probe at a time, at the breaker's pace.
-                if self._flight or units or not self.breaker.allow(self.clock()):
+            if self.breaker.state == Breaker.OPEN and not self._local_case_waiting():
+                # One probe at a time, at the breaker's pace. A case that makes
+                # no request (cases_local) is no probe: it goes at once, and
+                # must not spend the probe a rating needs to find the platform back.
+                requests = [u for u in list(self._flight.values()) + units if not self._local(u)]
+                if requests or not self.breaker.allow(self.clock()):
                     break
                 size = 1
             unit = self._next_unit(size)
@@ -252,6 +255,13 @@ class Relay:
             self._prepare(unit)
             units.append(unit)
         return units
+
+    def _local(self, unit):
+        return unit.kind == "case" and self.adapter.cases_local
+
+    def _local_case_waiting(self):
+        return self.adapter.cases_local and any(
+            item["kind"] == "case" and item["serial"] not in self._busy for item in self._rows.values())
 
     def _next_unit(self, size):
         """Cases first, then ratings whose case upstream holds; settles ratings that must wait."""
@@ -355,7 +365,7 @@ class Relay:
         settled = 0
         for unit, outs in done:
             now = self.clock()
-            if unit.kind == "case" and self.adapter.cases_local:
+            if self._local(unit):
                 pass        # no request was made: it says nothing of the platform's health
             elif all(o.status == Outcome.TRANSIENT for o in outs):
                 self.breaker.failure(now, outs[0].reason)

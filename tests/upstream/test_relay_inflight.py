@@ -222,3 +222,22 @@ def test_a_failed_round_leaves_nothing_stuck(hall, platform, monkeypatch):
         relay.stop()
     assert failed
     assert sorted(r["project_no"] for r in platform.ledger.all_ratings()) == sorted(s for s, _ in cases)
+
+
+@pytest.mark.parametrize("name", [n for n in ADAPTERS if adapter_class(n).cases_local])
+def test_a_case_that_makes_no_request_neither_waits_for_nor_spends_a_probe(hall, platform, name):
+    """A dialect whose cases travel with their ratings registers them without a
+    request. While the breaker is open such a case goes at once, and leaves the
+    probe, and its pace, to a rating that can find the platform back: spent on
+    cases, the probes of a hall that keeps finishing cases double away."""
+    t = [time.time()]
+    breaker = Breaker(threshold=1, probe_s=5.0)
+    relay = relay_for(hall, platform, name, in_flight=4, clock=lambda: t[0], breaker=breaker)
+    breaker.failure(t[0], "the platform is down")
+    assert breaker.state == Breaker.OPEN and breaker.wait_s(t[0]) > 0
+    pace, due = breaker.probe_s, breaker.next_probe
+    hall.case()
+    t[0] += 1                             # the case is due; the probe is not
+    relay.run_once()
+    assert hall.outbox_states() == {"accepted": 1}
+    assert (breaker.probe_s, breaker.next_probe) == (pace, due)
