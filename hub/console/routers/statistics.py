@@ -49,7 +49,8 @@ def _period(cfg, since, until):
 
 async def _compute(request, by, since, until):
     if by not in statistics.BYS:
-        raise ConsoleError(422, "请选择统计方式：%s。" % "、".join(statistics_export.BY_TITLES.values()))
+        raise ConsoleError(422, "请选择统计方式：%s。"
+                           % "、".join(statistics_export.BY_TITLES.values()))
     ctx = request.app.state.hub
     a, b, since_text, until_text = _period(ctx.cfg, since, until)
     # Deadlines of new items first (the rectification rate counts them), through the writer.
