@@ -69,3 +69,21 @@ async def test_csv_and_xlsx_downloads_open(manager):
 async def test_downloads_need_a_session(api):
     r = await api.client.get("/console/statistics.csv")
     assert r.status_code == 303 and "/console/login" in r.headers["location"]
+
+
+async def test_a_month_by_day_reads_settled_days_from_the_cache(manager):
+    def backdate(db):          # a rating of 2026-11-03 in the hall's zone (UTC+8)
+        rid = rate(db, "12", 2, labels=[214])
+        t = 1793671200000          # 2026-11-03 10:00 +08:00
+        db.execute("UPDATE ratings SET received_at = ? WHERE rating_id = ?", (t, rid))
+        db.execute("UPDATE invitations SET created_at = ? WHERE eid = (SELECT eid FROM ratings "
+                   "WHERE rating_id = ?)", (t, rid))
+    manager.db_call(backdate)
+    for _ in range(2):         # the second read comes from the per-day cache
+        html = (await manager.client.get("/console/statistics?by=day&since=2026-11-01"
+                                         "&until=2026-11-30")).text
+        assert "<td>2026-11-03</td>" in html and "<b>1</b>评价数" in html
+        assert "2026-11-01 至 2026-11-30" in html
+    done = manager.db_call(lambda db: db.execute("SELECT COUNT(*) FROM stats_days_done")
+                           .fetchone()[0])
+    assert done >= 1
