@@ -117,3 +117,18 @@ async def test_an_admin_closes_an_item_as_invalid_with_its_reason(hall):
     assert "data-move" not in html                 # final: no next step
     listing = (await client.get("/console/rectifications")).text
     assert "<b>0</b>超期</div>" in listing
+
+
+async def test_an_item_goes_to_closed_and_the_statistics_count_it(hall):
+    client = hall.client
+    await _as_admin(client)
+    url = "/console/rectifications/%d" % hall.item
+    for to, note in (("contacted", ""), ("rectifying", "约谈工作人员"), ("closed", "已整改并回访")):
+        html = (await client.get(url)).text
+        r = await client.post(url + "/move", data={"csrf": csrf_of(html), "to": to, "note": note})
+        assert r.status_code == 303, (to, r.text)
+    html = (await client.get(url)).text
+    assert "已办结" in html and "（按时）" in html and "已整改并回访" in html
+    assert html.count("console:it · ") == 3 and "data-move" not in html
+    stats = (await client.get("/console/statistics")).text
+    assert "50.0%</b>整改率（超期 1）" in stats            # 1 of 2 closed, the late one overdue
