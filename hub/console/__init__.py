@@ -1,7 +1,8 @@
 """The hall console: server-rendered pages for hall IT and the hall's managers.
 
 Everything lives under /console/ (PREFIX): one router module per page in
-routers/ (signin, overview, feed, terminals, upstream), the Jinja2 templates
+routers/ (signin, overview, feed, terminals, upstream,
+statistics, rectification), the Jinja2 templates
 in templates/ (each page extends base.html and fills its blocks), the CSS and
 JavaScript in static/, served by the hub itself (no file from another host,
 and no third-party script: the few lines of JS are the project's own).
@@ -19,7 +20,7 @@ from fastapi.responses import RedirectResponse
 
 PREFIX = "/console"
 # The router modules of hub.console.routers, in the order they are included.
-PAGES = ("signin", "overview", "feed", "terminals", "upstream")
+PAGES = ("signin", "overview", "feed", "terminals", "upstream", "statistics", "rectification")
 
 
 def install(app):

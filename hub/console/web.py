@@ -25,6 +25,8 @@ NAV = [
     ("/", "大厅总览", "overview"),
     ("/feed", "实时评价", "feed"),
     ("/terminals", "终端", "terminals"),
+    ("/statistics", "统计", "statistics"),
+    ("/rectifications", "差评整改", "rectification"),
     ("/upstream", "省平台转发", "upstream"),
 ]
 
