@@ -47,14 +47,8 @@ from hub.upstream.relay import Relay  # noqa: E402
 from simulator.ports import free_port  # noqa: E402
 from tests.support.upstream import adapter_config  # noqa: E402
 
-# TCP_NODELAY in the platform's process: the simulated platform's stdlib
-# server writes an answer's headers and body in two sends; with Nagle's
-# algorithm on, the second waits for the hub's delayed ACK, adding ~40 ms to
-# every answer (91 ms instead of 50 measured here). A real platform's server
-# does not do that, and the bench measures the relay, not that artefact.
 PLATFORM = """
-import socketserver, sys, time
-socketserver.StreamRequestHandler.disable_nagle_algorithm = True
+import sys, time
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import SM4
 p = ProvincePlatform(area_code="330100", sm4_key=SM4, port=int(sys.argv[1])).start()
