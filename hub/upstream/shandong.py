@@ -45,7 +45,7 @@ class ShandongAdapter(Adapter):
     def case_refusal(cls, fields):
         out = super().case_refusal(fields)
         if out is None and "upstream_case" in fields:
-            out = upstream_refusal(fields.get("upstream_case") or {})
+            out = upstream_refusal(fields.get("upstream_case") or {}, fields.get("matter_code"))
         return out
 
     def __init__(self, cfg):

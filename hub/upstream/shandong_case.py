@@ -75,8 +75,29 @@ UPSTREAM_RULES = (
 )
 
 
-def upstream_refusal(up):
-    """upstream_case (a dict) -> None or (field, why)."""
+def handle_item_refusal(matter_code, handle_item):
+    """The platform takes a taskHandleItem only as 33 characters whose first
+    31 are taskCode; a 33-character matter code is its own handling item (it
+    is sent, and another upstream_case.handle_item would be dropped). ->
+    None or (field, why), so the API refuses what the platform would
+    dead-letter."""
+    if not handle_item:
+        return None
+    code = matter_code if isinstance(matter_code, str) else ""
+    task, item = split_matter(code, handle_item)
+    if item == handle_item and len(item) == MATTER_CODE_LEN and len(task) == TASK_CODE_LEN and item.startswith(task):
+        return None
+    if len(code) == MATTER_CODE_LEN:
+        takes = "nothing but the matter code itself, which already is the handling item (or leave it out)"
+    else:
+        takes = ("33 characters whose first 31 are the matter code (taskCode), so only with a 31-character "
+                 "matter_code (this one has %d); or leave it out" % len(code))
+    return "upstream_case.handle_item", ("upstream_case.handle_item %r is refused by the Shandong platform "
+                                         "(taskHandleItem): it takes %s" % (handle_item, takes))
+
+
+def upstream_refusal(up, matter_code=None):
+    """upstream_case (a dict) and the invitation's matter code -> None or (field, why)."""
     if not isinstance(up, dict):
         return "upstream_case", "upstream_case must be an object with the applicant and the case's codes"
     for field, path, required, (test, takes) in UPSTREAM_RULES:
@@ -92,4 +113,4 @@ def upstream_refusal(up):
             # Personal data never goes into a message: only the codes are echoed.
             shown = "" if path[0] == "applicant" else " %r" % (value,)
             return field, "%s%s is refused by the Shandong platform: it takes %s" % (field, shown, takes)
-    return None
+    return handle_item_refusal(matter_code, up.get("handle_item"))
