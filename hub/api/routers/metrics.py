@@ -60,11 +60,10 @@ async def metrics(request: Request):
     dead letters, upstream call latency, webhook backlog, rectification items.
     docs/HUB.md ("Metrics") lists them and who may scrape."""
     from hub import metrics as m
-    from hub.services import rectification
+    from hub.api import fresh
     ctx = request.app.state.hub
     check_access(ctx.cfg, request.client.host if request.client else None,
                  request.headers.get("Authorization"))
-    if await ctx.run(rectification.needs_schedule):
-        await ctx.write(rectification.schedule, rectification.rules(ctx.cfg))
+    await fresh.deadlines(ctx)
     fams = await ctx.run(m.collect_db, int(time.time() * 1000), ctx.db_path)
     return Response(m.exposition(fams), media_type=CONTENT_TYPE)

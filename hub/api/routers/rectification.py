@@ -7,6 +7,7 @@ from hub.api.errors import responses
 from hub.api.schemas.common import ROW_ID_MAX, TEXT_MAX
 from hub.api.schemas.rectification import (RectificationOut, RectificationPage, State,
                                            TransitionIn)
+from hub.api import fresh
 from hub.services import rectification as rect
 
 router = APIRouter(prefix="/rectifications", tags=["rectification"])
@@ -22,12 +23,6 @@ def view(item, tz):
         out["history"] = [dict(s, at=halltime.iso(s["at"], tz), by=s["actor"])
                           for s in item["history"]]
     return out
-
-
-async def _scheduled(ctx):
-    """New items get their deadlines (through the writer) before they are read."""
-    if await ctx.run(rect.needs_schedule):
-        await ctx.write(rect.schedule, rect.rules(ctx.cfg))
 
 
 @router.get("", response_model=RectificationPage, responses=responses(422),
@@ -50,7 +45,7 @@ async def list_items(
     overdue items of window 12: `GET /api/v1/rectifications?window=12&overdue=true`."""
     ctx = request.app.state.hub
     tz = halltime.zone(ctx.cfg)
-    await _scheduled(ctx)
+    await fresh.deadlines(ctx)
     out = await ctx.run(rect.query, state, overdue, window, staff_id,
                         halltime.parse(since, "since", tz), halltime.parse(until, "until", tz),
                         page, size, None, rect.rules(ctx.cfg))
@@ -62,7 +57,7 @@ async def list_items(
             summary="One rectification item with its history")
 async def get_item(request: Request, item_id: int = Path(ge=1, le=ROW_ID_MAX)):
     ctx = request.app.state.hub
-    await _scheduled(ctx)
+    await fresh.deadlines(ctx)
     item = await ctx.run(rect.require, item_id, None, rect.rules(ctx.cfg))
     return view(item, halltime.zone(ctx.cfg))
 

@@ -10,7 +10,8 @@ from hub import halltime
 from hub.api.errors import responses
 from hub.api.schemas.common import TEXT_MAX
 from hub.api.schemas.statistics import StatisticsOut
-from hub.services import rectification, statistics, statistics_cache, statistics_export
+from hub.api import fresh
+from hub.services import statistics, statistics_export
 
 router = APIRouter(prefix="/statistics", tags=["statistics"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,14 +41,9 @@ async def get_statistics(
     ctx = request.app.state.hub
     tz = halltime.zone(ctx.cfg)
     a, b = statistics.period(halltime.parse(since, "from", tz), halltime.parse(until, "to", tz), tz)
-    if await ctx.run(rectification.needs_schedule):
-        await ctx.write(rectification.schedule, rectification.rules(ctx.cfg))
-    if window is None:          # settled days go into the per-day cache, through the writer
-        off = ctx.cfg.hall.tz_offset_minutes * 60000
-        for day_a, day_b in await ctx.run(statistics_cache.todo, by, a, b, off):
-            gen, rows_r, rows_c = await ctx.run(statistics_cache.compute_days, by, day_a, day_b,
-                                                off)
-            await ctx.write(statistics_cache.store, by, off, day_a, day_b, gen, rows_r, rows_c)
+    await fresh.deadlines(ctx)
+    if window is None:          # settled days go into the per-day cache
+        await fresh.statistics_days(ctx, by, a, b)
     result = await ctx.run(statistics.for_config, ctx.cfg, by, a, b, window)
     name = "statistics-%s-%s" % (by, datetime.datetime.fromtimestamp(a / 1000, tz).date())
     if format == "csv":

@@ -15,18 +15,13 @@ from fastapi.responses import RedirectResponse
 from hub.console import PREFIX, auth, web
 from hub.console.errors import ConsoleError
 from hub.errors import HubError
+from hub.api import fresh
 from hub.services import rectification as rect
 
 router = APIRouter()
 PAGE_SIZE = 50
 ID_MAX = 2 ** 53
 OVERDUE = {"": None, "1": True, "0": False}
-
-
-async def _scheduled(ctx):
-    """New items get their deadlines (through the writer) before they are read."""
-    if await ctx.run(rect.needs_schedule):
-        await ctx.write(rect.schedule, rect.rules(ctx.cfg))
 
 
 def _item_id(text):
@@ -46,7 +41,7 @@ async def list_page(request: Request, state: str = "", overdue: str = "", page: 
     if n < 1:
         raise ConsoleError(422, "页码须为正整数。")
     ctx = request.app.state.hub
-    await _scheduled(ctx)
+    await fresh.deadlines(ctx)
     out = await ctx.run(rect.query, state or None, OVERDUE[overdue], None, None, None, None,
                         n, PAGE_SIZE, None, rect.rules(ctx.cfg))
     pages = max(1, -(-out["total"] // PAGE_SIZE))
@@ -60,7 +55,7 @@ async def item_page(request: Request, item: str, done: str = "",
                     viewer: auth.Viewer = Depends(auth.current_user)):
     ctx = request.app.state.hub
     item_id = _item_id(item)
-    await _scheduled(ctx)
+    await fresh.deadlines(ctx)
     found = await ctx.run(rect.get, item_id, None, rect.rules(ctx.cfg))
     if found is None:
         raise ConsoleError(404, "没有这条整改记录（%d）。" % item_id)

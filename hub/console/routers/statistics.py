@@ -20,7 +20,8 @@ from hub import halltime
 from hub.console import auth, web
 from hub.console.errors import ConsoleError
 from hub.errors import HubError
-from hub.services import rectification, statistics, statistics_cache, statistics_export
+from hub.api import fresh
+from hub.services import statistics, statistics_export
 from protocol import domain
 
 router = APIRouter()
@@ -54,13 +55,9 @@ async def _compute(request, by, since, until):
     ctx = request.app.state.hub
     a, b, since_text, until_text = _period(ctx.cfg, since, until)
     # Deadlines of new items first (the rectification rate counts them), through the writer.
-    if await ctx.run(rectification.needs_schedule):
-        await ctx.write(rectification.schedule, rectification.rules(ctx.cfg))
-    # Settled days go into the per-day cache (a month or a year stays fast), through the writer.
-    off = ctx.cfg.hall.tz_offset_minutes * 60000
-    for day_a, day_b in await ctx.run(statistics_cache.todo, by, a, b, off):
-        gen, rows_r, rows_c = await ctx.run(statistics_cache.compute_days, by, day_a, day_b, off)
-        await ctx.write(statistics_cache.store, by, off, day_a, day_b, gen, rows_r, rows_c)
+    await fresh.deadlines(ctx)
+    # Settled days go into the per-day cache (a month or a year stays fast).
+    await fresh.statistics_days(ctx, by, a, b)
     try:
         result = await ctx.run(statistics.for_config, ctx.cfg, by, a, b)
     except HubError as e:
