@@ -402,8 +402,9 @@ class Relay:
     def _applicant_of(self, item, payload):
         """The applicant a refusal could quote: the case's (for a rating too:
         a dialect whose one call carries case and rating sends it with the
-        rating). Read only for an answer that is kept as a reason."""
-        if item["kind"] == "case":
+        rating). A rating's payload carries it when its case went along
+        (_prepare); read only for an answer that is kept as a reason."""
+        if item["kind"] == "case" or "applicant" in payload:
             return payload.get("applicant")
         case = outbox.case_payload(self.db, item["eid"], self._sealbox_key())
         return case and case.get("applicant")
