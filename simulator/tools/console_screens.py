@@ -22,6 +22,10 @@ from simulator.demo_parts import DEMO_PASSWORD, REPO, DemoHall
 
 DESK = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
+# (console path, file) of the pages taken one after the other at the desk width
+PAGES = (("/", "overview.png"), ("/terminals", "terminals.png"), ("/terminals/T0001", "terminal.png"),
+         ("/upstream", "upstream.png"), ("/statistics", "statistics.png"),
+         ("/rectifications", "rectifications.png"))
 
 
 def _wait(t, screen, timeout=30):
@@ -90,18 +94,9 @@ def main():
             _rate(hall.terminals[1], 4, label=True)
             page.locator("#alerts .alert-item").first.wait_for(timeout=10000)
             page.screenshot(path=os.path.join(args.out, "feed.png"), full_page=True)
-            page.goto(hall.api + "/console/")
-            page.screenshot(path=os.path.join(args.out, "overview.png"), full_page=True)
-            page.goto(hall.api + "/console/terminals")
-            page.screenshot(path=os.path.join(args.out, "terminals.png"), full_page=True)
-            page.goto(hall.api + "/console/terminals/T0001")
-            page.screenshot(path=os.path.join(args.out, "terminal.png"), full_page=True)
-            page.goto(hall.api + "/console/upstream")
-            page.screenshot(path=os.path.join(args.out, "upstream.png"), full_page=True)
-            page.goto(hall.api + "/console/statistics")
-            page.screenshot(path=os.path.join(args.out, "statistics.png"), full_page=True)
-            page.goto(hall.api + "/console/rectifications")
-            page.screenshot(path=os.path.join(args.out, "rectifications.png"), full_page=True)
+            for path, name in PAGES:
+                page.goto(hall.api + "/console" + path)
+                page.screenshot(path=os.path.join(args.out, name), full_page=True)
             page.locator("a[href^='/console/rectifications/']").first.click()
             page.wait_for_load_state()
             page.screenshot(path=os.path.join(args.out, "rectification.png"), full_page=True)
