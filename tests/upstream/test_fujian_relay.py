@@ -11,7 +11,7 @@ from hub.upstream.reconcile import reconcile
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import FJ_DEPT, adapter_config, held_fields, make
-from tests.upstream.test_relay import drain, hall, relay_for  # noqa: F401 (fixture)
+from tests.upstream.test_relay import drain, relay_for
 from tests.upstream.test_relay import test_kill_9_mid_relay_then_restart_still_exactly_once as kill_9_mid_relay
 
 DAY = 86400

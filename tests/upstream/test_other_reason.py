@@ -12,7 +12,7 @@ import pytest
 
 from hub.upstream import make_adapter, outbox
 from tests.support.upstream import adapter_config
-from tests.upstream.test_relay import drain, hall, platform, relay_for  # noqa: F401 (fixtures)
+from tests.upstream.test_relay import drain, platform, relay_for  # noqa: F401 (fixture)
 
 
 def held_fields(platform, serial):

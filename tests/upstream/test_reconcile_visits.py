@@ -13,7 +13,7 @@ import pytest
 from hub.services import invitations
 from hub.upstream.reconcile import reconcile
 from tests.support.upstream import make
-from tests.upstream.test_relay import drain, hall, platform, relay_for  # noqa: F401 (fixtures)
+from tests.upstream.test_relay import drain, platform, relay_for  # noqa: F401 (fixture)
 
 
 def second_visit(hall, inv):

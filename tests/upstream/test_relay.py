@@ -12,7 +12,7 @@ from hub.upstream import outbox
 from hub.upstream.pacing import Breaker
 from hub.upstream.relay import Relay
 from simulator.province.server import ProvincePlatform
-from tests.support.upstream import SM4, Hall, adapter_config, make
+from tests.support.upstream import SM4, adapter_config, make
 from simulator.mpy import REPO_ROOT
 
 
@@ -48,13 +48,6 @@ def assert_ledger_matches(platform, cases):
     for r in held.values():
         case = platform.ledger.case(r["project_no"])
         assert r["assess_time"] >= case["service_time"]
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = Hall(tmp_path / "hub.db")
-    h.db_path = str(tmp_path / "hub.db")
-    return h
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])

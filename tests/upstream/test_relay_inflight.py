@@ -16,7 +16,7 @@ from hub.upstream.relay import Relay
 from simulator.mpy import REPO_ROOT
 from simulator.province.server import ProvincePlatform
 from tests.support.poll import wait
-from tests.support.upstream import SM4, Hall, adapter_config
+from tests.support.upstream import SM4, adapter_config
 from tests.upstream.test_relay import drain
 
 
@@ -25,13 +25,6 @@ def platform():
     p = ProvincePlatform(area_code="330100", sm4_key=SM4).start()
     yield p
     p.stop()
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = Hall(tmp_path / "hub.db")
-    h.db_path = str(tmp_path / "hub.db")
-    return h
 
 
 def adapter(platform, name, batch=4):

@@ -7,7 +7,6 @@ import pytest
 from hub.services import invitations
 from hub.upstream import outbox
 from simulator.province.server import ProvincePlatform
-from tests.support.upstream import Hall
 from tests.upstream.test_relay import assert_ledger_matches, drain, relay_for
 
 
@@ -16,13 +15,6 @@ def platform():
     p = ProvincePlatform().start()
     yield p
     p.stop()
-
-
-@pytest.fixture
-def hall(tmp_path):
-    h = Hall(tmp_path / "hub.db")
-    h.db_path = str(tmp_path / "hub.db")
-    return h
 
 
 def steps(platform, serial):

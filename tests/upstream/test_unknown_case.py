@@ -12,7 +12,7 @@ import pytest
 
 from hub.services import terminals
 from hub.upstream import outbox
-from tests.upstream.test_relay import drain, hall, platform, relay_for  # noqa: F401 (fixtures)
+from tests.upstream.test_relay import drain, platform, relay_for  # noqa: F401 (fixture)
 
 
 @pytest.mark.parametrize("adapter", ["zhejiang", "shandong"])

@@ -11,7 +11,7 @@ from hub.upstream.reconcile import reconcile
 from hub.upstream.zhejiang import ZhejiangAdapter, decode
 from simulator.province.server import ProvincePlatform
 from tests.support.upstream import ZJ_DEPT, Hall, adapter_config, held_fields, make
-from tests.upstream.test_relay import drain, hall, relay_for  # noqa: F401 (fixture)
+from tests.upstream.test_relay import drain, relay_for
 
 NOW = time.time()
 ID_NUMBER = "330106199001011234"
